@@ -1,0 +1,232 @@
+"""The controlled vocabulary: the single place where names and canonical units are defined.
+
+The vocabulary lives in YAML files beside this module (``schema/data/``):
+
+* ``properties.yaml``      measured properties (``initial_coulombic_efficiency`` in %, ...)
+* ``conditions.yaml``      conditions a value was measured at (``current_density`` in mA g⁻¹, ...)
+* ``parameters.yaml``      recipe-vector parameters derived from process steps (``pitch_wt_pct``)
+* ``step_quantities.yaml`` quantities a process step can carry (temperature, time, mass, fraction)
+* ``step_types.yaml``      process-step types; ``fraction_bases.yaml`` what a fraction is of
+
+Every name accepts its synonyms, case-insensitively and ignoring spaces, ``_``, ``-`` and ``.``:
+
+>>> vocab = load_vocabulary()
+>>> vocab.get("property", "ICE").name
+'initial_coulombic_efficiency'
+>>> vocab.get("parameter", "pitch").unit
+'wt_percent'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+from anodelab.schema.errors import InputError, UnknownNameError, suggest
+from anodelab.schema.units import parse_unit, to_canonical, unit_label
+
+__all__ = ["Term", "Vocabulary", "load_vocabulary", "name_key", "KINDS"]
+
+Kind = Literal["property", "condition", "parameter", "step_quantity"]
+KINDS: tuple[Kind, ...] = ("property", "condition", "parameter", "step_quantity")
+_FILES: dict[Kind, str] = {
+    "property": "properties.yaml",
+    "condition": "conditions.yaml",
+    "parameter": "parameters.yaml",
+    "step_quantity": "step_quantities.yaml",
+}
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₕₖₗₘₙₚₛₜ", "0123456789aeoxhklmnpst")
+
+
+def name_key(name: str) -> str:
+    """Lookup key of a name: NFKC, lower case, no spaces, ``_``, ``-``, ``.``, subscripts folded."""
+    text = unicodedata.normalize("NFKC", str(name)).translate(_SUBSCRIPTS).lower()
+    return re.sub(r"[\s_\-.·]+", "", text)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry (a property, condition, parameter or step quantity)."""
+
+    name: str
+    kind: Kind
+    unit: str | None = None
+    value_kind: Literal["number", "text", "categorical"] = "number"
+    min: float | None = None
+    max: float | None = None
+    description: str = ""
+    synonyms: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    derivation: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def unit_label(self) -> str:
+        """The canonical unit as researchers write it (``mA h g⁻¹``)."""
+        return unit_label(self.unit) if self.unit else ""
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.value_kind == "number"
+
+    def canonical_value(self, value: float, unit: str | None, *, where: dict[str, Any] | None = None) -> float:
+        """Convert ``value`` given in ``unit`` to this term's canonical unit (dimension-checked)."""
+        if not self.is_numeric:
+            raise InputError(f"{self.kind} {self.name!r} takes text, not a number", **(where or {}))
+        try:
+            return to_canonical(value, unit, self.unit, what=f"{self.kind} {self.name!r}")
+        except Exception as exc:
+            raise InputError(str(exc), value=value, **(where or {})) from exc
+
+    def check_range(self, value: float | None) -> str | None:
+        """Return a reason when ``value`` (canonical unit) is outside the plausible range."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if self.min is not None and value < self.min:
+            return f"{self.name} = {value:g} {self.unit_label} is below the plausible minimum {self.min:g}"
+        if self.max is not None and value > self.max:
+            return f"{self.name} = {value:g} {self.unit_label} is above the plausible maximum {self.max:g}"
+        return None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """All terms by kind, with synonym lookup."""
+
+    terms: dict[Kind, dict[str, Term]]
+    step_types: dict[str, str]
+    fraction_bases: dict[str, str]
+    _index: dict[Kind, dict[str, str]] = field(repr=False, compare=False)
+
+    def get(self, kind: Kind, name: str) -> Term:
+        """The term of ``kind`` named ``name`` or one of its synonyms; raises with suggestions."""
+        if kind not in self.terms:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        key = name_key(name)
+        canonical = self._index[kind].get(key)
+        if canonical is None:
+            names = list(self.terms[kind])
+            syns = [s for t in self.terms[kind].values() for s in t.synonyms]
+            hits = suggest(str(name), names + syns)
+            hits = list(dict.fromkeys(self._index[kind].get(name_key(h), h) for h in hits))
+            raise UnknownNameError(kind.replace("_", " "), str(name), hits)
+        return self.terms[kind][canonical]
+
+    def find(self, name: str, kinds: Iterable[Kind] = KINDS) -> Term | None:
+        """The first term of the given kinds matching ``name``, or ``None``."""
+        key = name_key(name)
+        for kind in kinds:
+            canonical = self._index[kind].get(key)
+            if canonical is not None:
+                return self.terms[kind][canonical]
+        return None
+
+    def properties(self) -> dict[str, Term]:
+        return self.terms["property"]
+
+    def conditions(self) -> dict[str, Term]:
+        return self.terms["condition"]
+
+    def parameters(self) -> dict[str, Term]:
+        return self.terms["parameter"]
+
+    def step_quantities(self) -> dict[str, Term]:
+        return self.terms["step_quantity"]
+
+    def check_step_type(self, name: str) -> str:
+        if name in self.step_types:
+            return name
+        raise UnknownNameError("step type", name, suggest(name, self.step_types))
+
+    def check_fraction_basis(self, name: str) -> str:
+        if name in self.fraction_bases:
+            return name
+        raise UnknownNameError("fraction basis", name, suggest(name, self.fraction_bases))
+
+    def records(self) -> list[dict[str, Any]]:
+        """All terms as flat dicts (for the KB's ``vocabulary`` table and the docs)."""
+        rows = []
+        for kind, terms in self.terms.items():
+            for term in terms.values():
+                rows.append(
+                    {
+                        "name": term.name,
+                        "kind": kind,
+                        "unit": term.unit,
+                        "unit_label": term.unit_label,
+                        "value_kind": term.value_kind,
+                        "min": term.min,
+                        "max": term.max,
+                        "description": term.description,
+                        "synonyms": ", ".join(term.synonyms),
+                        "allowed_values": ", ".join(term.values),
+                    }
+                )
+        return rows
+
+
+def _read_yaml(filename: str) -> list[dict[str, Any]]:
+    text = resources.files("anodelab.schema").joinpath("data", filename).read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or []
+    if not isinstance(data, list):
+        raise ValueError(f"schema/data/{filename} must hold a YAML list")
+    return data
+
+
+def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
+    if "name" not in entry:
+        raise ValueError(f"schema/data/{filename}: an entry has no name: {entry}")
+    declared = entry.get("kind")
+    value_kind = {"text": "text", "categorical": "categorical"}.get(str(declared), "number")
+    unit = entry.get("unit")
+    if value_kind == "number":
+        if unit is None:
+            raise ValueError(f"schema/data/{filename}: {entry['name']} needs a unit")
+        parse_unit(unit)  # fail loudly at load if a canonical unit does not parse
+    derivation = {k: entry[k] for k in ("from", "pick", "absent_value") if k in entry}
+    return Term(
+        name=entry["name"],
+        kind=kind,
+        unit=unit if value_kind == "number" else None,
+        value_kind=value_kind,  # type: ignore[arg-type]
+        min=entry.get("min"),
+        max=entry.get("max"),
+        description=entry.get("description", ""),
+        synonyms=tuple(str(s) for s in entry.get("synonyms", ())),
+        values=tuple(str(v) for v in entry.get("values", ())),
+        derivation=derivation,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_vocabulary() -> Vocabulary:
+    """Load and validate the vocabulary (cached).  Duplicate names or synonyms within a kind fail."""
+    terms: dict[Kind, dict[str, Term]] = {}
+    index: dict[Kind, dict[str, str]] = {}
+    for kind, filename in _FILES.items():
+        terms[kind] = {}
+        index[kind] = {}
+        for entry in _read_yaml(filename):
+            term = _build_term(kind, entry, filename)
+            if term.name in terms[kind]:
+                raise ValueError(f"schema/data/{filename}: {term.name!r} is defined twice")
+            terms[kind][term.name] = term
+            for alias in (term.name, *term.synonyms):
+                key = name_key(alias)
+                owner = index[kind].get(key)
+                if owner is not None and owner != term.name:
+                    raise ValueError(
+                        f"schema/data/{filename}: synonym {alias!r} of {term.name!r} "
+                        f"already names {owner!r}"
+                    )
+                index[kind][key] = term.name
+    step_types = {e["name"]: e.get("description", "") for e in _read_yaml("step_types.yaml")}
+    bases = {e["name"]: e.get("description", "") for e in _read_yaml("fraction_bases.yaml")}
+    return Vocabulary(terms=terms, step_types=step_types, fraction_bases=bases, _index=index)
