@@ -1,0 +1,226 @@
+"""Value objects that travel between importers, analyzers and the KB.
+
+Importers (``anodelab.ingest``) and analyzers (``anodelab.echem``) produce these records with
+values already in the vocabulary's canonical units; the KB (``anodelab.kb``) writes a
+:class:`Bundle` of them in one transaction.  Everything here is plain data: no I/O, no SQL.
+
+Structure of the domain (see docs/data-model.md)::
+
+    Source ──< Sample ──< Step ──< StepParameter        (recipe: ordered process steps)
+                 │  └── parents / group members
+                 ├──< Cell (half/full, 1C definition, loading, N/P ...)
+                 └──< Measurement (property, value, unit, uncertainty, conditions, provenance)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Provenance",
+    "SourceRecord",
+    "SampleRecord",
+    "StepParameterRecord",
+    "CellRecord",
+    "ConditionValue",
+    "MeasurementRecord",
+    "Problem",
+    "Bundle",
+    "QUALIFIERS",
+    "UNCERTAINTY_KINDS",
+    "SAMPLE_KINDS",
+]
+
+QUALIFIERS = ("=", "≈", "<", ">", "≤", "≥")
+UNCERTAINTY_KINDS = ("sd", "se", "range", "unspecified")
+SAMPLE_KINDS = ("material", "electrode", "blend", "group")
+SOURCE_KINDS = ("paper", "lab_notebook", "lab_run", "dataset")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record came from: a place in a source, or a raw file and the analyzer that read it.
+
+    ``file``/``row``/``column`` locate the cell of the imported table (1-based data row).
+    """
+
+    locator: str | None = None  # "Section 2.3", "Figure 4c caption", "Table S3"
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    raw_file_sha256: str | None = None
+    analyzer: str | None = None
+    analyzer_version: str | None = None
+    options: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    key: str
+    kind: str = "paper"
+    doi: str | None = None
+    title: str | None = None
+    year: int | None = None
+    authors: str | None = None
+    journal: str | None = None
+    license: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    source: str
+    label: str
+    kind: str = "material"
+    family: str | None = None
+    parents: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    description: str | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass(frozen=True)
+class StepParameterRecord:
+    """One typed parameter or ingredient amount of one process step, in canonical units."""
+
+    source: str
+    sample: str
+    step: int
+    step_type: str
+    quantity: str
+    value: float | None = None
+    unit: str | None = None  # canonical unit of the quantity
+    text_value: str | None = None
+    value_min: float | None = None
+    value_max: float | None = None
+    qualifier: str = "="
+    substance: str | None = None
+    basis: str | None = None
+    raw_value: str | None = None
+    raw_unit: str | None = None
+    raw: str | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass(frozen=True)
+class CellRecord:
+    source: str
+    label: str
+    sample: str
+    cell_type: Literal["half", "full"] = "half"
+    format: str | None = None
+    counter_electrode: str | None = None
+    cathode: str | None = None
+    cathode_formula: str | None = None
+    electrolyte: str | None = None
+    separator: str | None = None
+    binder: str | None = None
+    electrode_composition: str | None = None
+    active_mass_loading_mg_per_cm2: float | None = None
+    cathode_loading_mg_per_cm2: float | None = None
+    np_ratio: float | None = None
+    voltage_min_V: float | None = None
+    voltage_max_V: float | None = None
+    one_c_mA_per_g: float | None = None
+    one_c_raw: str | None = None
+    blend_ratio: str | None = None
+    temperature_C: float | None = None
+    note: str | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass(frozen=True)
+class ConditionValue:
+    """A condition in its canonical unit (numeric) or as text (``state=lithiated``)."""
+
+    value: float | None = None
+    unit: str | None = None
+    text: str | None = None
+    raw: str | None = None
+
+    def display(self) -> str:
+        if self.text is not None:
+            return self.text
+        return f"{self.value:g}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class MeasurementRecord:
+    """One stated or derived value of one property of one sample (or group), with its conditions."""
+
+    source: str
+    sample: str
+    property: str
+    value: float | None
+    unit: str | None  # canonical unit of the property
+    value_min: float | None = None
+    value_max: float | None = None
+    uncertainty: float | None = None
+    uncertainty_kind: str | None = None
+    qualifier: str = "="
+    conditions: dict[str, ConditionValue] = field(default_factory=dict)
+    cell: str | None = None
+    basis: str | None = None
+    origin: Literal["stated", "computed", "analyzer", "recorded"] = "stated"
+    raw_value: str | None = None
+    raw_unit: str | None = None
+    raw: str | None = None
+    note: str | None = None
+    flags: tuple[str, ...] = ()
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something an importer could not use or found suspicious; errors stop an import."""
+
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            p
+            for p in (
+                f"file {self.file}" if self.file else "",
+                f"row {self.row}" if self.row is not None else "",
+                f"column {self.column!r}" if self.column else "",
+            )
+            if p
+        )
+        shown = f" (value {self.value!r})" if self.value not in (None, "") else ""
+        return f"{self.severity}: {where}: {self.message}{shown}" if where else f"{self.severity}: {self.message}{shown}"
+
+
+@dataclass
+class Bundle:
+    """Everything one import adds to the KB; written whole or not at all."""
+
+    sources: list[SourceRecord] = field(default_factory=list)
+    samples: list[SampleRecord] = field(default_factory=list)
+    steps: list[StepParameterRecord] = field(default_factory=list)
+    cells: list[CellRecord] = field(default_factory=list)
+    measurements: list[MeasurementRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def extend(self, other: Bundle) -> None:
+        self.sources += other.sources
+        self.samples += other.samples
+        self.steps += other.steps
+        self.cells += other.cells
+        self.measurements += other.measurements
+        self.problems += other.problems
+
+    def __len__(self) -> int:
+        return len(self.sources) + len(self.samples) + len(self.steps) + len(self.cells) + len(self.measurements)
