@@ -1,0 +1,106 @@
+"""Encoding recipe tables as model inputs.
+
+A :class:`Feature` describes one model input column: ``numeric`` (continuous or discrete, with
+bounds in the parameter's canonical unit) or ``categorical`` (a fixed list of levels).  Numeric
+columns are passed to the models in their own units and normalised inside the model (BoTorch
+``Normalize`` with the declared bounds, so the unit cube is the design space and not the data's
+range); categorical columns are encoded as integer level codes ``0 … k−1`` for BoTorch's
+Hamming-distance categorical kernel, or one-hot for tree ensembles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from anodelab.schema.errors import InputError
+
+__all__ = ["Feature", "encode", "decode", "one_hot", "unit_cube"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: a numeric column with bounds or a categorical column with levels."""
+
+    name: str
+    kind: str  # "numeric" | "categorical"
+    lower: float = 0.0
+    upper: float = 1.0
+    categories: tuple[str, ...] = ()
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.kind == "categorical"
+
+
+def encode(table: pd.DataFrame, features: Sequence[Feature]) -> np.ndarray:
+    """Numeric matrix ``n × d`` of ``table`` (categoricals as level codes); unknown levels raise."""
+    missing = [f.name for f in features if f.name not in table.columns]
+    if missing:
+        raise InputError(f"recipe table lacks the model input column(s) {missing}")
+    columns = []
+    for feature in features:
+        raw = table[feature.name]
+        if feature.is_categorical:
+            lookup = {level: i for i, level in enumerate(feature.categories)}
+            codes = []
+            for row, value in enumerate(raw):
+                if pd.isna(value):
+                    codes.append(np.nan)
+                elif str(value) in lookup:
+                    codes.append(float(lookup[str(value)]))
+                else:
+                    raise InputError(
+                        f"{value!r} is not a level of {feature.name} (levels: {list(feature.categories)})",
+                        row=row + 1,
+                        column=feature.name,
+                        value=value,
+                    )
+            columns.append(np.asarray(codes, dtype=float))
+        else:
+            columns.append(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float))
+    if not columns:
+        return np.zeros((len(table), 0))
+    return np.column_stack(columns)
+
+
+def decode(matrix: np.ndarray, features: Sequence[Feature]) -> pd.DataFrame:
+    """Inverse of :func:`encode`: level codes back to level names (rounded to the nearest code)."""
+    data: dict[str, list] = {}
+    matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+    for j, feature in enumerate(features):
+        column = matrix[:, j]
+        if feature.is_categorical:
+            codes = np.clip(np.rint(column), 0, len(feature.categories) - 1).astype(int)
+            data[feature.name] = [feature.categories[c] for c in codes]
+        else:
+            data[feature.name] = column.tolist()
+    return pd.DataFrame(data)
+
+
+def unit_cube(matrix: np.ndarray, features: Sequence[Feature]) -> np.ndarray:
+    """Scale numeric columns to [0, 1] by their bounds; categorical codes become 0/1 per mismatch use."""
+    out = np.array(matrix, dtype=float, copy=True)
+    for j, feature in enumerate(features):
+        if not feature.is_categorical:
+            span = feature.upper - feature.lower
+            out[:, j] = (out[:, j] - feature.lower) / span if span > 0 else 0.0
+    return out
+
+
+def one_hot(matrix: np.ndarray, features: Sequence[Feature]) -> np.ndarray:
+    """Numeric columns scaled to [0, 1], categoricals expanded to one-hot (for tree ensembles)."""
+    cube = unit_cube(matrix, features)
+    blocks = []
+    for j, feature in enumerate(features):
+        if feature.is_categorical:
+            codes = cube[:, j]
+            block = np.zeros((len(codes), len(feature.categories)))
+            for k in range(len(feature.categories)):
+                block[:, k] = codes == k
+            blocks.append(block)
+        else:
+            blocks.append(cube[:, [j]])
+    return np.hstack(blocks) if blocks else np.zeros((len(matrix), 0))

@@ -1,0 +1,185 @@
+"""Gaussian-process surrogates built on BoTorch.
+
+* :class:`GPSurrogate` — ``SingleTaskGP`` (all-numeric inputs) or ``MixedSingleTaskGP``
+  (numeric × categorical, Hamming-distance kernel on level codes), both with inputs normalised to
+  the design space's unit cube (``Normalize`` with the declared bounds) and standardised outcomes
+  (``Standardize``).  Hyperparameters by maximising the exact marginal log likelihood
+  (``fit_gpytorch_mll``) under BoTorch's dimension-scaled priors (Hvarfner et al., 2024,
+  *Vanilla Bayesian optimization performs great in high dimensions*, ICML).
+* With ``task_column`` set it becomes a multi-task GP (intrinsic coregionalisation model,
+  Bonilla et al., 2007, NeurIPS): each source (paper, lab) is a task, the covariance is
+
+  .. math:: k((x, s), (x', s')) = k_x(x, x')\\, B_{s s'}
+
+  and predictions are for ``target_task``; related literature data thereby informs a new lab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from anodelab.models.base import check_training_data
+from anodelab.models.features import Feature, encode
+from anodelab.schema.errors import InputError
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import MixedSingleTaskGP, MultiTaskGP, SingleTaskGP
+from botorch.models.transforms.input import Normalize
+from botorch.models.transforms.outcome import Standardize
+from gpytorch.mlls import ExactMarginalLogLikelihood
+
+__all__ = ["GPSurrogate", "DTYPE"]
+
+DTYPE = torch.float64
+
+
+class GPSurrogate:
+    """Exact GP with normalised inputs and standardised outcomes (scikit-learn conventions).
+
+    Parameters
+    ----------
+    features:
+        Model inputs (:class:`~anodelab.models.features.Feature`), in column order.
+    task_column:
+        Column of ``X`` naming the task (e.g. ``source``); enables the multi-task GP.
+    target_task:
+        Task whose predictions are wanted (default: the most frequent task in ``fit``).
+    random_state:
+        Seed for the hyperparameter fit (torch RNG, forked so the global state is untouched).
+    """
+
+    def __init__(
+        self,
+        features: Sequence[Feature],
+        task_column: str | None = None,
+        target_task: str | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.features = features
+        self.task_column = task_column
+        self.target_task = target_task
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _normalize(self, d: int) -> Normalize:
+        numeric = [j for j, f in enumerate(self.features) if not f.is_categorical or self._mtgp]
+        lower = [self._bounds(j)[0] for j in numeric]
+        upper = [self._bounds(j)[1] for j in numeric]
+        bounds = torch.tensor([lower, upper], dtype=DTYPE)
+        return Normalize(d=d, indices=numeric, bounds=bounds)
+
+    def _bounds(self, j: int) -> tuple[float, float]:
+        f = self.features[j]
+        if f.is_categorical:
+            return 0.0, float(max(len(f.categories) - 1, 1))
+        if f.upper > f.lower:
+            return f.lower, f.upper
+        return f.lower - 0.5, f.lower + 0.5  # a fixed column: any non-zero span
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
+        """Fit hyperparameters by maximum marginal likelihood; returns ``self``."""
+        self._mtgp = self.task_column is not None
+        matrix = encode(X, self.features)
+        y = check_training_data(matrix, y)
+        d = matrix.shape[1]
+        cat_dims = [j for j, f in enumerate(self.features) if f.is_categorical]
+        train_y = torch.tensor(y, dtype=DTYPE).unsqueeze(-1)
+        with torch.random.fork_rng():
+            torch.manual_seed(self.random_state)
+            if self._mtgp:
+                if self.task_column not in X.columns:
+                    raise InputError(f"X lacks the task column {self.task_column!r}")
+                labels = X[self.task_column].astype(str).to_numpy()
+                tasks = list(dict.fromkeys(labels))
+                target = self.target_task
+                if target is None:
+                    target = pd.Series(labels).value_counts().index[0]
+                if target not in tasks:
+                    tasks.append(target)  # a task with no data yet: predictions from the others
+                self.tasks_ = tasks
+                self.target_task_ = target
+                codes = np.array([tasks.index(s) for s in labels], dtype=float)
+                train_x = torch.tensor(np.column_stack([matrix, codes]), dtype=DTYPE)
+                model = MultiTaskGP(
+                    train_x,
+                    train_y,
+                    task_feature=d,
+                    output_tasks=[tasks.index(target)],
+                    all_tasks=list(range(len(tasks))),
+                    input_transform=self._normalize(d + 1),
+                    outcome_transform=Standardize(m=1),
+                )
+            elif cat_dims:
+                train_x = torch.tensor(matrix, dtype=DTYPE)
+                model = MixedSingleTaskGP(
+                    train_x,
+                    train_y,
+                    cat_dims=cat_dims,
+                    input_transform=self._normalize(d),
+                    outcome_transform=Standardize(m=1),
+                )
+            else:
+                train_x = torch.tensor(matrix, dtype=DTYPE)
+                model = SingleTaskGP(
+                    train_x,
+                    train_y,
+                    input_transform=self._normalize(d),
+                    outcome_transform=Standardize(m=1),
+                )
+            mll = ExactMarginalLogLikelihood(model.likelihood, model)
+            try:
+                fit_gpytorch_mll(mll)
+            except Exception as exc:  # noqa: BLE001 - keep the prior hyperparameters, say so
+                self.fit_warning_ = f"hyperparameter fit failed ({exc}); prior values kept"
+            else:
+                self.fit_warning_ = None
+        model.eval()
+        self.model_ = model
+        self.n_train_ = len(y)
+        self.lengthscales_ = _lengthscales(model, self.features)
+        return self
+
+    # -- prediction --------------------------------------------------------------------------
+    def predict(
+        self, X: pd.DataFrame, return_std: bool = False, observation_noise: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and std at the recipes in ``X``.
+
+        The std is that of the latent function, or of a new measurement when
+        ``observation_noise`` is true (what calibration against noisy data needs).
+        """
+        if not hasattr(self, "model_"):
+            raise InputError("GPSurrogate is not fitted; call fit(X, y) first")
+        matrix = torch.tensor(encode(X, self.features), dtype=DTYPE)
+        with torch.no_grad():
+            posterior = self.model_.posterior(matrix, observation_noise=observation_noise)
+            mean = posterior.mean.reshape(-1).numpy()
+            std = posterior.variance.clamp_min(0).sqrt().reshape(-1).numpy()
+        return (mean, std) if return_std else mean
+
+    def importances(self) -> dict[str, float]:
+        """Relative importance per input: inverse ARD lengthscale (unit cube), summing to 1."""
+        inverse = {k: 1.0 / v for k, v in self.lengthscales_.items() if v > 0}
+        total = sum(inverse.values()) or 1.0
+        return {k: v / total for k, v in inverse.items()}
+
+
+def _lengthscales(model: torch.nn.Module, features: Sequence[Feature]) -> dict[str, float]:
+    """ARD lengthscales per input feature, read from every kernel with ``active_dims``."""
+    result: dict[str, float] = {}
+    d = len(features)
+    for _, module in model.named_modules():
+        ls = getattr(module, "lengthscale", None)
+        if ls is None or not hasattr(module, "ard_num_dims"):
+            continue
+        values = ls.detach().reshape(-1).numpy()
+        dims = getattr(module, "active_dims", None)
+        dims = list(range(len(values))) if dims is None else dims.tolist()
+        if len(dims) != len(values):
+            continue
+        for j, value in zip(dims, values, strict=True):
+            if j < d and features[j].name not in result:
+                result[features[j].name] = float(value)
+    return result
