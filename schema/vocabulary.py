@@ -29,7 +29,6 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-
 from anodelab.schema.errors import InputError, UnknownNameError, suggest
 from anodelab.schema.units import parse_unit, to_canonical, unit_label
 
@@ -180,6 +179,16 @@ def _read_yaml(filename: str) -> list[dict[str, Any]]:
     return data
 
 
+def _float_or_none(value: Any, filename: str, name: str) -> float | None:
+    # PyYAML reads "1.0e6" (no exponent sign) as a string: accept it as the number it means.
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"schema/data/{filename}: {name}: min/max must be numbers, got {value!r}") from None
+
+
 def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
     if "name" not in entry:
         raise ValueError(f"schema/data/{filename}: an entry has no name: {entry}")
@@ -196,8 +205,8 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
         kind=kind,
         unit=unit if value_kind == "number" else None,
         value_kind=value_kind,  # type: ignore[arg-type]
-        min=entry.get("min"),
-        max=entry.get("max"),
+        min=_float_or_none(entry.get("min"), filename, entry["name"]),
+        max=_float_or_none(entry.get("max"), filename, entry["name"]),
         description=entry.get("description", ""),
         synonyms=tuple(str(s) for s in entry.get("synonyms", ())),
         values=tuple(str(v) for v in entry.get("values", ())),

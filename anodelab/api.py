@@ -1,0 +1,157 @@
+"""The Python API: ``anodelab.open(path)`` → :class:`KnowledgeBase`.
+
+>>> import anodelab
+>>> kb = anodelab.init("/tmp/anodelab-doctest.db")          # doctest: +SKIP
+>>> kb.relation("pitch", "ICE").to_frame()                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from anodelab.export import tidy_frame, write_export
+from anodelab.ingest.table_import import ImportReport, import_folder, import_table
+from anodelab.kb import query
+from anodelab.kb.db import default_db_path, open_db
+from anodelab.kb.literature_data import literature_folders
+from anodelab.kb.recipes import recipe_vectors
+from anodelab.kb.write import undo_import
+from anodelab.schema.conditions import ConditionSpec
+
+__all__ = ["KnowledgeBase", "open", "init"]
+
+Conditions = ConditionSpec | dict[str, Any] | str | list[str] | None
+
+
+def _spec(conditions: Conditions, extra: dict[str, Any]) -> ConditionSpec | None:
+    if conditions is None and not extra:
+        return None
+    if isinstance(conditions, ConditionSpec):
+        base = dict(conditions.values)
+        return ConditionSpec({**base, **ConditionSpec.parse(extra).values})
+    parsed = ConditionSpec.parse(conditions) if conditions is not None else ConditionSpec()
+    return ConditionSpec({**parsed.values, **ConditionSpec.parse(extra).values})
+
+
+class KnowledgeBase:
+    """An open KB file.  Every query returns a pandas DataFrame (units in column names or a unit column)."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase({str(self.path)!r})"
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ----------------------------------------------------------------------------
+    def sources(self) -> pd.DataFrame:
+        """Sources (papers, lab notebooks, lab runs) with DOI and bibliographic data."""
+        return query.sources(self.db)
+
+    def samples(self, *, source: str | None = None, family: str | None = None) -> pd.DataFrame:
+        """Samples with source, family, kind, parents, group members and number of values."""
+        return query.samples(self.db, source=source, family=family)
+
+    def measurements(
+        self,
+        property: str | None = None,
+        *,
+        sample: str | None = None,
+        source: str | None = None,
+        conditions: Conditions = None,
+        include_computed: bool = True,
+        **at: Any,
+    ) -> pd.DataFrame:
+        """One row per value; one column per condition in canonical units (``df.attrs["units"]``).
+
+        ``kb.measurements("ICE", source="lee2025")``;
+        ``kb.measurements("discharge_capacity", cycle=500, current_density="1 A/g")``.
+        """
+        return query.measurements(
+            self.db, property=property, sample=sample, source=source, conditions=_spec(conditions, at),
+            include_computed=include_computed,
+        )  # fmt: skip
+
+    def steps(self, sample: str | None = None) -> pd.DataFrame:
+        """Process-step parameters of a sample's full recipe (inherited steps first)."""
+        return query.steps(self.db, sample=sample)
+
+    def recipe_vectors(self) -> pd.DataFrame:
+        """The flat recipe vector: one row per sample, one column per recipe parameter."""
+        return recipe_vectors(self.db)
+
+    def relation(
+        self,
+        parameter: str,
+        property: str,
+        conditions: Conditions = None,
+        *,
+        source: str | None = None,
+        family: str | None = None,
+        **at: Any,
+    ) -> query.Relation:
+        """Relate a recipe parameter to a property at matching conditions (see :func:`anodelab.kb.query.relation`)."""
+        return query.relation(self.db, parameter, property, _spec(conditions, at), source=source, family=family)
+
+    def checks(self, status: str | None = None) -> pd.DataFrame:
+        """Consistency checks (ICE from capacities, fade from retention, thickness change)."""
+        return query.checks(self.db, status=status)
+
+    def imports(self) -> pd.DataFrame:
+        """The import ledger: every import with its file hash, status and what it replaced."""
+        return query.imports(self.db)
+
+    def export(self, path: str | Path | None = None, format: str = "csv", **filters: Any) -> str | None:
+        """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None."""
+        return write_export(tidy_frame(self.measurements(**filters)), path, format)
+
+    # -- writing ----------------------------------------------------------------------------
+    def import_table(self, path: str | Path, **options: Any) -> ImportReport:
+        """Import one table (see :func:`anodelab.ingest.table_import.import_table`)."""
+        return import_table(self.db, path, **options)
+
+    def import_folder(self, folder: str | Path) -> list[ImportReport]:
+        """Import a folder of documented-layout tables (sources, samples, steps, cells, measurements)."""
+        return import_folder(self.db, folder)
+
+    def undo_import(self, import_id: int) -> None:
+        """Remove everything one import wrote."""
+        undo_import(self.db, import_id)
+
+
+def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False, create: bool = False) -> KnowledgeBase:  # noqa: A001
+    """Open a KB file (default ``$ANODELAB_DB`` or ``./anodelab.db``)."""
+    db_path = Path(path) if path is not None else default_db_path()
+    return KnowledgeBase(open_db(db_path, readonly=readonly, create=create), db_path)
+
+
+def init(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    literature: bool = True,
+    progress: Callable[[str, ImportReport], None] | None = None,
+) -> KnowledgeBase:
+    """Create (or update) a KB holding the shipped literature; re-running it is idempotent."""
+    db_path = Path(path) if path is not None else default_db_path()
+    kb = KnowledgeBase(open_db(db_path, create=True), db_path)
+    if literature:
+        for folder in literature_folders():
+            for report in import_folder(kb.db, folder):
+                if progress is not None:
+                    progress(folder.name, report)
+    return kb

@@ -1,0 +1,70 @@
+"""Tidy export of every value: one row per value, one column per condition (units in the names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from anodelab.schema.errors import AnodelabError
+from anodelab.schema.units import parse_unit, ureg
+from anodelab.schema.vocabulary import load_vocabulary
+
+__all__ = ["tidy_frame", "write_export", "unit_slug", "EXPORT_FORMATS"]
+
+EXPORT_FORMATS = ("csv", "json", "parquet", "xlsx")
+_SLUG_SYMBOLS = {"wt_percent": "wt_pct", "at_percent": "at_pct", "percent": "percent", "degree_Celsius": "C",
+                 "C_rate": "C", "cycle_count": "", "micrometer": "um"}  # fmt: skip
+
+
+def unit_slug(unit: str | None) -> str:
+    """A column-name-safe unit: ``mA/g`` → ``mA_per_g``, ``cm**2/s`` → ``cm2_per_s``, ``%`` → ``percent``."""
+    if not unit:
+        return ""
+    parsed = parse_unit(unit)
+    if parsed == ureg.dimensionless:
+        return ""
+    pos, neg = [], []
+    for name, power in parsed._units.items():
+        symbol = _SLUG_SYMBOLS.get(name, ureg.get_symbol(name))
+        if not symbol:
+            continue
+        exp = abs(power)
+        text = symbol + ("" if exp == 1 else (str(int(exp)) if float(exp).is_integer() else str(exp).replace(".", "p")))
+        (pos if power > 0 else neg).append(text)
+    slug = "".join(pos) or "1"
+    if neg:
+        slug += "_per_" + "_".join(neg)
+    return slug
+
+
+def tidy_frame(values: pd.DataFrame) -> pd.DataFrame:
+    """From ``v_measurements`` rows: keep the useful columns, unit-suffixed condition columns, drop empty ones."""
+    vocab = load_vocabulary()
+    base = ["sample", "source", "doi", "property", "value", "unit", "value_min", "value_max", "uncertainty",
+            "uncertainty_kind", "qualifier", "cell", "cell_type", "basis", "origin", "locator", "raw"]  # fmt: skip
+    out = values[[c for c in base if c in values.columns]].copy()
+    out["unit"] = [vocab.properties()[p].unit_label if p in vocab.properties() else u for p, u in zip(values["property"], values["unit"], strict=True)]
+    for name, term in vocab.conditions().items():
+        if name not in values.columns or values[name].isna().all():
+            continue
+        slug = unit_slug(term.unit) if term.is_numeric else ""
+        out[f"{name}_{slug}" if slug else name] = values[name]
+    return out
+
+
+def write_export(frame: pd.DataFrame, path: str | Path | None, fmt: str) -> str | None:
+    """Write ``frame`` as csv/json/parquet/xlsx to ``path`` (csv/json to a string when ``path`` is None)."""
+    if fmt not in EXPORT_FORMATS:
+        raise AnodelabError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    if fmt in ("parquet", "xlsx") and path is None:
+        raise AnodelabError(f"{fmt} export needs an output file (-o PATH)")
+    if fmt == "csv":
+        return frame.to_csv(path, index=False)
+    if fmt == "json":
+        return frame.to_json(path, orient="records", force_ascii=False, indent=1)
+    if fmt == "parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    return None

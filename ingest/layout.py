@@ -1,0 +1,392 @@
+"""Rows of a table in the documented layout (docs/table-layout.md) → schema records.
+
+Each ``*_from_rows`` function takes the table as a list of ``{column: text}`` dicts (1-based data
+row numbers are reported) and returns a :class:`~anodelab.schema.records.Bundle` whose problems
+name file, row and column.  Nothing here touches the KB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from anodelab.schema.conditions import parse_conditions, split_number_unit
+from anodelab.schema.errors import AnodelabError, InputError
+from anodelab.schema.records import (
+    QUALIFIERS,
+    SAMPLE_KINDS,
+    SOURCE_KINDS,
+    UNCERTAINTY_KINDS,
+    Bundle,
+    CellRecord,
+    MeasurementRecord,
+    Problem,
+    Provenance,
+    SampleRecord,
+    SourceRecord,
+    StepParameterRecord,
+)
+from anodelab.schema.units import to_canonical
+from anodelab.schema.vocabulary import load_vocabulary
+
+__all__ = ["LAYOUTS", "detect_layout", "bundle_from_rows"]
+
+LAYOUTS: dict[str, dict[str, set[str]]] = {
+    "sources": {
+        "required": {"source", "kind"},
+        "optional": {"doi", "title", "year", "authors", "journal", "license"},
+    },
+    "samples": {
+        "required": {"source", "sample", "kind"},
+        "optional": {"family", "parents", "members", "description", "locator"},
+    },
+    "steps": {
+        "required": {"source", "sample", "step", "step_type", "quantity"},
+        "optional": {"substance", "value", "unit", "value_min", "value_max", "qualifier", "basis", "raw", "locator", "note"},
+    },
+    "cells": {
+        "required": {"source", "cell", "sample", "cell_type"},
+        "optional": {
+            "format", "counter_electrode", "cathode", "electrolyte", "separator", "binder", "electrode_composition",
+            "active_mass_loading", "cathode_loading", "loading_unit", "np_ratio", "voltage_min", "voltage_max",
+            "one_c", "blend_ratio", "temperature", "locator", "note",
+        },
+    },  # fmt: skip
+    "measurements": {
+        "required": {"source", "sample", "property"},
+        "optional": {
+            "value", "unit", "value_min", "value_max", "uncertainty", "uncertainty_kind", "qualifier",
+            "conditions", "cell", "basis", "raw", "locator", "note",
+        },
+    },  # fmt: skip
+}
+_ORDER = ["sources", "cells", "steps", "samples", "measurements"]  # most specific first
+_QUALIFIER_ALIASES = {"": "=", "~": "≈", "approx": "≈", "ca.": "≈", "<=": "≤", ">=": "≥", "≈": "≈"}
+
+
+def detect_layout(columns: list[str]) -> str | None:
+    """The documented layout a header belongs to, or ``None`` (a messy table)."""
+    cols = {c.strip() for c in columns}
+    for name in _ORDER:
+        spec = LAYOUTS[name]
+        if spec["required"] <= cols and cols <= spec["required"] | spec["optional"]:
+            return name
+    return None
+
+
+def _text(row: dict[str, Any], column: str) -> str:
+    value = row.get(column)
+    return "" if value is None else str(value).strip()
+
+
+def _number(row: dict[str, Any], column: str, where: dict[str, Any]) -> float | None:
+    text = _text(row, column)
+    if not text:
+        return None
+    try:
+        return float(text.replace("\u2212", "-").replace("\u2009", "").replace("\u202f", ""))
+    except ValueError:
+        raise InputError(f"{column} must be a number, got {text!r}", column=column, value=text, **where) from None
+
+
+def _qualifier(row: dict[str, Any], where: dict[str, Any]) -> str:
+    text = _text(row, "qualifier")
+    text = _QUALIFIER_ALIASES.get(text, text)
+    if text not in QUALIFIERS:
+        raise InputError(f"qualifier must be one of {' '.join(QUALIFIERS)}", column="qualifier", value=text, **where)
+    return text
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(";") if part.strip())
+
+
+def _source(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> SourceRecord:
+    kind = _text(row, "kind")
+    if kind not in SOURCE_KINDS:
+        raise InputError(f"kind must be one of {', '.join(SOURCE_KINDS)}", column="kind", value=kind, **where)
+    year = _number(row, "year", where)
+    return SourceRecord(
+        key=_text(row, "source"),
+        kind=kind,
+        doi=_text(row, "doi") or None,
+        title=_text(row, "title") or None,
+        year=int(year) if year is not None else None,
+        authors=_text(row, "authors") or None,
+        journal=_text(row, "journal") or None,
+        license=_text(row, "license") or None,
+    )
+
+
+def _sample(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> SampleRecord:
+    kind = _text(row, "kind")
+    if kind not in SAMPLE_KINDS:
+        raise InputError(f"kind must be one of {', '.join(SAMPLE_KINDS)}", column="kind", value=kind, **where)
+    members = _labels(_text(row, "members"))
+    if members and kind != "group":
+        raise InputError("only kind=group samples have members", column="members", **where)
+    if kind == "group" and not members:
+        raise InputError("a group needs its members", column="members", **where)
+    return SampleRecord(
+        source=_text(row, "source"),
+        label=_text(row, "sample"),
+        kind=kind,
+        family=_text(row, "family") or None,
+        parents=_labels(_text(row, "parents")),
+        members=members,
+        description=_text(row, "description") or None,
+        provenance=prov,
+    )
+
+
+def _step(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> StepParameterRecord:
+    vocab = load_vocabulary()
+    try:
+        step_type = vocab.check_step_type(_text(row, "step_type"))
+    except AnodelabError as exc:
+        raise InputError(str(exc), column="step_type", **where) from exc
+    try:
+        term = vocab.get("step_quantity", _text(row, "quantity"))
+    except AnodelabError as exc:
+        raise InputError(str(exc), column="quantity", **where) from exc
+    step = _number(row, "step", where)
+    if step is None or step != int(step) or step < 1:
+        raise InputError("step must be a positive whole number", column="step", value=_text(row, "step"), **where)
+    basis = _text(row, "basis") or None
+    if basis is not None:
+        try:
+            vocab.check_fraction_basis(basis)
+        except AnodelabError as exc:
+            raise InputError(str(exc), column="basis", **where) from exc
+    elif term.name == "fraction":
+        raise InputError("a fraction needs its basis (what it is a fraction of)", column="basis", **where)
+    unit = _text(row, "unit") or None
+    values: dict[str, Any] = {}
+    if term.is_numeric:
+        for column in ("value", "value_min", "value_max"):
+            number = _number(row, column, where)
+            if number is not None:
+                canonical = term.canonical_value(number, unit, where={**where, "column": column})
+                reason = term.check_range(canonical)
+                if reason:
+                    raise InputError(reason, column=column, value=_text(row, column), **where)
+                values[column] = canonical
+        if not values:
+            raise InputError("no value", column="value", **where)
+    elif not _text(row, "value"):
+        raise InputError("no value", column="value", **where)
+    return StepParameterRecord(
+        source=_text(row, "source"),
+        sample=_text(row, "sample"),
+        step=int(step),
+        step_type=step_type,
+        quantity=term.name,
+        value=values.get("value"),
+        unit=term.unit,
+        text_value=None if term.is_numeric else _text(row, "value"),
+        value_min=values.get("value_min"),
+        value_max=values.get("value_max"),
+        qualifier=_qualifier(row, where),
+        substance=_text(row, "substance") or None,
+        basis=basis,
+        raw_value=_text(row, "value") or None,
+        raw_unit=unit,
+        raw=_text(row, "raw") or None,
+        provenance=prov,
+    )
+
+
+def _one_c(text: str, where: dict[str, Any]) -> float | None:
+    """``"1 C = 200 mA g−1"`` or ``"200 mA/g"`` → 200.0 (mA g⁻¹)."""
+    if not text:
+        return None
+    rhs = text.split("=", 1)[1] if "=" in text else text
+    try:
+        value, unit = split_number_unit(rhs)
+        return to_canonical(value, unit, "mA/g", what="1C definition")
+    except (ValueError, AnodelabError) as exc:
+        raise InputError(f"cannot read the 1C definition: {exc}", column="one_c", value=text, **where) from None
+
+
+def _cell(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> CellRecord:
+    cell_type = _text(row, "cell_type")
+    if cell_type not in ("half", "full"):
+        raise InputError("cell_type must be half or full", column="cell_type", value=cell_type, **where)
+    loading_unit = _text(row, "loading_unit") or "mg/cm2"
+
+    def loading(column: str) -> float | None:
+        number = _number(row, column, where)
+        if number is None:
+            return None
+        try:
+            return to_canonical(number, loading_unit, "mg/cm**2", what=column)
+        except AnodelabError as exc:
+            raise InputError(str(exc), column="loading_unit", **where) from exc
+
+    temperature = None
+    if _text(row, "temperature"):
+        try:
+            value, unit = split_number_unit(_text(row, "temperature"))
+            temperature = to_canonical(value, unit or "degC", "degC", what="temperature")
+        except (ValueError, AnodelabError) as exc:
+            raise InputError(str(exc), column="temperature", **where) from None
+    cathode = _text(row, "cathode") or None
+    return CellRecord(
+        source=_text(row, "source"),
+        label=_text(row, "cell"),
+        sample=_text(row, "sample"),
+        cell_type=cell_type,  # type: ignore[arg-type]
+        format=_text(row, "format") or None,
+        counter_electrode=_text(row, "counter_electrode") or None,
+        cathode=cathode,
+        cathode_formula=_cathode_formula(cathode),
+        electrolyte=_text(row, "electrolyte") or None,
+        separator=_text(row, "separator") or None,
+        binder=_text(row, "binder") or None,
+        electrode_composition=_text(row, "electrode_composition") or None,
+        active_mass_loading_mg_per_cm2=loading("active_mass_loading"),
+        cathode_loading_mg_per_cm2=loading("cathode_loading"),
+        np_ratio=_number(row, "np_ratio", where),
+        voltage_min_V=_number(row, "voltage_min", where),
+        voltage_max_V=_number(row, "voltage_max", where),
+        one_c_mA_per_g=_one_c(_text(row, "one_c"), where),
+        one_c_raw=_text(row, "one_c") or None,
+        blend_ratio=_text(row, "blend_ratio") or None,
+        temperature_C=temperature,
+        note=_text(row, "note") or None,
+        provenance=prov,
+    )
+
+
+def _cathode_formula(name: str | None) -> str | None:
+    """Reduced formula of a cathode named by formula or a common alias (NCM811 → LiNi0.8Co0.1Mn0.1O2)."""
+    if not name:
+        return None
+    try:
+        from anodelab.schema.compositions import cathode_formula
+    except ImportError:  # compositions module not available: keep the name only
+        return None
+    return cathode_formula(name)
+
+
+def _measurement(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> MeasurementRecord:
+    vocab = load_vocabulary()
+    try:
+        term = vocab.get("property", _text(row, "property"))
+    except AnodelabError as exc:
+        raise InputError(str(exc), column="property", **where) from exc
+    unit = _text(row, "unit") or None
+    values: dict[str, float] = {}
+    for column in ("value", "value_min", "value_max", "uncertainty"):
+        number = _number(row, column, where)
+        if number is None:
+            continue
+        if column == "uncertainty" and term.unit in ("degC",):  # an uncertainty is a difference
+            values[column] = number
+            continue
+        canonical = term.canonical_value(number, unit, where={**where, "column": column})
+        if column != "uncertainty":
+            reason = term.check_range(canonical)
+            if reason:
+                raise InputError(reason, column=column, value=_text(row, column), **where)
+        elif canonical < 0:
+            raise InputError("uncertainty must not be negative", column=column, **where)
+        values[column] = canonical
+    if "value" not in values and not ("value_min" in values or "value_max" in values):
+        raise InputError("no value (give value, or value_min/value_max for a range)", column="value", **where)
+    if "value_min" in values and "value_max" in values and values["value_min"] > values["value_max"]:
+        raise InputError("value_min is larger than value_max", column="value_min", **where)
+    kind = _text(row, "uncertainty_kind") or ("unspecified" if "uncertainty" in values else None)
+    if kind is not None and kind not in UNCERTAINTY_KINDS:
+        raise InputError(f"uncertainty_kind must be one of {', '.join(UNCERTAINTY_KINDS)}", column="uncertainty_kind", value=kind, **where)
+    conditions = parse_conditions(_text(row, "conditions") or None, column="conditions", **where)
+    return MeasurementRecord(
+        source=_text(row, "source"),
+        sample=_text(row, "sample"),
+        property=term.name,
+        value=values.get("value"),
+        unit=term.unit,
+        value_min=values.get("value_min"),
+        value_max=values.get("value_max"),
+        uncertainty=values.get("uncertainty"),
+        uncertainty_kind=kind,
+        qualifier=_qualifier(row, where),
+        conditions=conditions,
+        cell=_text(row, "cell") or None,
+        basis=_text(row, "basis") or None,
+        raw_value=_text(row, "value") or None,
+        raw_unit=unit,
+        raw=_text(row, "raw") or None,
+        note=_text(row, "note") or None,
+        provenance=prov,
+    )
+
+
+_BUILDERS: dict[str, tuple[str, Callable[[dict[str, Any], dict[str, Any], Provenance], Any]]] = {
+    "sources": ("sources", _source),
+    "samples": ("samples", _sample),
+    "steps": ("steps", _step),
+    "cells": ("cells", _cell),
+    "measurements": ("measurements", _measurement),
+}
+
+
+def bundle_from_rows(
+    layout: str,
+    rows: list[dict[str, Any]],
+    *,
+    file: str,
+    source: str | None = None,
+    first_row: int = 1,
+) -> Bundle:
+    """Convert documented-layout rows to a Bundle; every bad cell becomes a Problem (nothing dropped)."""
+    attr, build = _BUILDERS[layout]
+    bundle = Bundle()
+    target = getattr(bundle, attr)
+    for offset, row in enumerate(rows):
+        if all(not _text(row, c) for c in row):
+            continue  # a blank line
+        if source is not None:
+            given = _text(row, "source")
+            if given and given != source:
+                bundle.problems.append(
+                    Problem(f"row names source {given!r} but the import is for {source!r}", file=file, row=first_row + offset, column="source", value=given)
+                )
+                continue
+            row = {**row, "source": source}
+        where = {"file": file, "row": first_row + offset}
+        missing = [c for c in sorted(LAYOUTS[layout]["required"]) if not _text(row, c)]
+        if missing:
+            bundle.problems.append(Problem(f"empty required column(s) {', '.join(missing)}", file=file, row=first_row + offset, column=missing[0]))
+            continue
+        prov = Provenance(locator=_text(row, "locator") or None, file=file, row=first_row + offset)
+        try:
+            target.append(build(row, where, prov))
+        except InputError as exc:
+            bundle.problems.append(Problem(exc.message, file=file, row=exc.row, column=exc.column, value=None if exc.value is None else str(exc.value)))
+        except AnodelabError as exc:
+            bundle.problems.append(Problem(str(exc), file=file, row=first_row + offset))
+    _check_duplicate_keys(bundle, file)
+    return bundle
+
+
+def _check_duplicate_keys(bundle: Bundle, file: str) -> None:
+    seen: dict[str, int | None] = {}
+    for m in bundle.measurements:
+        conds = ";".join(f"{k}={v.display()}" for k, v in sorted(m.conditions.items()))
+        key = f"{m.sample}|{m.property}|{m.cell}|{m.basis}|{conds}|{m.note or ''}"
+        if key in seen:
+            bundle.problems.append(
+                Problem(
+                    f"same sample, property, cell and conditions as row {seen[key]}: state what differs (conditions, cell or note)",
+                    severity="warning",
+                    file=file,
+                    row=m.provenance.row,
+                )
+            )
+        seen[key] = m.provenance.row
+    labels: dict[str, int | None] = {}
+    for s in bundle.samples:
+        if s.label in labels:
+            bundle.problems.append(Problem(f"sample {s.label!r} defined twice (first in row {labels[s.label]})", file=file, row=s.provenance.row, column="sample"))
+        labels[s.label] = s.provenance.row

@@ -1,0 +1,210 @@
+"""``import_table``: one function for every table that enters the KB.
+
+A table in the documented layout (docs/table-layout.md) is read directly; any other table is
+handed to the literature importer (:mod:`anodelab.ingest.wide`), which translates messy paper
+tables into the same records.  Either way the result is one :class:`~anodelab.schema.records.Bundle`
+written by :func:`anodelab.kb.write.write_bundle` as one transaction:
+
+* same source + same content → nothing changes (``status = "unchanged"``);
+* changed content → the previous version of that table is replaced and the difference reported;
+* any error → nothing is written, and every problem names file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from anodelab.ingest.layout import LAYOUTS, bundle_from_rows, detect_layout
+from anodelab.kb.write import ImportRejected, WriteReport, write_bundle
+from anodelab.schema.errors import AnodelabError, InputError
+from anodelab.schema.records import Bundle, Problem
+
+from anodelab import __version__
+
+__all__ = ["ImportReport", "import_table", "import_folder", "read_layout_table", "LITERATURE_ORDER"]
+
+LITERATURE_ORDER = ["sources", "samples", "steps", "cells", "measurements"]
+
+
+@dataclass
+class ImportReport:
+    """What ``import_table`` understood and did."""
+
+    file: str
+    layout: str
+    dataset: str
+    dry_run: bool
+    bundle: Bundle
+    write: WriteReport | None = None
+    columns: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.bundle.errors:
+            return "rejected"
+        if self.dry_run:
+            return "dry-run"
+        return self.write.status if self.write else "not written"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "layout": self.layout,
+            "dataset": self.dataset,
+            "status": self.status,
+            "columns": self.columns,
+            "counts": {
+                "sources": len(self.bundle.sources),
+                "samples": len(self.bundle.samples),
+                "step_parameters": len(self.bundle.steps),
+                "cells": len(self.bundle.cells),
+                "measurements": len(self.bundle.measurements),
+            },
+            "problems": [str(p) for p in self.bundle.problems],
+            "write": self.write.to_dict() if self.write else None,
+        }
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, file: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("cannot decode the file as text", file=file)  # pragma: no cover - latin-1 decodes anything
+
+
+def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | None:
+    """Header and rows of a CSV in the documented layout, or ``None`` if it is not one."""
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    text = _decode(path.read_bytes(), str(path))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        raise InputError("the file is empty", file=str(path))
+    header = [h.strip() for h in rows[0]]
+    if detect_layout(header) is None:
+        return None
+    out = []
+    for number, values in enumerate(rows[1:], start=1):
+        if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
+            raise InputError(f"row has {len(values)} cells but the header has {len(header)} columns", file=str(path), row=number)
+        out.append({h: (values[i] if i < len(values) else "") for i, h in enumerate(header)})
+    return header, out
+
+
+def _bundle_for(path: Path, *, source: str | None, mapping: Any, sheet: str | None) -> tuple[str, Bundle, list[dict[str, Any]]]:
+    layout_table = read_layout_table(path)
+    if layout_table is not None:
+        header, rows = layout_table
+        layout = detect_layout(header) or ""
+        bundle = bundle_from_rows(layout, rows, file=str(path), source=source)
+        columns = [{"column": h, "understood_as": f"{layout} layout column"} for h in header]
+        return layout, bundle, columns
+    try:
+        from anodelab.ingest import wide
+    except ImportError:
+        known = "; ".join(f"{name}: {', '.join(sorted(spec['required']))}" for name, spec in LAYOUTS.items())
+        raise InputError(
+            f"not a table in the documented layout (required columns per layout — {known})", file=str(path)
+        ) from None
+    table = wide.read_any_table(path, sheet=sheet)
+    bundle = wide.bundle_from_table(table, mapping=mapping, source=source, file=str(path))
+    columns = wide.describe_columns(table, mapping=mapping, source=source, file=str(path))
+    return "literature", bundle, columns
+
+
+def import_table(
+    db: sqlite_utils.Database,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    mapping: str | Path | dict[str, Any] | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import one table file into the KB as one transaction (or only report, with ``dry_run``).
+
+    :param db: an open KB (:func:`anodelab.kb.db.open_db`).
+    :param path: CSV/TSV in the documented layout, or a literature table (CSV, XLSX, Markdown, HTML, PDF text).
+    :param source: source key (or DOI) all rows belong to; overrides/validates the ``source`` column.
+    :param mapping: YAML mapping file (or dict) pinning what columns mean (literature tables).
+    :param sheet: worksheet name for Excel files.
+    :param dry_run: parse and report how every column was understood; write nothing.
+    :raises ImportRejected: when any cell could not be used (nothing is written).
+    """
+    file = Path(path)
+    if not file.exists():
+        raise AnodelabError(f"no such file: {file}")
+    data = file.read_bytes()
+    mapping_text = ""
+    if isinstance(mapping, (str, Path)):
+        mapping_text = Path(mapping).read_text(encoding="utf-8")
+    elif mapping is not None:
+        mapping_text = json.dumps(mapping, sort_keys=True, default=str)
+    layout, bundle, columns = _bundle_for(file, source=source, mapping=mapping, sheet=sheet)
+    source_key = source or _first_source(bundle) or "unknown"
+    dataset = f"{source_key}:{file.name}" + (f"#{sheet}" if sheet else "")
+    report = ImportReport(file=str(file), layout=layout, dataset=dataset, dry_run=dry_run, bundle=bundle, columns=columns)
+    if dry_run:
+        return report
+    if bundle.errors:
+        raise ImportRejected(bundle.errors, str(file))
+    content = _sha256(data + b"\0" + mapping_text.encode() + b"\0" + (source or "").encode() + b"\0" + (sheet or "").encode())
+    report.write = write_bundle(
+        db,
+        bundle,
+        dataset=dataset,
+        content_sha256=content,
+        file_path=str(file),
+        file_sha256=_sha256(data),
+        importer=f"anodelab.ingest.table_import[{layout}]",
+        importer_version=__version__,
+        create_missing_samples=layout == "literature",
+    )
+    return report
+
+
+def _first_source(bundle: Bundle) -> str | None:
+    for group in (bundle.sources, bundle.samples, bundle.steps, bundle.cells, bundle.measurements):
+        for record in group:
+            key = getattr(record, "key", None) or getattr(record, "source", None)
+            if key:
+                return str(key)
+    return None
+
+
+def import_folder(db: sqlite_utils.Database, folder: str | Path) -> list[ImportReport]:
+    """Import a literature folder (sources, samples, steps, cells, measurements CSVs, in that order)."""
+    folder = Path(folder)
+    reports = []
+    for name in LITERATURE_ORDER:
+        path = folder / f"{name}.csv"
+        if path.exists():
+            reports.append(import_table(db, path))
+    extra = sorted(p for p in folder.glob("*.csv") if p.stem not in LITERATURE_ORDER)
+    for path in extra:
+        reports.append(import_table(db, path))
+    if not reports:
+        raise AnodelabError(f"no tables in {folder}")
+    return reports
+
+
+__all__ += ["ImportRejected", "Problem"]

@@ -1,0 +1,150 @@
+"""Opening a KB file: WAL, busy timeout, schema version and migrations.
+
+The KB is one SQLite file.  Every connection runs in WAL mode with a busy timeout, so several
+processes can read while one writes, and two writers wait for each other instead of failing with
+"database is locked".  ``PRAGMA user_version`` holds the schema version: an older file is migrated
+on open, a newer one is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+from anodelab.schema.errors import AnodelabError, SchemaVersionError
+from anodelab.schema.vocabulary import load_vocabulary
+
+__all__ = ["SCHEMA_VERSION", "DEFAULT_DB", "open_db", "transaction", "default_db_path", "register_migration_hook"]
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "anodelab.db"
+BUSY_TIMEOUT_MS = 30_000
+
+# Other KB modules (campaigns) add their tables through hooks run at every migration.
+_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def register_migration_hook(hook: Callable[[sqlite_utils.Database], None]) -> None:
+    """Register an idempotent function that creates extra tables (called on every open for write)."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+
+
+def default_db_path() -> Path:
+    """``$ANODELAB_DB`` if set, else ``./anodelab.db``."""
+    return Path(os.environ.get("ANODELAB_DB") or DEFAULT_DB)
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        uri = f"file:{path.resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def open_db(path: str | os.PathLike[str] | None = None, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+    """Open (and, unless ``readonly``, create or migrate) the KB at ``path``.
+
+    :param path: KB file; default :func:`default_db_path`.
+    :param create: create the file when missing (else raise).
+    :param readonly: open read-only (no migration; refuses an old schema).
+    """
+    db_path = Path(path) if path is not None else default_db_path()
+    if not db_path.exists() and (readonly or not create):
+        raise AnodelabError(f"no knowledge base at {db_path}; create one with `anodelab init --db {db_path}`")
+    conn = _connect(db_path, readonly)
+    db = sqlite_utils.Database(conn)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{db_path} has schema version {version}, newer than this anodelab supports "
+            f"({SCHEMA_VERSION}); upgrade anodelab"
+        )
+    if readonly:
+        if version < SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{db_path} has schema version {version}; open it once for writing to migrate it to {SCHEMA_VERSION}"
+            )
+        return db
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    _migrate(db, version, db_path)
+    return db
+
+
+def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
+    if version == 0 and db.table_names() and "schema_meta" not in db.table_names():
+        raise SchemaVersionError(f"{db_path} is an SQLite file but not an anodelab knowledge base")
+    with transaction(db):
+        if version < 1:
+            sql = resources.files("anodelab.kb").joinpath("sql", "schema_v1.sql").read_text(encoding="utf-8")
+            for statement in _statements(sql):
+                db.execute(statement)
+        for hook in _HOOKS:
+            hook(db)
+        db.execute("INSERT OR REPLACE INTO schema_meta(key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        refresh_vocabulary(db)
+
+
+def _statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (``executescript`` would commit our transaction)."""
+    out, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise SchemaVersionError(f"incomplete SQL statement in schema script: {buffer[:80]!r}")
+    return out
+
+
+def refresh_vocabulary(db: sqlite_utils.Database) -> None:
+    """Copy the vocabulary into the ``vocabulary`` table and regenerate the views built from it."""
+    from anodelab.kb.views import create_views  # local: views import this module's helpers
+
+    db.execute("DELETE FROM vocabulary")
+    rows = load_vocabulary().records()
+    if rows:
+        columns = list(rows[0])
+        placeholders = ", ".join("?" for _ in columns)
+        db.conn.executemany(
+            f"INSERT INTO vocabulary ({', '.join(columns)}) VALUES ({placeholders})",
+            [[r[c] for c in columns] for r in rows],
+        )
+    create_views(db)
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error.
+
+    ``IMMEDIATE`` takes the write lock up front, so two writing processes queue on the busy
+    timeout instead of deadlocking on a lock upgrade.  Nested use becomes a savepoint.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,162 @@
+"""The flat recipe vector: one row per sample, one column per recipe parameter.
+
+Derived from process steps.  A sample's recipe is its parents' recipes (in order) followed by its
+own steps, so ``Si/HNC/AC@Pitch30`` (pitch coating + carbonization) inherits the dispersion,
+spray drying and carbonization of its parent ``Si/HNC/AC``.  How each column is derived is stated
+in ``schema/data/parameters.yaml`` (``from``, ``pick``, ``absent_value``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+from anodelab.schema.vocabulary import Term, load_vocabulary, name_key
+
+__all__ = ["lineage_steps", "recipe_vectors", "materialize_recipe_vectors", "RECIPE_TABLE"]
+
+RECIPE_TABLE = "recipe_vectors"
+_COATING_STEPS = {"pitch_coating": "pitch", "pda_polymerization": "polydopamine", "cvd": "cvd carbon"}
+
+
+def _load(db: sqlite_utils.Database) -> tuple[pd.DataFrame, dict[int, list[int]], pd.DataFrame]:
+    samples = pd.read_sql_query(
+        "SELECT s.id, s.label AS sample, src.key AS source, s.family, s.kind FROM samples s JOIN sources src ON src.id = s.source_id",
+        db.conn,
+    )
+    parents: dict[int, list[int]] = defaultdict(list)
+    for sid, pid in db.execute("SELECT sample_id, parent_id FROM sample_parents ORDER BY sample_id, position").fetchall():
+        parents[int(sid)].append(int(pid))
+    steps = pd.read_sql_query(
+        """SELECT ps.sample_id, ps.step_order, ps.step_type, sp.quantity, sp.substance, sp.value, sp.unit,
+                  sp.text_value, sp.value_min, sp.value_max, sp.qualifier, sp.basis, sp.raw
+           FROM process_steps ps JOIN step_parameters sp ON sp.step_id = ps.id
+           ORDER BY ps.sample_id, ps.step_order, sp.id""",
+        db.conn,
+    )
+    return samples, parents, steps
+
+
+def _lineage(sample_id: int, parents: dict[int, list[int]], seen: frozenset[int] = frozenset()) -> list[int]:
+    """Sample ids whose steps make up this sample's recipe, ancestors first (cycles are cut)."""
+    order: list[int] = []
+    for parent in parents.get(sample_id, []):
+        if parent in seen or parent == sample_id:
+            continue
+        for ancestor in _lineage(parent, parents, seen | {sample_id}):
+            if ancestor not in order:
+                order.append(ancestor)
+    order.append(sample_id)
+    return order
+
+
+def lineage_steps(db: sqlite_utils.Database, sample_label: str | None = None) -> pd.DataFrame:
+    """Step parameters of every sample's full recipe (own and inherited), in recipe order."""
+    samples, parents, steps = _load(db)
+    by_sample = {sid: frame for sid, frame in steps.groupby("sample_id")}
+    rows = []
+    for _, s in samples.iterrows():
+        if sample_label is not None and s["sample"] != sample_label:
+            continue
+        position = 0
+        for ancestor in _lineage(int(s["id"]), parents):
+            frame = by_sample.get(ancestor)
+            if frame is None:
+                continue
+            origin = samples.loc[samples["id"] == ancestor, "sample"].iloc[0]
+            for step_order, step_frame in frame.groupby("step_order", sort=True):
+                position += 1
+                for _, p in step_frame.iterrows():
+                    rows.append(
+                        {
+                            "sample": s["sample"],
+                            "source": s["source"],
+                            "recipe_step": position,
+                            "from_sample": origin,
+                            "step": int(step_order),
+                            **{k: p[k] for k in ("step_type", "quantity", "substance", "value", "unit", "text_value",
+                                                 "value_min", "value_max", "qualifier", "basis", "raw")},
+                        }
+                    )  # fmt: skip
+    columns = ["sample", "source", "recipe_step", "from_sample", "step", "step_type", "quantity", "substance",
+               "value", "unit", "text_value", "value_min", "value_max", "qualifier", "basis", "raw"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _matches(term: Term, row: dict[str, Any]) -> bool:
+    spec = term.derivation.get("from", {})
+    if "step_type" in spec and row["step_type"] != spec["step_type"]:
+        return False
+    if "quantity" in spec and row["quantity"] != spec["quantity"]:
+        return False
+    if "substance" in spec:
+        return row["substance"] is not None and name_key(row["substance"]) == name_key(spec["substance"])
+    return True
+
+
+def _derived(kind: str, rows: list[dict[str, Any]]) -> str | None:
+    if kind == "coating_precursor":
+        coating = [ _COATING_STEPS[r["step_type"]] for r in rows if r["step_type"] in _COATING_STEPS]
+        return coating[-1] if coating else "none"
+    if kind == "template":
+        has_zif = any(r["step_type"] == "zif8_synthesis" or (r["substance"] and name_key(r["substance"]) == name_key("ZIF-8")) for r in rows)
+        return "ZIF-8" if has_zif else "none"
+    return None
+
+
+def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
+    """One row per (non-group) sample: ``sample, source, family, kind`` + one column per parameter.
+
+    Numeric columns are in the vocabulary's canonical unit (the unit is in the column name).
+    ``absent_value`` applies only when another sample of the same source sets that parameter.
+    """
+    vocab = load_vocabulary()
+    terms = list(vocab.parameters().values())
+    lineage = lineage_steps(db)
+    grouped = {key: frame.to_dict("records") for key, frame in lineage.groupby(["source", "sample"])}
+    samples, _, _ = _load(db)
+    records = []
+    for _, s in samples.iterrows():
+        if s["kind"] == "group":
+            continue
+        rows = grouped.get((s["source"], s["sample"]), [])
+        record: dict[str, Any] = {"sample": s["sample"], "source": s["source"], "family": s["family"], "kind": s["kind"]}
+        for term in terms:
+            derived = term.derivation.get("from", {}).get("derived")
+            if derived:
+                record[term.name] = _derived(derived, rows)
+                continue
+            hits = [r for r in rows if _matches(term, r)]
+            value = None
+            if hits:
+                hit = hits[-1] if term.derivation.get("pick", "last") == "last" else hits[0]
+                value = hit["value"] if term.is_numeric else hit["text_value"]
+                if value is None and hit["value_min"] is not None and hit["value_max"] is not None:
+                    value = (hit["value_min"] + hit["value_max"]) / 2
+            record[term.name] = value
+        records.append(record)
+    frame = pd.DataFrame(records, columns=["sample", "source", "family", "kind", *[t.name for t in terms]])
+    for term in terms:
+        absent = term.derivation.get("absent_value")
+        if absent is None or frame.empty:
+            continue
+        uses = frame.groupby("source")[term.name].transform(lambda col: col.notna().any())
+        frame.loc[frame[term.name].isna() & uses, term.name] = absent
+    return frame
+
+
+def materialize_recipe_vectors(db: sqlite_utils.Database) -> None:
+    """Store :func:`recipe_vectors` as the ``recipe_vectors`` table (for SQL and Datasette users)."""
+    frame = recipe_vectors(db)
+    db.execute(f"DROP TABLE IF EXISTS {RECIPE_TABLE}")
+    vocab = load_vocabulary()
+    cols = ['"sample" TEXT', '"source" TEXT', '"family" TEXT', '"kind" TEXT']
+    for term in vocab.parameters().values():
+        cols.append(f'"{term.name}" {"REAL" if term.is_numeric else "TEXT"}')
+    db.execute(f"CREATE TABLE {RECIPE_TABLE} ({', '.join(cols)})")
+    if not frame.empty:
+        placeholders = ", ".join("?" for _ in frame.columns)
+        values = frame.astype(object).where(frame.notna(), None).values.tolist()
+        db.conn.executemany(f"INSERT INTO {RECIPE_TABLE} VALUES ({placeholders})", values)

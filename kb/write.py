@@ -1,0 +1,502 @@
+"""Writing a :class:`~anodelab.schema.records.Bundle` to the KB: one transaction, idempotent.
+
+An import is identified by its *dataset* key (``"<source>:<file name>"``).  Writing the same
+content again changes nothing; writing changed content replaces the previous version of that
+dataset and reports what changed.  Samples and cells are kept by their natural keys (source,
+label) so that values imported from other files keep pointing at them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+from anodelab.kb.checks import run_checks
+from anodelab.kb.db import transaction
+from anodelab.kb.recipes import materialize_recipe_vectors
+from anodelab.schema.errors import AnodelabError
+from anodelab.schema.records import Bundle, MeasurementRecord, Problem
+
+__all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
+
+
+class ImportRejected(AnodelabError):
+    """An import had errors; nothing was written.  ``problems`` lists every one."""
+
+    def __init__(self, problems: list[Problem], dataset: str = "") -> None:
+        self.problems = problems
+        lines = "\n  ".join(str(p) for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"import of {dataset or 'table'} rejected, nothing was written:\n  {lines}{more}")
+
+
+@dataclass
+class WriteReport:
+    """What an import did."""
+
+    dataset: str
+    status: str  # "imported" | "unchanged" | "replaced"
+    import_id: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    checks: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "status": self.status,
+            "import_id": self.import_id,
+            "counts": self.counts,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "warnings": [str(w) for w in self.warnings],
+            "checks": self.checks,
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def measurement_key(m: MeasurementRecord | dict[str, Any]) -> str:
+    """Natural key of a value: sample, property, cell, basis and conditions."""
+    if isinstance(m, MeasurementRecord):
+        conds = ";".join(f"{k}={v.display()}" for k, v in sorted(m.conditions.items()))
+        return f"{m.source}|{m.sample}|{m.property}|{m.cell or ''}|{m.basis or ''}|{conds}"
+    return str(m["key"])
+
+
+def _display_value(value: Any, vmin: Any, vmax: Any, unit: str | None) -> str:
+    shown = f"{value:g}" if value is not None else f"{vmin:g}–{vmax:g}" if vmin is not None else "?"
+    return f"{shown} {unit or ''}".strip()
+
+
+def _existing_measurements(db: sqlite_utils.Database, import_id: int) -> dict[str, str]:
+    rows = db.execute(
+        """
+        SELECT m.id, src.key, s.label, m.property, c.label, m.basis, m.value, m.value_min, m.value_max, m.unit
+        FROM measurements m JOIN samples s ON s.id = m.sample_id JOIN sources src ON src.id = m.source_id
+        LEFT JOIN cells c ON c.id = m.cell_id WHERE m.import_id = ?
+        """,
+        [import_id],
+    ).fetchall()
+    out: dict[str, str] = {}
+    for mid, source, sample, prop, cell, basis, value, vmin, vmax, unit in rows:
+        conds = db.execute(
+            "SELECT name, value, unit, text_value FROM measurement_conditions WHERE measurement_id = ? ORDER BY name",
+            [mid],
+        ).fetchall()
+        cond_text = ";".join(
+            f"{n}={t}" if t is not None else f"{n}={v:g}" + (f" {u}" if u else "") for n, v, u, t in conds
+        )
+        out[f"{source}|{sample}|{prop}|{cell or ''}|{basis or ''}|{cond_text}"] = _display_value(value, vmin, vmax, unit)
+    return out
+
+
+def write_bundle(
+    db: sqlite_utils.Database,
+    bundle: Bundle,
+    *,
+    dataset: str,
+    content_sha256: str,
+    file_path: str | None = None,
+    file_sha256: str | None = None,
+    importer: str = "anodelab.ingest",
+    importer_version: str = "",
+    create_missing_samples: bool = False,
+) -> WriteReport:
+    """Write ``bundle`` as one import of ``dataset`` (all or nothing).
+
+    :raises ImportRejected: when the bundle has errors or references unknown samples/cells.
+    """
+    if bundle.errors:
+        raise ImportRejected(bundle.errors, dataset)
+    with transaction(db):
+        previous = db.execute(
+            "SELECT id, content_sha256 FROM imports WHERE dataset = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
+            [dataset],
+        ).fetchone()
+        if previous and previous[1] == content_sha256:
+            return WriteReport(dataset=dataset, status="unchanged", import_id=previous[0], warnings=bundle.warnings)
+        old_values = _existing_measurements(db, previous[0]) if previous else {}
+        import_id = db.execute(
+            """INSERT INTO imports (dataset, source_key, file_path, file_sha256, content_sha256, importer,
+               importer_version, started_at, status, replaces_import_id) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+            [
+                dataset,
+                bundle.sources[0].key if bundle.sources else (bundle.measurements[0].source if bundle.measurements else None),
+                file_path,
+                file_sha256,
+                content_sha256,
+                importer,
+                importer_version,
+                _now(),
+                "writing",
+                previous[0] if previous else None,
+            ],
+        ).lastrowid
+        writer = _Writer(db, import_id, create_missing_samples)
+        if previous:
+            writer.remove_import(previous[0], keep_entities=True)
+        writer.write(bundle)
+        if writer.problems:
+            raise ImportRejected(writer.problems, dataset)
+        writer.prune_entities(previous[0] if previous else None)
+        if writer.problems:
+            raise ImportRejected(writer.problems, dataset)
+        checks = run_checks(db)
+        materialize_recipe_vectors(db)
+        new_values = {measurement_key(m): _display_value(m.value, m.value_min, m.value_max, m.unit) for m in bundle.measurements}
+        report = WriteReport(
+            dataset=dataset,
+            status="replaced" if previous else "imported",
+            import_id=import_id,
+            counts={
+                "sources": len(bundle.sources),
+                "samples": len(bundle.samples),
+                "step_parameters": len(bundle.steps),
+                "cells": len(bundle.cells),
+                "measurements": len(bundle.measurements),
+            },
+            added=sorted(f"{k} = {v}" for k, v in new_values.items() if k not in old_values),
+            removed=sorted(f"{k} = {v}" for k, v in old_values.items() if k not in new_values) if previous else [],
+            changed=sorted(
+                f"{k}: {old_values[k]} → {v}" for k, v in new_values.items() if k in old_values and old_values[k] != v
+            ),
+            warnings=bundle.warnings,
+            checks=checks,
+        )
+        if previous:
+            db.execute("UPDATE imports SET status = 'replaced' WHERE id = ?", [previous[0]])
+        db.execute(
+            "UPDATE imports SET status = 'ok', finished_at = ?, n_rows = ?, summary_json = ? WHERE id = ?",
+            [_now(), len(bundle), json.dumps(report.to_dict(), ensure_ascii=False), import_id],
+        )
+        return report
+
+
+def undo_import(db: sqlite_utils.Database, import_id: int) -> None:
+    """Remove everything one import wrote (refused while other imports still use its samples)."""
+    with transaction(db):
+        row = db.execute("SELECT status FROM imports WHERE id = ?", [import_id]).fetchone()
+        if row is None:
+            raise AnodelabError(f"no import with id {import_id}")
+        if row[0] != "ok":
+            raise AnodelabError(f"import {import_id} is {row[0]}, not active; nothing to undo")
+        writer = _Writer(db, import_id, False)
+        writer.remove_import(import_id, keep_entities=False)
+        if writer.problems:
+            raise ImportRejected(writer.problems, f"undo of import {import_id}")
+        db.execute("UPDATE imports SET status = 'undone', finished_at = ? WHERE id = ?", [_now(), import_id])
+        run_checks(db)
+        materialize_recipe_vectors(db)
+
+
+class _Writer:
+    """Resolves labels to ids and inserts rows for one import."""
+
+    def __init__(self, db: sqlite_utils.Database, import_id: int, create_missing_samples: bool) -> None:
+        self.db = db
+        self.import_id = import_id
+        self.create_missing_samples = create_missing_samples
+        self.problems: list[Problem] = []
+        self.touched_samples: set[int] = set()
+        self.touched_cells: set[int] = set()
+
+    # -- removal --------------------------------------------------------------------------
+    def remove_import(self, import_id: int, *, keep_entities: bool) -> None:
+        db = self.db
+        db.execute(
+            "DELETE FROM measurement_conditions WHERE measurement_id IN (SELECT id FROM measurements WHERE import_id = ?)",
+            [import_id],
+        )
+        db.execute("DELETE FROM checks WHERE measurement_id IN (SELECT id FROM measurements WHERE import_id = ?)", [import_id])
+        db.execute("DELETE FROM measurements WHERE import_id = ?", [import_id])
+        db.execute("DELETE FROM step_parameters WHERE import_id = ?", [import_id])
+        db.execute(
+            "DELETE FROM process_steps WHERE import_id = ? AND id NOT IN (SELECT step_id FROM step_parameters)", [import_id]
+        )
+        db.execute("DELETE FROM sample_parents WHERE import_id = ?", [import_id])
+        db.execute("DELETE FROM group_members WHERE import_id = ?", [import_id])
+        if not keep_entities:
+            self._delete_unused_entities(import_id, keep=set(), keep_cells=set())
+
+    def prune_entities(self, previous_import_id: int | None) -> None:
+        """Drop samples/cells the previous version of this dataset defined and this one does not."""
+        if previous_import_id is None:
+            return
+        self._delete_unused_entities(previous_import_id, keep=self.touched_samples, keep_cells=self.touched_cells)
+        # Entities the previous version defined and this one re-defined now belong to this import.
+
+    def _delete_unused_entities(self, import_id: int, keep: set[int], keep_cells: set[int]) -> None:
+        db = self.db
+        for (cell_id, label) in db.execute("SELECT id, label FROM cells WHERE import_id = ?", [import_id]).fetchall():
+            if cell_id in keep_cells:
+                continue
+            used = db.execute("SELECT COUNT(*) FROM measurements WHERE cell_id = ?", [cell_id]).fetchone()[0]
+            if used:
+                self.problems.append(Problem(f"cell {label!r} is still used by {used} value(s) from other imports; remove those first"))
+            else:
+                db.execute("DELETE FROM cells WHERE id = ?", [cell_id])
+        for (sample_id, label) in db.execute("SELECT id, label FROM samples WHERE import_id = ?", [import_id]).fetchall():
+            if sample_id in keep:
+                continue
+            used = sum(
+                db.execute(sql, [sample_id]).fetchone()[0]
+                for sql in (
+                    "SELECT COUNT(*) FROM measurements WHERE sample_id = ?",
+                    "SELECT COUNT(*) FROM process_steps WHERE sample_id = ?",
+                    "SELECT COUNT(*) FROM cells WHERE sample_id = ?",
+                    "SELECT COUNT(*) FROM sample_parents WHERE parent_id = ?",
+                    "SELECT COUNT(*) FROM group_members WHERE member_id = ?",
+                )
+            )
+            if used:
+                self.problems.append(
+                    Problem(f"sample {label!r} is still used by other imports (values, steps, cells or children); remove those first")
+                )
+            else:
+                db.execute("DELETE FROM sample_parents WHERE sample_id = ?", [sample_id])
+                db.execute("DELETE FROM group_members WHERE group_id = ?", [sample_id])
+                db.execute("DELETE FROM samples WHERE id = ?", [sample_id])
+
+    # -- lookup ---------------------------------------------------------------------------
+    def source_id(self, key: str, problem_at: Problem | None = None) -> int | None:
+        row = self.db.execute("SELECT id FROM sources WHERE key = ?", [key]).fetchone()
+        if row:
+            return int(row[0])
+        known = [r[0] for r in self.db.execute("SELECT key FROM sources").fetchall()]
+        self._problem(f"unknown source {key!r}" + (f"; known sources: {', '.join(known)}" if known else "; import its sources table first"), problem_at)
+        return None
+
+    def sample_id(self, source_id: int, label: str, problem_at: Problem | None, *, source_key: str) -> int | None:
+        row = self.db.execute("SELECT id FROM samples WHERE source_id = ? AND label = ?", [source_id, label]).fetchone()
+        if row:
+            return int(row[0])
+        rows = self.db.execute("SELECT id FROM samples WHERE label = ?", [label]).fetchall()
+        if len(rows) == 1:
+            return int(rows[0][0])
+        if self.create_missing_samples:
+            sid = self.db.execute(
+                "INSERT INTO samples (source_id, label, kind, import_id) VALUES (?, ?, 'material', ?)",
+                [source_id, label, self.import_id],
+            ).lastrowid
+            self.touched_samples.add(int(sid))
+            return int(sid)
+        from anodelab.schema.errors import suggest
+
+        known = [r[0] for r in self.db.execute("SELECT label FROM samples WHERE source_id = ?", [source_id]).fetchall()]
+        hint = suggest(label, known)
+        self._problem(
+            f"unknown sample {label!r} in source {source_key!r}"
+            + (f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else "; define it in a samples table first"),
+            problem_at,
+        )
+        return None
+
+    def _problem(self, message: str, at: Problem | None) -> None:
+        if at is None:
+            self.problems.append(Problem(message))
+        else:
+            self.problems.append(Problem(message, file=at.file, row=at.row, column=at.column, value=at.value))
+
+    # -- writing --------------------------------------------------------------------------
+    def write(self, bundle: Bundle) -> None:
+        for src in bundle.sources:
+            self._write_source(src)
+        for sample in bundle.samples:
+            self._write_sample(sample)
+        for sample in bundle.samples:
+            self._write_links(sample)
+        for cell in bundle.cells:
+            self._write_cell(cell)
+        steps: dict[tuple[int, int], int] = {}
+        for sp in bundle.steps:
+            self._write_step_parameter(sp, steps)
+        for m in bundle.measurements:
+            self._write_measurement(m)
+
+    @staticmethod
+    def _at(prov: Any) -> Problem:
+        return Problem("", file=prov.file, row=prov.row, column=prov.column)
+
+    def _write_source(self, src: Any) -> None:
+        row = self.db.execute("SELECT id FROM sources WHERE key = ?", [src.key]).fetchone()
+        values = [src.kind, src.doi, src.title, src.year, src.authors, src.journal, src.license]
+        if row:
+            self.db.execute(
+                "UPDATE sources SET kind=?, doi=?, title=?, year=?, authors=?, journal=?, license=? WHERE id = ?",
+                [*values, row[0]],
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO sources (key, kind, doi, title, year, authors, journal, license, import_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                [src.key, *values, self.import_id],
+            )
+
+    def _write_sample(self, sample: Any) -> None:
+        at = self._at(sample.provenance)
+        source_id = self.source_id(sample.source, at)
+        if source_id is None:
+            return
+        row = self.db.execute("SELECT id, import_id FROM samples WHERE source_id = ? AND label = ?", [source_id, sample.label]).fetchone()
+        values = [sample.kind, sample.family, sample.description, sample.provenance.locator]
+        if row:
+            self.db.execute(
+                "UPDATE samples SET kind=?, family=?, description=?, locator=?, import_id=? WHERE id = ?",
+                [*values, self.import_id, row[0]],
+            )
+            self.touched_samples.add(int(row[0]))
+        else:
+            sid = self.db.execute(
+                "INSERT INTO samples (source_id, label, kind, family, description, locator, import_id) VALUES (?,?,?,?,?,?,?)",
+                [source_id, sample.label, *values, self.import_id],
+            ).lastrowid
+            self.touched_samples.add(int(sid))
+
+    def _write_links(self, sample: Any) -> None:
+        at = self._at(sample.provenance)
+        source_id = self.source_id(sample.source, at)
+        if source_id is None:
+            return
+        sid = self.sample_id(source_id, sample.label, at, source_key=sample.source)
+        if sid is None:
+            return
+        for position, parent in enumerate(sample.parents, start=1):
+            pid = self.sample_id(source_id, parent, at, source_key=sample.source)
+            if pid is not None:
+                if pid == sid:
+                    self._problem(f"sample {sample.label!r} cannot be its own parent", at)
+                    continue
+                self.db.execute(
+                    "INSERT OR REPLACE INTO sample_parents (sample_id, parent_id, position, import_id) VALUES (?,?,?,?)",
+                    [sid, pid, position, self.import_id],
+                )
+        for member in sample.members:
+            mid = self.sample_id(source_id, member, at, source_key=sample.source)
+            if mid is not None:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO group_members (group_id, member_id, import_id) VALUES (?,?,?)",
+                    [sid, mid, self.import_id],
+                )
+
+    def _write_cell(self, cell: Any) -> None:
+        at = self._at(cell.provenance)
+        source_id = self.source_id(cell.source, at)
+        if source_id is None:
+            return
+        sid = self.sample_id(source_id, cell.sample, at, source_key=cell.source)
+        if sid is None:
+            return
+        columns = [
+            "cell_type", "format", "counter_electrode", "cathode", "cathode_formula", "electrolyte", "separator",
+            "binder", "electrode_composition", "active_mass_loading_mg_per_cm2", "cathode_loading_mg_per_cm2",
+            "np_ratio", "voltage_min_V", "voltage_max_V", "one_c_mA_per_g", "one_c_raw", "blend_ratio",
+            "temperature_C", "note",
+        ]  # fmt: skip
+        values = [getattr(cell, c) for c in columns] + [cell.provenance.locator]
+        row = self.db.execute("SELECT id FROM cells WHERE source_id = ? AND label = ?", [source_id, cell.label]).fetchone()
+        if row:
+            sets = ", ".join(f"{c} = ?" for c in [*columns, "locator"])
+            self.db.execute(f"UPDATE cells SET sample_id = ?, {sets}, import_id = ? WHERE id = ?", [sid, *values, self.import_id, row[0]])
+            self.touched_cells.add(int(row[0]))
+        else:
+            cid = self.db.execute(
+                f"INSERT INTO cells (source_id, label, sample_id, {', '.join(columns)}, locator, import_id) "
+                f"VALUES ({', '.join('?' for _ in range(len(columns) + 5))})",
+                [source_id, cell.label, sid, *values, self.import_id],
+            ).lastrowid
+            self.touched_cells.add(int(cid))
+
+    def _write_step_parameter(self, sp: Any, steps: dict[tuple[int, int], int]) -> None:
+        at = self._at(sp.provenance)
+        source_id = self.source_id(sp.source, at)
+        if source_id is None:
+            return
+        sid = self.sample_id(source_id, sp.sample, at, source_key=sp.source)
+        if sid is None:
+            return
+        key = (sid, sp.step)
+        step_id = steps.get(key)
+        if step_id is None:
+            row = self.db.execute("SELECT id, step_type FROM process_steps WHERE sample_id = ? AND step_order = ?", [sid, sp.step]).fetchone()
+            if row:
+                if row[1] != sp.step_type:
+                    self._problem(
+                        f"step {sp.step} of sample {sp.sample!r} is already a {row[1]!r} step (from another import), not {sp.step_type!r}",
+                        at,
+                    )
+                    return
+                step_id = int(row[0])
+            else:
+                step_id = int(
+                    self.db.execute(
+                        "INSERT INTO process_steps (sample_id, step_order, step_type, import_id) VALUES (?,?,?,?)",
+                        [sid, sp.step, sp.step_type, self.import_id],
+                    ).lastrowid
+                )
+            steps[key] = step_id
+        else:
+            existing = self.db.execute("SELECT step_type FROM process_steps WHERE id = ?", [step_id]).fetchone()[0]
+            if existing != sp.step_type:
+                self._problem(f"step {sp.step} of sample {sp.sample!r} is a {existing!r} step in an earlier row, not {sp.step_type!r}", at)
+                return
+        self.db.execute(
+            """INSERT INTO step_parameters (step_id, quantity, substance, value, unit, text_value, value_min, value_max,
+               qualifier, basis, raw_value, raw_unit, raw, locator, file, row, col, import_id)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            [
+                step_id, sp.quantity, sp.substance, sp.value, sp.unit, sp.text_value, sp.value_min, sp.value_max,
+                sp.qualifier, sp.basis, sp.raw_value, sp.raw_unit, sp.raw, sp.provenance.locator,
+                sp.provenance.file, sp.provenance.row, sp.provenance.column, self.import_id,
+            ],
+        )  # fmt: skip
+
+    def _write_measurement(self, m: MeasurementRecord) -> None:
+        at = self._at(m.provenance)
+        source_id = self.source_id(m.source, at)
+        if source_id is None:
+            return
+        sid = self.sample_id(source_id, m.sample, at, source_key=m.source)
+        if sid is None:
+            return
+        cell_id = None
+        if m.cell:
+            row = self.db.execute("SELECT id FROM cells WHERE source_id = ? AND label = ?", [source_id, m.cell]).fetchone()
+            if row is None:
+                known = [r[0] for r in self.db.execute("SELECT label FROM cells WHERE source_id = ?", [source_id]).fetchall()]
+                from anodelab.schema.errors import suggest
+
+                hint = suggest(m.cell, known)
+                self._problem(
+                    f"unknown cell {m.cell!r} in source {m.source!r}"
+                    + (f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""),
+                    at,
+                )
+                return
+            cell_id = int(row[0])
+        prov = m.provenance
+        mid = self.db.execute(
+            """INSERT INTO measurements (sample_id, cell_id, source_id, property, value, unit, value_min, value_max,
+               uncertainty, uncertainty_kind, qualifier, basis, origin, raw_value, raw_unit, raw, note, flags, locator,
+               file, row, col, raw_file_sha256, analyzer, analyzer_version, options_json, import_id)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            [
+                sid, cell_id, source_id, m.property, m.value, m.unit, m.value_min, m.value_max, m.uncertainty,
+                m.uncertainty_kind, m.qualifier or "=", m.basis, m.origin, m.raw_value, m.raw_unit, m.raw, m.note,
+                ";".join(m.flags) or None, prov.locator, prov.file, prov.row, prov.column, prov.raw_file_sha256,
+                prov.analyzer, prov.analyzer_version, json.dumps(prov.options) if prov.options else None, self.import_id,
+            ],
+        ).lastrowid  # fmt: skip
+        for name, cond in m.conditions.items():
+            self.db.execute(
+                "INSERT INTO measurement_conditions (measurement_id, name, value, unit, text_value, raw) VALUES (?,?,?,?,?,?)",
+                [mid, name, cond.value, cond.unit, cond.text, cond.raw],
+            )

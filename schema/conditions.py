@@ -1,0 +1,139 @@
+"""Conditions a value was measured at, written as ``name=value unit`` pairs.
+
+The same syntax serves the literature tables (``conditions`` column), the command line
+(``--at cycle=500 --at current_density=1A/g``) and the Python API
+(``conditions={"cycle": 500, "current_density": "1 A/g"}``):
+
+>>> spec = ConditionSpec.parse("current_density=1 A g−1; cycle=500")
+>>> spec.to_dict()
+{'current_density': {'value': 1000.0, 'unit': 'mA g⁻¹'}, 'cycle': {'value': 500.0, 'unit': 'cycles'}}
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from anodelab.schema.errors import InputError
+from anodelab.schema.records import ConditionValue
+from anodelab.schema.vocabulary import load_vocabulary
+
+__all__ = ["ConditionSpec", "parse_conditions", "split_number_unit"]
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def split_number_unit(text: str) -> tuple[float, str]:
+    """``"1 A g−1"`` → ``(1.0, "A g−1")``; ``"500"`` → ``(500.0, "")``.  Raises ``ValueError``."""
+    cleaned = str(text).replace("\u2212", "-").replace("\u2009", " ").replace("\u202f", " ").strip()
+    match = _NUMBER.match(cleaned)
+    if not match:
+        raise ValueError(f"{text!r} does not start with a number")
+    number = match.group(1).replace(",", ".")
+    return float(number), match.group(2)
+
+
+def _one(name: str, raw_value: Any, where: dict[str, Any]) -> tuple[str, ConditionValue]:
+    vocab = load_vocabulary()
+    try:
+        term = vocab.get("condition", name.strip())
+    except Exception as exc:
+        raise InputError(str(exc), **where) from exc
+    if not term.is_numeric:
+        text = str(raw_value).strip()
+        if term.values and text not in term.values:
+            lower = {v.lower(): v for v in term.values}
+            if text.lower() in lower:
+                text = lower[text.lower()]
+            else:
+                raise InputError(f"condition {term.name} must be one of {', '.join(term.values)}, got {text!r}", **where)
+        return term.name, ConditionValue(text=text, raw=str(raw_value))
+    if isinstance(raw_value, (int, float)) and not isinstance(raw_value, bool):
+        value, unit_text = float(raw_value), ""
+    else:
+        try:
+            value, unit_text = split_number_unit(str(raw_value))
+        except ValueError as exc:
+            raise InputError(f"condition {term.name}: {exc}", **where) from exc
+    canonical = term.canonical_value(value, unit_text or None, where=where)
+    return term.name, ConditionValue(value=canonical, unit=term.unit, raw=str(raw_value))
+
+
+def parse_conditions(
+    conditions: str | Mapping[str, Any] | Iterable[str] | None,
+    *,
+    file: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+) -> dict[str, ConditionValue]:
+    """Parse conditions given as ``"a=1 A/g; b=2"``, a mapping, or a list of ``"a=1"`` strings."""
+    where = {"file": file, "row": row, "column": column}
+    if conditions is None:
+        return {}
+    if isinstance(conditions, Mapping):
+        pairs = list(conditions.items())
+    else:
+        items = [c for c in re.split(r"[;\n]", conditions)] if isinstance(conditions, str) else list(conditions)
+        pairs = []
+        for item in items:
+            if not str(item).strip():
+                continue
+            if "=" not in str(item):
+                raise InputError(f"condition {str(item).strip()!r} is not of the form name=value", value=item, **where)
+            key, _, val = str(item).partition("=")
+            pairs.append((key, val))
+    out: dict[str, ConditionValue] = {}
+    for key, val in pairs:
+        name, cond = _one(str(key), val, where)
+        if name in out:
+            raise InputError(f"condition {name} is given twice", value=val, **where)
+        out[name] = cond
+    return out
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    """Conditions to match values against (numbers compared with a relative tolerance)."""
+
+    values: dict[str, ConditionValue] = field(default_factory=dict)
+    rel_tol: float = 1e-6
+
+    @classmethod
+    def parse(cls, conditions: str | Mapping[str, Any] | Iterable[str] | None) -> ConditionSpec:
+        return cls(parse_conditions(conditions))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.values)
+
+    def to_dict(self) -> dict[str, Any]:
+        vocab = load_vocabulary()
+        out: dict[str, Any] = {}
+        for name, cond in self.values.items():
+            if cond.text is not None:
+                out[name] = cond.text
+            else:
+                out[name] = {"value": cond.value, "unit": vocab.conditions()[name].unit_label}
+        return out
+
+    def mask(self, frame: Any) -> Any:
+        """Boolean Series: rows of a ``v_measurements`` frame measured at these conditions."""
+        import pandas as pd  # local: schema stays importable without pandas at import time
+
+        keep = pd.Series(True, index=frame.index)
+        for name, cond in self.values.items():
+            if name not in frame.columns:
+                return pd.Series(False, index=frame.index)
+            column = frame[name]
+            if cond.text is not None:
+                keep &= column.astype("string").str.lower() == cond.text.lower()
+            else:
+                target = float(cond.value)  # type: ignore[arg-type]
+                numeric = pd.to_numeric(column, errors="coerce")
+                keep &= numeric.apply(
+                    lambda v, t=target: v is not None and not math.isnan(v) and math.isclose(v, t, rel_tol=self.rel_tol, abs_tol=1e-12)
+                )
+        return keep
