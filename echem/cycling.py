@@ -1,0 +1,533 @@
+"""Galvanostatic cycling: per-cycle capacities, Coulombic efficiency, ICE, retention, fade, cycle life.
+
+Input is the canonical cycler frame of :func:`anodelab.ingest.readers.read_cycler`
+(``test_time_second``, ``voltage_volt``, ``current_ampere`` with positive current = voltage rises,
+optional ``charge_capacity_ampere_hour`` / ``discharge_capacity_ampere_hour`` /
+``capacity_ampere_hour`` / ``net_capacity_ampere_hour``, and ``step_index`` / ``cycle_index``
+from :mod:`anodelab.echem.steps`).
+
+Conventions (stated in every result under ``summary.convention``):
+
+* *charge* = positive current (cell voltage rises), *discharge* = negative current, as cyclers
+  label them.  For an anode half-cell vs Li, discharge = lithiation and charge = delithiation.
+* A cycle is the leading half-cycle followed by the other one (anode half-cell: lithiation then
+  delithiation; cathode half-cell and full cell: charge then discharge).
+* Coulombic efficiency of cycle *n* is the second half-cycle's capacity over the first one's of
+  the same cycle:
+
+  .. math::
+
+     \\mathrm{CE}_n = 100\\,\\% \\cdot Q_{\\text{2nd},n} / Q_{\\text{1st},n}
+
+  i.e. delithiation/lithiation for anode half-cells and discharge/charge for cathode half-cells and
+  full cells (the half-cell convention of e.g. Obrovac & Chevrier, Chem. Rev. 2014, 114, 11444).
+  ICE is CE₁.
+* Retention and fade use the *reversible* capacity (the second half-cycle) unless
+  ``retention_basis`` says otherwise:
+
+  .. math::
+
+     R_n = 100\\,\\% \\cdot C_n / C_{\\text{ref}}, \\qquad
+     \\text{fade} = 100\\,\\% \\cdot (1 - C_n/C_{\\text{ref}}) / (n - n_{\\text{ref}})
+
+* Capacity of a half-cycle, when integrated from current (trapezoid rule within each step):
+
+  .. math::
+
+     Q = \\sum_i \\tfrac12 (|I_i| + |I_{i-1}|)(t_i - t_{i-1}), \\qquad
+     E = \\sum_i \\tfrac12 (|V_i I_i| + |V_{i-1} I_{i-1}|)(t_i - t_{i-1})
+
+  and the average voltage is :math:`\\bar V = E/Q` (capacity-weighted mean voltage).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from anodelab.echem.results import AnalysisResult, Metric
+from anodelab.echem.steps import add_step_and_cycle_index, current_state, leading_sign
+from anodelab.schema.errors import InputError
+
+from anodelab import __version__
+
+__all__ = ["cycle_summary", "analyze_cycling", "CAPACITY_SOURCES", "RETENTION_BASES"]
+
+CAPACITY_SOURCES = ("auto", "current", "columns")
+RETENTION_BASES = ("reversible", "charge", "discharge")
+_AH_TO_MAH = 1000.0
+
+
+def _step_mask(frame: pd.DataFrame, state: np.ndarray) -> np.ndarray:
+    """True for rows whose interval to the previous row lies inside one active step."""
+    step = frame["step_index"].to_numpy()
+    same = np.zeros(step.size, dtype=bool)
+    same[1:] = step[1:] == step[:-1]
+    return same & (state != 0)
+
+
+def _integrated(frame: pd.DataFrame, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row charge (Ah) and energy (Wh) increments from the previous row, signed by current."""
+    t = frame["test_time_second"].to_numpy(dtype=float)
+    i = np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float))
+    v = np.nan_to_num(frame["voltage_volt"].to_numpy(dtype=float))
+    dt = np.zeros_like(t)
+    dt[1:] = np.diff(t)
+    keep = _step_mask(frame, state) & (dt >= 0)
+    dq = np.zeros_like(t)
+    de = np.zeros_like(t)
+    dq[1:] = 0.5 * (i[1:] + i[:-1]) * dt[1:] / 3600.0
+    p = v * i
+    de[1:] = 0.5 * (p[1:] + p[:-1]) * dt[1:] / 3600.0
+    dq[~keep] = 0.0
+    de[~keep] = 0.0
+    return dq, de
+
+
+def _column_increments(values: np.ndarray) -> np.ndarray:
+    """Increments of a cumulative capacity column that may reset (per step, per cycle, or never).
+
+    ``inc_i = c_i - c_{i-1}`` when the column did not decrease, else ``c_i`` (a reset to zero
+    followed by the capacity accumulated since the reset).
+    """
+    c = np.nan_to_num(np.abs(values.astype(float)))
+    inc = np.empty_like(c)
+    inc[0] = c[0]
+    d = np.diff(c)
+    inc[1:] = np.where(d >= 0, d, c[1:])
+    return inc
+
+
+def _quantum(values: np.ndarray) -> float:
+    """Largest power-of-ten step that all values are multiples of (the column's rounding)."""
+    sample = np.abs(values[np.isfinite(values)])[:20000]
+    sample = sample[sample > 0]
+    if sample.size == 0:
+        return 0.0
+    for exponent in range(0, -13, -1):
+        step = 10.0**exponent
+        ratio = sample / step
+        if np.all(np.abs(ratio - np.round(ratio)) < 1e-6 * np.maximum(1.0, ratio)):
+            return step
+    return 0.0
+
+
+def _column_charge(
+    frame: pd.DataFrame, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Per-row charge/discharge increments (Ah, unsigned) from the file's capacity columns."""
+    cols = frame.columns
+    if "charge_capacity_ampere_hour" in cols and "discharge_capacity_ampere_hour" in cols:
+        ch = _column_increments(frame["charge_capacity_ampere_hour"].to_numpy())
+        dis = _column_increments(frame["discharge_capacity_ampere_hour"].to_numpy())
+        ch[state <= 0] = 0.0  # a column is credited only while its current flows
+        dis[state >= 0] = 0.0
+        return ch, dis, "charge_capacity_ampere_hour/discharge_capacity_ampere_hour"
+    if "net_capacity_ampere_hour" in cols:
+        q = np.nan_to_num(frame["net_capacity_ampere_hour"].to_numpy(dtype=float))
+        inc = np.zeros_like(q)
+        inc[1:] = np.abs(np.diff(q))
+        return (
+            np.where(state > 0, inc, 0.0),
+            np.where(state < 0, inc, 0.0),
+            "net_capacity_ampere_hour",
+        )
+    if "capacity_ampere_hour" in cols:
+        # unsigned, usually reset at every step (Neware "Capacity", Maccor "Amp-hr")
+        inc = _column_increments(frame["capacity_ampere_hour"].to_numpy())
+        return np.where(state > 0, inc, 0.0), np.where(state < 0, inc, 0.0), "capacity_ampere_hour"
+    return None
+
+
+def _capacity_columns(frame: pd.DataFrame) -> list[str]:
+    names = (
+        "charge_capacity_ampere_hour",
+        "discharge_capacity_ampere_hour",
+        "net_capacity_ampere_hour",
+        "capacity_ampere_hour",
+    )
+    return [c for c in names if c in frame.columns]
+
+
+def cycle_summary(
+    frame: pd.DataFrame,
+    *,
+    cell: str = "anode-half",
+    capacity_source: str = "auto",
+    rest_current: float | None = None,
+    warnings: list[str] | None = None,
+) -> pd.DataFrame:
+    """One row per cycle (cycle ``0`` = partial pre-cycle is dropped).
+
+    Columns: ``cycle``, ``charge_capacity_mAh`` (positive current), ``discharge_capacity_mAh``
+    (negative current), ``coulombic_efficiency_percent`` (2nd/1st half-cycle, see module
+    docstring), ``charge_energy_mWh``, ``discharge_energy_mWh``, ``average_charge_voltage_V``,
+    ``average_discharge_voltage_V``, ``max_charge_current_mA``, ``max_discharge_current_mA``,
+    ``start_time_second``, ``end_time_second``, ``complete``.  ``frame.attrs["capacity_source"]``
+    says whether capacities come from the file's columns or from integrating the current.
+    """
+    if capacity_source not in CAPACITY_SOURCES:
+        raise InputError(
+            f"capacity_source must be one of {CAPACITY_SOURCES}; got {capacity_source!r}"
+        )
+    warnings = [] if warnings is None else warnings
+    source = frame.attrs.get("source_file")
+    for column in ("test_time_second", "voltage_volt", "current_ampere"):
+        if column not in frame.columns:
+            raise InputError(f"no {column} column; columns are {list(frame.columns)}", file=source)
+    if len(frame) < 2:
+        raise InputError("fewer than two data rows", file=source)
+    if "step_index" not in frame.columns or "cycle_index" not in frame.columns:
+        add_step_and_cycle_index(frame, cell=cell, rest_current=rest_current)
+    state = current_state(frame["current_ampere"].to_numpy(dtype=float), rest_current)
+    dq, de = _integrated(frame, state)
+    ch_int = np.where(dq > 0, dq, 0.0)
+    dis_int = np.where(dq < 0, -dq, 0.0)
+    used = "integrated current (trapezoid within steps)"
+    ch_rows, dis_rows = ch_int, dis_int
+    columns = _capacity_columns(frame)
+    if capacity_source == "columns" and not columns:
+        raise InputError(
+            "capacity_source='columns' but the file has no capacity column", file=source
+        )
+    if capacity_source != "current" and columns:
+        from_columns = _column_charge(frame, state)
+        assert from_columns is not None  # columns is non-empty  # noqa: S101
+        ch_col, dis_col, name = from_columns
+        quantum = max(_quantum(frame[c].to_numpy(dtype=float)) for c in columns)
+        total = max(float(ch_col.sum() + dis_col.sum()), 1e-300)
+        cycles_n = max(int(frame["cycle_index"].max()), 1)
+        coarse = quantum > 0 and quantum > 1e-3 * total / (2 * cycles_n)
+        if capacity_source == "columns" or not coarse:
+            ch_rows, dis_rows = ch_col, dis_col
+            used = f"file column {name}"
+        else:
+            warnings.append(
+                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than 0.1 % of a "
+                "half-cycle capacity; capacities were integrated from the current instead"
+            )
+    cycle = frame["cycle_index"].to_numpy().astype(np.int64)
+    n = int(cycle.max()) + 1
+    sums = {
+        "ch": np.bincount(cycle, ch_rows, n),
+        "dis": np.bincount(cycle, dis_rows, n),
+        "ech": np.bincount(cycle, np.where(de > 0, de, 0.0), n),
+        "edis": np.bincount(cycle, np.where(de < 0, -de, 0.0), n),
+        "qch_int": np.bincount(cycle, ch_int, n),
+        "qdis_int": np.bincount(cycle, dis_int, n),
+    }
+    current = np.abs(np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float)))
+    time = frame["test_time_second"].to_numpy(dtype=float)
+    grouped = pd.DataFrame(
+        {
+            "cycle": cycle,
+            "ich": np.where(state > 0, current, 0.0),
+            "idis": np.where(state < 0, current, 0.0),
+            "t": time,
+        }
+    ).groupby("cycle", sort=True)
+    agg = grouped.agg(ich=("ich", "max"), idis=("idis", "max"), t0=("t", "min"), t1=("t", "max"))
+    present = agg.index.to_numpy()
+    table = pd.DataFrame({"cycle": present})
+    qch = sums["ch"][present] * _AH_TO_MAH
+    qdis = sums["dis"][present] * _AH_TO_MAH
+    table["charge_capacity_mAh"] = qch
+    table["discharge_capacity_mAh"] = qdis
+    lead = leading_sign(cell)
+    first, second = (qdis, qch) if lead < 0 else (qch, qdis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["coulombic_efficiency_percent"] = np.where(first > 0, 100.0 * second / first, np.nan)
+        table["charge_energy_mWh"] = sums["ech"][present] * _AH_TO_MAH
+        table["discharge_energy_mWh"] = sums["edis"][present] * _AH_TO_MAH
+        qi_ch = sums["qch_int"][present]
+        qi_dis = sums["qdis_int"][present]
+        table["average_charge_voltage_V"] = np.where(
+            qi_ch > 0, sums["ech"][present] / qi_ch, np.nan
+        )
+        table["average_discharge_voltage_V"] = np.where(
+            qi_dis > 0, sums["edis"][present] / qi_dis, np.nan
+        )
+    table["max_charge_current_mA"] = agg["ich"].to_numpy() * _AH_TO_MAH
+    table["max_discharge_current_mA"] = agg["idis"].to_numpy() * _AH_TO_MAH
+    table["start_time_second"] = agg["t0"].to_numpy()
+    table["end_time_second"] = agg["t1"].to_numpy()
+    table["complete"] = (first > 0) & (second > 0)
+    if (table["cycle"] == 0).any() and (
+        table.loc[table["cycle"] == 0, ["charge_capacity_mAh", "discharge_capacity_mAh"]]
+        .to_numpy()
+        .sum()
+        > 0
+    ):
+        warnings.append(
+            "the file starts with a half-cycle of the non-leading sign before the first "
+            f"{'lithiation' if lead < 0 else 'charge'}; it is reported as cycle 0 and not analysed"
+        )
+    table = table[table["cycle"] > 0].reset_index(drop=True)
+    table.attrs["capacity_source"] = used
+    if columns and used.startswith("file"):
+        qi = (sums["qch_int"] + sums["qdis_int"])[present][present > 0] * _AH_TO_MAH
+        qc = (qch + qdis)[present > 0]
+        if qi.size and np.nanmax(np.abs(qi - qc) / np.maximum(qc, 1e-300)) > 0.02:
+            warnings.append(
+                "capacities from the file's capacity columns and from integrating the current differ by "
+                "more than 2 % in some cycle; the file columns are used (capacity_source='current' to override)"
+            )
+    return table
+
+
+def _first(values: pd.Series) -> float | None:
+    return None if values.empty else float(values.iloc[0])
+
+
+def _maybe(value: float | None) -> float | None:
+    return (
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    )
+
+
+def analyze_cycling(
+    frame: pd.DataFrame,
+    *,
+    mass_g: float | None = None,
+    area_cm2: float | None = None,
+    cell: str = "anode-half",
+    reference_cycle: int = 1,
+    retention_threshold_percent: float = 80.0,
+    retention_basis: str = "reversible",
+    capacity_source: str = "auto",
+    rest_current: float | None = None,
+) -> AnalysisResult:
+    """Analyse a cycling test; see the module docstring for formulas and conventions.
+
+    ``mass_g`` is the active mass (for mA h g⁻¹ and current densities in mA g⁻¹), ``area_cm2`` the
+    electrode area (mA h cm⁻²).  ``reference_cycle`` is the cycle retention and fade refer to.
+    Returns an :class:`~anodelab.echem.results.AnalysisResult` with ``results["cycles"]`` (one
+    dict per complete or partial cycle) and ``results["summary"]``.
+    """
+    if retention_basis not in RETENTION_BASES:
+        raise InputError(
+            f"retention_basis must be one of {RETENTION_BASES}; got {retention_basis!r}"
+        )
+    for name, value in (("mass_g", mass_g), ("area_cm2", area_cm2)):
+        if value is not None and not (value > 0 and math.isfinite(value)):
+            raise InputError(f"{name} must be a positive number; got {value!r}", value=value)
+    lead = leading_sign(cell)
+    warnings: list[str] = []
+    table = cycle_summary(
+        frame,
+        cell=cell,
+        capacity_source=capacity_source,
+        rest_current=rest_current,
+        warnings=warnings,
+    )
+    if table.empty:
+        raise InputError("no cycle with current was found", file=frame.attrs.get("source_file"))
+    basis_column = {
+        "reversible": "charge_capacity_mAh" if lead < 0 else "discharge_capacity_mAh",
+        "charge": "charge_capacity_mAh",
+        "discharge": "discharge_capacity_mAh",
+    }[retention_basis]
+    complete = table[table["complete"]]
+    if len(complete) < len(table):
+        skipped = table.loc[~table["complete"], "cycle"].tolist()
+        warnings.append(
+            f"incomplete cycle(s) {skipped[:10]} are listed but not used for retention/fade"
+        )
+    cycles: list[dict[str, Any]] = []
+    for row in table.itertuples(index=False):
+        item: dict[str, Any] = {
+            "cycle": int(row.cycle),
+            "charge_capacity_mAh": float(row.charge_capacity_mAh),
+            "discharge_capacity_mAh": float(row.discharge_capacity_mAh),
+            "coulombic_efficiency_percent": _maybe(float(row.coulombic_efficiency_percent)),
+            "charge_energy_mWh": float(row.charge_energy_mWh),
+            "discharge_energy_mWh": float(row.discharge_energy_mWh),
+            "average_charge_voltage_V": _maybe(float(row.average_charge_voltage_V)),
+            "average_discharge_voltage_V": _maybe(float(row.average_discharge_voltage_V)),
+            "max_charge_current_mA": float(row.max_charge_current_mA),
+            "max_discharge_current_mA": float(row.max_discharge_current_mA),
+            "complete": bool(row.complete),
+        }
+        if mass_g is not None:
+            item["charge_capacity_mAh_per_g"] = item["charge_capacity_mAh"] / mass_g
+            item["discharge_capacity_mAh_per_g"] = item["discharge_capacity_mAh"] / mass_g
+            item["charge_current_density_mA_per_g"] = item["max_charge_current_mA"] / mass_g
+            item["discharge_current_density_mA_per_g"] = item["max_discharge_current_mA"] / mass_g
+        if area_cm2 is not None:
+            item["charge_capacity_mAh_per_cm2"] = item["charge_capacity_mAh"] / area_cm2
+            item["discharge_capacity_mAh_per_cm2"] = item["discharge_capacity_mAh"] / area_cm2
+        cycles.append(item)
+    first_ce = complete.loc[complete["cycle"] == 1, "coulombic_efficiency_percent"]
+    ice = _first(first_ce)
+    if ice is None:
+        warnings.append("cycle 1 is incomplete or missing; no initial Coulombic efficiency")
+    ref_rows = complete[complete["cycle"] == reference_cycle]
+    retention = fade = cycle_life = None
+    last_cycle = int(complete["cycle"].iloc[-1]) if not complete.empty else None
+    retention_series: list[float] = []
+    if ref_rows.empty:
+        warnings.append(
+            f"reference cycle {reference_cycle} is not a complete cycle; no retention or fade"
+        )
+    else:
+        c_ref = float(ref_rows[basis_column].iloc[0])
+        after = complete[complete["cycle"] >= reference_cycle]
+        ratio = 100.0 * after[basis_column].to_numpy() / c_ref
+        retention_series = ratio.tolist()
+        retention = float(ratio[-1])
+        if last_cycle is not None and last_cycle > reference_cycle:
+            fade = (100.0 - retention) / (last_cycle - reference_cycle)
+        below = np.flatnonzero(ratio < retention_threshold_percent)
+        if below.size:
+            cycle_life = int(after["cycle"].iloc[below[0]])
+    convention = {
+        "cell": cell,
+        "charge": "positive current (cell voltage rises)"
+        + ("; = delithiation of the anode" if cell == "anode-half" else ""),
+        "discharge": "negative current (cell voltage falls)"
+        + ("; = lithiation of the anode" if cell == "anode-half" else ""),
+        "cycle": "lithiation then delithiation" if lead < 0 else "charge then discharge",
+        "coulombic_efficiency": "delithiation / lithiation of the same cycle"
+        if lead < 0
+        else "discharge / charge of the same cycle",
+        "retention_basis": f"{retention_basis} ({basis_column})",
+        "capacity_source": table.attrs.get("capacity_source"),
+        "cycle_numbering": "anodelab cycle_index (from current sign), not the vendor's cycle_count",
+    }
+    summary: dict[str, Any] = {
+        "cycles": int(len(table)),
+        "complete_cycles": int(len(complete)),
+        "initial_coulombic_efficiency_percent": ice,
+        "reference_cycle": int(reference_cycle),
+        "last_cycle": last_cycle,
+        "capacity_retention_percent": retention,
+        "fade_rate_percent_per_cycle": fade,
+        "retention_threshold_percent": float(retention_threshold_percent),
+        "cycle_life_cycles": cycle_life,
+        "convention": convention,
+    }
+    if mass_g is not None and not ref_rows.empty:
+        summary["reference_capacity_mAh_per_g"] = float(ref_rows[basis_column].iloc[0]) / mass_g
+    metrics = _metrics(cycles, summary, mass_g, area_cm2, basis_column)
+    options = {
+        "mass_g": mass_g,
+        "area_cm2": area_cm2,
+        "cell": cell,
+        "reference_cycle": reference_cycle,
+        "retention_threshold_percent": retention_threshold_percent,
+        "retention_basis": retention_basis,
+        "capacity_source": capacity_source,
+        "rest_current_A": rest_current,
+    }
+    return AnalysisResult(
+        kind="cycling",
+        analyzer="anodelab.echem.cycling.analyze_cycling",
+        version=__version__,
+        options=options,
+        warnings=warnings,
+        results={"cycles": cycles, "summary": summary, "retention_percent": retention_series},
+        metrics=metrics,
+    )
+
+
+def _metrics(
+    cycles: list[dict[str, Any]],
+    summary: dict[str, Any],
+    mass_g: float | None,
+    area_cm2: float | None,
+    basis_column: str,
+) -> list[Metric]:
+    """Vocabulary metrics: per-cycle capacities and CE, ICE, retention, fade, cycle life."""
+    out: list[Metric] = []
+    ref = (summary["reference_cycle"], "cycle_count")
+    for item in cycles:
+        if not item["complete"]:
+            continue
+        cond: dict[str, Any] = {"cycle": (item["cycle"], "cycle_count")}
+        if mass_g is not None:
+            cond_dis = {
+                **cond,
+                "current_density": (item["discharge_current_density_mA_per_g"], "mA/g"),
+            }
+            cond_ch = {**cond, "current_density": (item["charge_current_density_mA_per_g"], "mA/g")}
+            out.append(
+                Metric(
+                    "discharge_capacity", item["discharge_capacity_mAh_per_g"], "mA*h/g", cond_dis
+                )
+            )
+            out.append(
+                Metric("charge_capacity", item["charge_capacity_mAh_per_g"], "mA*h/g", cond_ch)
+            )
+        else:
+            out.append(
+                Metric("discharge_capacity_absolute", item["discharge_capacity_mAh"], "mA*h", cond)
+            )
+            out.append(
+                Metric("charge_capacity_absolute", item["charge_capacity_mAh"], "mA*h", cond)
+            )
+        if area_cm2 is not None:
+            out.append(
+                Metric(
+                    "areal_discharge_capacity",
+                    item["discharge_capacity_mAh_per_cm2"],
+                    "mA*h/cm**2",
+                    cond,
+                )
+            )
+            out.append(
+                Metric(
+                    "areal_charge_capacity", item["charge_capacity_mAh_per_cm2"], "mA*h/cm**2", cond
+                )
+            )
+        if item["coulombic_efficiency_percent"] is not None:
+            out.append(
+                Metric(
+                    "coulombic_efficiency", item["coulombic_efficiency_percent"], "percent", cond
+                )
+            )
+        for half in ("charge", "discharge"):
+            voltage = item[f"average_{half}_voltage_V"]
+            if voltage is not None:
+                out.append(Metric("average_voltage", voltage, "V", {**cond, "half_cycle": half}))
+    if summary["initial_coulombic_efficiency_percent"] is not None:
+        out.append(
+            Metric(
+                "initial_coulombic_efficiency",
+                summary["initial_coulombic_efficiency_percent"],
+                "percent",
+                {"cycle": (1, "cycle_count")},
+            )
+        )
+    last = summary["last_cycle"]
+    note = f"basis {basis_column}; {summary['convention']['coulombic_efficiency']}"
+    if summary["capacity_retention_percent"] is not None and last is not None:
+        cond = {"cycle": (last, "cycle_count"), "reference_cycle": ref}
+        out.append(
+            Metric(
+                "capacity_retention",
+                summary["capacity_retention_percent"],
+                "percent",
+                cond,
+                note=note,
+            )
+        )
+        if summary["fade_rate_percent_per_cycle"] is not None:
+            out.append(
+                Metric(
+                    "fade_rate", summary["fade_rate_percent_per_cycle"], "percent", cond, note=note
+                )
+            )
+    if summary["cycle_life_cycles"] is not None:
+        cond = {"reference_cycle": ref}
+        out.append(
+            Metric(
+                "cycle_life",
+                float(summary["cycle_life_cycles"]),
+                "cycle_count",
+                cond,
+                note=f"retention < {summary['retention_threshold_percent']:g} %; {note}",
+            )
+        )
+    return out

@@ -1,0 +1,192 @@
+"""Cycler-file readers: one canonical DataFrame for every vendor export.
+
+>>> frame = read_cycler("cell01.csv")                       # doctest: +SKIP
+>>> frame.columns                                           # doctest: +SKIP
+['test_time_second', 'voltage_volt', 'current_ampere', 'cycle_count', 'step_id',
+ 'charge_capacity_ampere_hour', 'discharge_capacity_ampere_hour', 'step_index', 'cycle_index']
+
+Columns use Battery Data Format keys with the unit in the name (see
+:mod:`anodelab.ingest.readers.columns`).  ``cycle_count``/``step_id`` are the vendor's numbers as
+in the file; ``step_index``/``cycle_index`` are computed by :mod:`anodelab.echem.steps` from the
+current sign (lithiation-first for anode half-cells), because vendors number cycles differently.
+``frame.attrs`` holds the provenance: ``source_file``, ``sha256``, ``vendor``, ``reader``,
+``columns`` (header, unit, factor per key), ``conventions`` (current sign and how it was
+decided, cycle numbering) and ``warnings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
+import numpy as np
+import pandas as pd
+from anodelab.echem.steps import (
+    add_step_and_cycle_index,
+    current_state,
+    default_rest_current,
+    detect_current_sign,
+)
+from anodelab.ingest.readers.registry import READERS, get_reader, reader_for_path, register_reader
+from anodelab.schema.errors import InputError
+
+__all__ = ["read_cycler", "file_sha256", "register_reader", "READERS", "CURRENT_SIGNS"]
+
+CURRENT_SIGNS = ("auto", "positive-charge", "negative-charge")
+
+
+def file_sha256(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
+    """SHA-256 of a file's bytes (streamed), the raw file's identity in the KB."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk_bytes):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mode_sign(mode: pd.Series) -> np.ndarray:
+    """+1 charge / -1 discharge / 0 rest from a vendor mode column (C/D/R, CC_Chg/CC_DChg/Rest)."""
+    text = mode.astype("string").str.strip().str.lower().fillna("")
+    discharge = text.str.contains("dchg|dis|^d$", regex=True)
+    charge = ~discharge & text.str.contains("chg|charge|^c$", regex=True)
+    return np.where(discharge, -1, np.where(charge, 1, 0)).astype(np.int8)
+
+
+def _sign_current(
+    frame: pd.DataFrame,
+    current_sign: str | int | None,
+    warnings: list[str],
+    rest_current: float | None,
+) -> str:
+    """Make positive current raise the voltage; returns how the sign was decided."""
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    if current_sign in (1, "positive-charge"):
+        return "given: positive current = charge (kept)"
+    if current_sign in (-1, "negative-charge"):
+        frame["current_ampere"] = -current
+        return "given: positive current = discharge (negated)"
+    if current_sign not in (None, "auto"):
+        raise InputError(
+            f"current_sign must be one of {CURRENT_SIGNS} or ±1; got {current_sign!r}",
+            value=current_sign,
+        )
+    tol = default_rest_current(current) if rest_current is None else rest_current
+    unsigned = not np.any(current < -tol)
+    if unsigned and "mode" in frame.columns:
+        sign = _mode_sign(frame["mode"])
+        if np.any(sign != 0):
+            frame["current_ampere"] = np.abs(current) * np.where(sign == 0, 1, sign)
+            return "detected: unsigned current, direction from the vendor's mode column"
+    if unsigned and "step_id" in frame.columns and np.any(np.abs(current) > tol):
+        step = frame["step_id"].to_numpy()
+        change = np.flatnonzero(np.diff(step) != 0) + 1
+        first = np.concatenate(([0], change))
+        last = np.concatenate((change - 1, [step.size - 1]))
+        v = frame["voltage_volt"].to_numpy(dtype=float)
+        per_step = np.where(v[last] >= v[first], 1.0, -1.0)
+        frame["current_ampere"] = np.abs(current) * np.repeat(per_step, last - first + 1)
+        warnings.append(
+            "current is never negative; its direction was taken from the voltage trend of each vendor step"
+        )
+        return "detected: unsigned current, direction from the voltage trend of each vendor step"
+    evidence = detect_current_sign(
+        frame["test_time_second"].to_numpy(),
+        frame["voltage_volt"].to_numpy(),
+        current,
+        rest_current,
+    )
+    if evidence.agreeing_steps == 0:
+        warnings.append(
+            "the current sign convention could not be checked (no step changes the voltage); kept as in the file"
+        )
+        return "assumed: positive current = charge (no evidence)"
+    if not evidence.conclusive:
+        warnings.append(
+            f"current sign convention ambiguous ({evidence.agreeing_steps} steps for, {evidence.disagreeing_steps} against); "
+            "pass current_sign to be explicit"
+        )
+    if evidence.sign < 0:
+        frame["current_ampere"] = -current
+        return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): file used positive = discharge, negated"
+    return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): positive = charge"
+
+
+def read_cycler(
+    path: str | Path,
+    *,
+    preset: str | None = None,
+    current_sign: str | int | None = None,
+    cell: str = "anode-half",
+    rest_current: float | None = None,
+    hash_file: bool = True,
+) -> pd.DataFrame:
+    """Read a cycler file into the canonical frame (see module docstring).
+
+    ``preset`` names a registered reader (``generic``, ``excel``, ``arbin``, ``maccor``,
+    ``biologic``, ``neware-export``, ``neware``, ``biologic-mpr``); by default the reader is chosen
+    from the file extension.  ``current_sign`` is ``"auto"`` (default: detected from the vendor's
+    mode column or the voltage trend), ``"positive-charge"`` or ``"negative-charge"``.  ``cell``
+    decides cycle numbering (``anode-half``: a cycle = lithiation then delithiation).
+    Raises :class:`~anodelab.schema.errors.InputError` naming the file for unreadable files.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", file=str(path))
+    reader = get_reader(preset) if preset else reader_for_path(path)
+    frame, meta = reader.func(path)
+    for key in ("voltage_volt", "current_ampere", "test_time_second"):
+        if key not in frame.columns:
+            raise InputError(
+                f"no {key} column after reading; columns are {list(frame.columns)}", file=str(path)
+            )
+    if len(frame) < 2:
+        raise InputError("fewer than two data rows", file=str(path))
+    warnings: list[str] = []
+    if meta.get("skipped_invalid_rows"):
+        warnings.append(
+            f"{meta['skipped_invalid_rows']} malformed row(s) were skipped (e.g. a truncated last line)"
+        )
+    if meta.get("dropped_rows"):
+        warnings.append(
+            f"{meta['dropped_rows']} row(s) without time, voltage or current were dropped"
+        )
+    time = frame["test_time_second"].to_numpy(dtype=float)
+    if np.any(np.diff(time) < 0):
+        warnings.append(
+            "test time decreases somewhere (restarted clock or unsorted rows); rows kept in file order"
+        )
+    sign_rule = _sign_current(frame, current_sign, warnings, rest_current)
+    if "mode" in frame.columns:
+        frame.drop(columns="mode", inplace=True)
+    frame.attrs = {}
+    add_step_and_cycle_index(frame, cell=cell, rest_current=rest_current)
+    conventions: dict[str, Any] = dict(frame.attrs.get("conventions", {}))
+    conventions["current_sign"] = (
+        "positive current_ampere = cell voltage rises (charge); " + sign_rule
+    )
+    conventions["cycle_count"] = (
+        "vendor's cycle number, as in the file"
+        if "cycle_count" in frame.columns
+        else "absent in the file"
+    )
+    frame.attrs = {
+        "source_file": str(path),
+        "sha256": file_sha256(path) if hash_file else None,
+        "size_bytes": path.stat().st_size,
+        "reader": reader.name,
+        "vendor": meta.pop("vendor", reader.vendor),
+        "columns": meta.pop("columns", {}),
+        "format": meta,
+        "cell": cell,
+        "conventions": conventions,
+        "warnings": warnings,
+        "rows": len(frame),
+        "active_rows": int(
+            np.count_nonzero(current_state(frame["current_ampere"].to_numpy(), rest_current))
+        ),
+    }
+    return frame
