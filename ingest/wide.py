@@ -1,0 +1,324 @@
+"""Messy literature tables → a :class:`~anodelab.schema.records.Bundle`.
+
+A *wide* table has one row per material (``Material | Reversible capacity (mA h g−1) | Current
+density (A g−1) | Cycles | ICE (%) | Pitch content / wt% | T_carb (°C) | Ref.``): every row
+becomes a sample (its label kept verbatim), property columns become measurements whose
+conditions come from the header and from the condition columns of the same row, parameter
+columns become process-step parameters, and a ``Ref.`` column gives each row its source.
+A *long* table has one row per value (``Sample | Property | Value | Unit | ...``).
+
+Nothing is dropped silently: each cell either becomes a record or a :class:`Problem` naming
+file, row and column.  The bundle is returned whole; the KB writes it only when it has no
+errors (one transaction), so a table is never imported in part.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from anodelab.ingest.headers import ColumnSpec, condition_from_text, header_name_part, parse_header
+from anodelab.ingest.mapping import TableMapping
+from anodelab.ingest.tables import RawTable, read_table
+from anodelab.ingest.wide_rows import RowContext, row_measurements, row_steps
+from anodelab.schema.errors import AnodelabError, InputError
+from anodelab.schema.records import Bundle, ConditionValue, Problem, SampleRecord, SourceRecord
+from anodelab.schema.vocabulary import Vocabulary, load_vocabulary
+
+__all__ = ["bundle_from_table", "describe_columns", "understand_columns", "as_raw_table"]
+
+_DOI = re.compile(r"10\.\d{4,9}/[^\s,;]+")
+
+
+def as_raw_table(
+    table: Any, *, mapping: TableMapping | None = None, file: str | None = None
+) -> RawTable:
+    """Accept a :class:`RawTable`, a path, or a pandas DataFrame (header = its columns)."""
+    if isinstance(table, RawTable):
+        return table
+    if isinstance(table, (str, Path)):
+        m = mapping or TableMapping()
+        return read_table(table, sheet=m.sheet, header_rows=m.header_rows, decimal=m.decimal)
+    if hasattr(table, "columns") and hasattr(table, "itertuples"):
+        header = [str(c) for c in table.columns]
+        rows = [["" if _isnan(v) else str(v) for v in row] for row in table.itertuples(index=False)]
+        return RawTable(
+            header_rows=[header],
+            rows=rows,
+            file=file,
+            decimal=(mapping.decimal if mapping else None) or ".",
+        )
+    raise InputError(f"cannot read a table from a {type(table).__name__}", file=file)
+
+
+def _isnan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def understand_columns(
+    table: RawTable, mapping: TableMapping | None = None, vocab: Vocabulary | None = None
+) -> list[ColumnSpec]:
+    """One :class:`ColumnSpec` per column: header + unit row + mapping file."""
+    vocab = vocab or load_vocabulary()
+    specs: list[ColumnSpec] = []
+    for j, header in enumerate(table.headers):
+        unit_row = table.unit_row[j] if table.unit_row else None
+        cm = mapping.column(header, header_name_part(header), j) if mapping else None
+        try:
+            if cm is not None and cm.kind is not None:
+                term = vocab.get(cm.kind, cm.name)  # type: ignore[arg-type]
+                spec = parse_header(
+                    header, j, unit_row=unit_row, vocab=vocab, term=term, unit=cm.unit
+                )
+            elif cm is not None and cm.role is not None:
+                spec = ColumnSpec(index=j, header=header, role=cm.role)  # type: ignore[arg-type]
+                spec.fill_down = cm.role == "source"
+            else:
+                spec = parse_header(header, j, unit_row=unit_row, vocab=vocab)
+                if cm is not None and cm.unit is not None:
+                    spec.unit_text, spec.unit_from = cm.unit, "mapping"
+        except AnodelabError as exc:
+            spec = ColumnSpec(index=j, header=header, role="unknown", problems=[str(exc)])
+        if cm is not None:
+            spec.fill_down = spec.fill_down or cm.fill_down
+            spec.scale_fraction = cm.scale == "fraction"
+            if cm.scale == "percent":
+                spec.warnings.append("mapping says the values are percent (no fraction check)")
+            for name, text in cm.conditions.items():
+                _add_condition(spec, name, text, vocab)
+        if (
+            spec.role == "unknown"
+            and not header.strip()
+            and not any(r[j].strip() for r in table.rows)
+        ):
+            spec.role, spec.problems = "ignore", []  # an empty spacer column
+        specs.append(spec)
+    labels = [s for s in specs if s.role == "label"]
+    if not labels and specs and specs[0].role == "unknown" and not (mapping and mapping.label):
+        first = specs[0]
+        texts = [r[0] for r in table.rows if r[0].strip()]
+        if texts and not any(re.fullmatch(r"[-+−\d.,\s±%]+", t) for t in texts):
+            first.role, first.problems = "label", []
+            first.warnings.append(
+                "first column read as sample labels (its header is not a known name)"
+            )
+    for extra in [s for s in specs if s.role == "label"][1:]:
+        extra.problems.append(
+            "a second sample-label column; map one of them with `label:` or ignore it"
+        )
+    return specs
+
+
+def _add_condition(spec: ColumnSpec, name: str, text: str, vocab: Vocabulary) -> None:
+    try:
+        key, value = condition_from_text(text, vocab, name=name)
+        spec.conditions[key] = value
+    except AnodelabError as exc:
+        spec.problems.append(f"mapping condition {name}={text!r}: {exc}")
+
+
+def describe_columns(
+    table: Any, *, mapping: TableMapping | None = None, file: str | None = None
+) -> list[dict[str, Any]]:
+    """How every column was understood (for ``import-table --dry-run``): one dict per column."""
+    raw = as_raw_table(table, mapping=mapping, file=file)
+    rows = []
+    for spec in understand_columns(raw, mapping):
+        info = spec.describe()
+        info["cells"] = sum(bool(r[spec.index].strip()) for r in raw.rows)
+        rows.append(info)
+    return rows
+
+
+def _table_source(mapping: TableMapping | None, source: str | None) -> SourceRecord | None:
+    doi = key = text = None
+    if source:
+        if _DOI.search(source):
+            doi = _DOI.search(source).group(0).rstrip(".")  # type: ignore[union-attr]
+        else:
+            key = source.strip()
+    if mapping is not None:
+        doi = doi or mapping.source_doi
+        key = key or mapping.source_key
+        text = mapping.source_text
+    if not (doi or key or text):
+        return None
+    return SourceRecord(key=key or doi or text, kind="paper", doi=doi, title=text)  # type: ignore[arg-type]
+
+
+def _row_source(ref: str, table_source: SourceRecord | None) -> SourceRecord:
+    doi = _DOI.search(ref)
+    if doi:
+        value = doi.group(0).rstrip(".")
+        return SourceRecord(key=value, kind="paper", doi=value)
+    if table_source is not None:
+        return SourceRecord(
+            key=f"{table_source.key} {ref}",
+            kind="paper",
+            title=f"reference {ref} cited in {table_source.key}",
+        )
+    return SourceRecord(key=ref, kind="paper", title=ref)
+
+
+def bundle_from_table(
+    table: Any,
+    *,
+    mapping: TableMapping | None = None,
+    source: str | None = None,
+    file: str | None = None,
+) -> Bundle:
+    """Turn a messy wide or long table into a Bundle (records in canonical units + problems).
+
+    ``table`` is a :class:`RawTable`, a path or a DataFrame; ``source`` a DOI or source key for
+    the whole table (else the mapping's ``source`` or a ``Ref.`` column per row).
+    """
+    vocab = load_vocabulary()
+    raw = as_raw_table(table, mapping=mapping, file=file)
+    file = file or raw.file
+    bundle = Bundle()
+    specs = understand_columns(raw, mapping, vocab)
+    for spec in specs:
+        for message in spec.problems:
+            bundle.problems.append(Problem(message, "error", file, None, spec.header))
+        for message in spec.warnings:
+            bundle.problems.append(Problem(message, "warning", file, None, spec.header))
+    fixed: dict[str, ConditionValue] = {}
+    for name, text in (mapping.conditions if mapping else {}).items():
+        try:
+            key, value = condition_from_text(text, vocab, name=name)
+            fixed[key] = value
+        except AnodelabError as exc:
+            bundle.problems.append(
+                Problem(
+                    f"mapping condition {name}={text!r}: {exc}",
+                    "error",
+                    mapping.file if mapping else file,
+                )
+            )
+    table_source = _table_source(mapping, source)
+    locator = (mapping.table if mapping and mapping.table else None) or raw.table_locator()
+    label_col = next((s for s in specs if s.role == "label"), None)
+    ref_col = next((s for s in specs if s.role == "source"), None)
+    long_mode = any(s.role == "property_name" for s in specs)
+    if label_col is None:
+        bundle.problems.append(
+            Problem(
+                "no sample-label column (name it 'Material'/'Sample' or set `label:` in a mapping file)",
+                "error",
+                file,
+            )
+        )
+        return bundle
+    if long_mode and not any(s.role == "value" for s in specs):
+        bundle.problems.append(Problem("a 'Property' column but no 'Value' column", "error", file))
+        return bundle
+    if ref_col is None and table_source is None:
+        bundle.problems.append(
+            Problem(
+                "no source: pass --source DOI, set `source:` in a mapping file, or add a 'Ref.' column",
+                "error",
+                file,
+            )
+        )
+    ctx = RowContext(
+        vocab=vocab,
+        file=file,
+        locator=locator,
+        decimal=raw.decimal,
+        specs=specs,
+        fixed=fixed,
+        long_mode=long_mode,
+    )
+    _check_fraction_columns(raw, specs, bundle, file)
+    fill: dict[int, str] = {}
+    sources: dict[str, SourceRecord] = {}
+    samples: dict[tuple[str, str], SampleRecord] = {}
+    if table_source is not None and ref_col is None:
+        sources[table_source.key] = table_source
+    for i, row in enumerate(raw.rows):
+        rownum = raw.row_numbers[i]
+        cells = list(row)
+        for spec in specs:
+            if spec.role in ("label", "source") or spec.fill_down:
+                if cells[spec.index].strip():
+                    fill[spec.index] = cells[spec.index].strip()
+                elif spec.index in fill:
+                    cells[spec.index] = fill[spec.index]
+        label = cells[label_col.index].strip()
+        has_values = any(
+            cells[s.index].strip() for s in specs if s.role not in ("label", "source", "ignore")
+        )
+        if not label:
+            if has_values:
+                bundle.problems.append(
+                    Problem(
+                        "row has values but no sample label",
+                        "error",
+                        file,
+                        rownum,
+                        label_col.header,
+                    )
+                )
+            continue
+        src = table_source
+        if ref_col is not None and cells[ref_col.index].strip():
+            src = _row_source(cells[ref_col.index].strip(), table_source)
+        if src is None:
+            bundle.problems.append(
+                Problem(
+                    "no source for this row (empty Ref. cell and no --source)",
+                    "error",
+                    file,
+                    rownum,
+                    ref_col.header if ref_col else None,
+                )
+            )
+            continue
+        sources.setdefault(src.key, src)
+        key = (src.key, label)
+        if key not in samples:
+            samples[key] = SampleRecord(
+                source=src.key,
+                label=label,
+                kind="material",
+                provenance=ctx.provenance(rownum, label_col.header),
+            )
+        measurements, problems = row_measurements(ctx, cells, rownum, src.key, label)
+        steps, step_problems = row_steps(ctx, cells, rownum, src.key, label)
+        bundle.measurements += measurements
+        bundle.steps += steps
+        bundle.problems += problems + step_problems
+    bundle.sources += list(sources.values())
+    bundle.samples += list(samples.values())
+    return bundle
+
+
+def _check_fraction_columns(
+    raw: RawTable, specs: list[ColumnSpec], bundle: Bundle, file: str | None
+) -> None:
+    """A % quantity printed as 0–1 fractions (ICE 0.85) must not be stored as 0.85 %."""
+    from anodelab.schema.cells import parse_cell
+
+    for spec in specs:
+        term = spec.term
+        if spec.role not in ("property", "pair") or term is None or term.unit != "percent":
+            continue
+        if (
+            spec.unit_text not in (None, "%", "(%)")
+            or spec.scale_fraction
+            or any("percent" in w for w in spec.warnings)
+        ):
+            continue
+        values = []
+        for row in raw.rows:
+            try:
+                cell = parse_cell(row[spec.index], decimal=raw.decimal)
+            except AnodelabError:
+                continue
+            values += [v for v in (cell.value, cell.value_max) if v is not None]
+        if values and max(values) <= 1.0:
+            spec.problems.append(
+                "all values ≤ 1: fractions, not percent? Set `scale: fraction` (or `scale: percent`) for this column in a mapping file"
+            )
+            bundle.problems.append(Problem(spec.problems[-1], "error", file, None, spec.header))
