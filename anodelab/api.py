@@ -103,10 +103,19 @@ class KnowledgeBase:
         *,
         source: str | None = None,
         family: str | None = None,
+        cell_type: str | None = None,
         **at: Any,
     ) -> query.Relation:
         """Relate a recipe parameter to a property at matching conditions (see :func:`anodelab.kb.query.relation`)."""
-        return query.relation(self.db, parameter, property, _spec(conditions, at), source=source, family=family)
+        return query.relation(
+            self.db,
+            parameter,
+            property,
+            _spec(conditions, at),
+            source=source,
+            family=family,
+            cell_type=cell_type,
+        )
 
     def checks(self, status: str | None = None) -> pd.DataFrame:
         """Consistency checks (ICE from capacities, fade from retention, thickness change)."""
@@ -116,7 +125,9 @@ class KnowledgeBase:
         """The import ledger: every import with its file hash, status and what it replaced."""
         return query.imports(self.db)
 
-    def export(self, path: str | Path | None = None, format: str = "csv", **filters: Any) -> str | None:
+    def export(
+        self, path: str | Path | None = None, format: str = "csv", **filters: Any
+    ) -> str | None:
         """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None."""
         return write_export(tidy_frame(self.measurements(**filters)), path, format)
 
@@ -134,7 +145,9 @@ class KnowledgeBase:
         undo_import(self.db, import_id)
 
 
-def open(path: str | os.PathLike[str] | None = None, *, readonly: bool = False, create: bool = False) -> KnowledgeBase:  # noqa: A001
+def open(
+    path: str | os.PathLike[str] | None = None, *, readonly: bool = False, create: bool = False
+) -> KnowledgeBase:  # noqa: A001
     """Open a KB file (default ``$ANODELAB_DB`` or ``./anodelab.db``)."""
     db_path = Path(path) if path is not None else default_db_path()
     return KnowledgeBase(open_db(db_path, readonly=readonly, create=create), db_path)

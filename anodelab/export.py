@@ -30,7 +30,11 @@ def unit_slug(unit: str | None) -> str:
         if not symbol:
             continue
         exp = abs(power)
-        text = symbol + ("" if exp == 1 else (str(int(exp)) if float(exp).is_integer() else str(exp).replace(".", "p")))
+        text = symbol + (
+            ""
+            if exp == 1
+            else (str(int(exp)) if float(exp).is_integer() else str(exp).replace(".", "p"))
+        )
         (pos if power > 0 else neg).append(text)
     slug = "".join(pos) or "1"
     if neg:
@@ -44,7 +48,10 @@ def tidy_frame(values: pd.DataFrame) -> pd.DataFrame:
     base = ["sample", "source", "doi", "property", "value", "unit", "value_min", "value_max", "uncertainty",
             "uncertainty_kind", "qualifier", "cell", "cell_type", "basis", "origin", "locator", "raw"]  # fmt: skip
     out = values[[c for c in base if c in values.columns]].copy()
-    out["unit"] = [vocab.properties()[p].unit_label if p in vocab.properties() else u for p, u in zip(values["property"], values["unit"], strict=True)]
+    out["unit"] = [
+        vocab.properties()[p].unit_label if p in vocab.properties() else u
+        for p, u in zip(values["property"], values["unit"], strict=True)
+    ]
     for name, term in vocab.conditions().items():
         if name not in values.columns or values[name].isna().all():
             continue

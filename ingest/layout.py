@@ -42,21 +42,58 @@ LAYOUTS: dict[str, dict[str, set[str]]] = {
     },
     "steps": {
         "required": {"source", "sample", "step", "step_type", "quantity"},
-        "optional": {"substance", "value", "unit", "value_min", "value_max", "qualifier", "basis", "raw", "locator", "note"},
+        "optional": {
+            "substance",
+            "value",
+            "unit",
+            "value_min",
+            "value_max",
+            "qualifier",
+            "basis",
+            "raw",
+            "locator",
+            "note",
+        },
     },
     "cells": {
         "required": {"source", "cell", "sample", "cell_type"},
         "optional": {
-            "format", "counter_electrode", "cathode", "electrolyte", "separator", "binder", "electrode_composition",
-            "active_mass_loading", "cathode_loading", "loading_unit", "np_ratio", "voltage_min", "voltage_max",
-            "one_c", "blend_ratio", "temperature", "locator", "note",
+            "format",
+            "counter_electrode",
+            "cathode",
+            "electrolyte",
+            "separator",
+            "binder",
+            "electrode_composition",
+            "active_mass_loading",
+            "cathode_loading",
+            "loading_unit",
+            "np_ratio",
+            "voltage_min",
+            "voltage_max",
+            "one_c",
+            "blend_ratio",
+            "temperature",
+            "locator",
+            "note",
         },
     },  # fmt: skip
     "measurements": {
         "required": {"source", "sample", "property"},
         "optional": {
-            "value", "unit", "value_min", "value_max", "uncertainty", "uncertainty_kind", "qualifier",
-            "conditions", "cell", "basis", "raw", "locator", "note",
+            "value",
+            "unit",
+            "value_min",
+            "value_max",
+            "uncertainty",
+            "uncertainty_kind",
+            "qualifier",
+            "conditions",
+            "cell",
+            "basis",
+            "raw",
+            "locator",
+            "note",
         },
     },  # fmt: skip
 }
@@ -86,14 +123,21 @@ def _number(row: dict[str, Any], column: str, where: dict[str, Any]) -> float | 
     try:
         return float(text.replace("\u2212", "-").replace("\u2009", "").replace("\u202f", ""))
     except ValueError:
-        raise InputError(f"{column} must be a number, got {text!r}", column=column, value=text, **where) from None
+        raise InputError(
+            f"{column} must be a number, got {text!r}", column=column, value=text, **where
+        ) from None
 
 
 def _qualifier(row: dict[str, Any], where: dict[str, Any]) -> str:
     text = _text(row, "qualifier")
     text = _QUALIFIER_ALIASES.get(text, text)
     if text not in QUALIFIERS:
-        raise InputError(f"qualifier must be one of {' '.join(QUALIFIERS)}", column="qualifier", value=text, **where)
+        raise InputError(
+            f"qualifier must be one of {' '.join(QUALIFIERS)}",
+            column="qualifier",
+            value=text,
+            **where,
+        )
     return text
 
 
@@ -104,7 +148,9 @@ def _labels(text: str) -> tuple[str, ...]:
 def _source(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> SourceRecord:
     kind = _text(row, "kind")
     if kind not in SOURCE_KINDS:
-        raise InputError(f"kind must be one of {', '.join(SOURCE_KINDS)}", column="kind", value=kind, **where)
+        raise InputError(
+            f"kind must be one of {', '.join(SOURCE_KINDS)}", column="kind", value=kind, **where
+        )
     year = _number(row, "year", where)
     return SourceRecord(
         key=_text(row, "source"),
@@ -121,7 +167,9 @@ def _source(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> Sou
 def _sample(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> SampleRecord:
     kind = _text(row, "kind")
     if kind not in SAMPLE_KINDS:
-        raise InputError(f"kind must be one of {', '.join(SAMPLE_KINDS)}", column="kind", value=kind, **where)
+        raise InputError(
+            f"kind must be one of {', '.join(SAMPLE_KINDS)}", column="kind", value=kind, **where
+        )
     members = _labels(_text(row, "members"))
     if members and kind != "group":
         raise InputError("only kind=group samples have members", column="members", **where)
@@ -151,7 +199,9 @@ def _step(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> StepP
         raise InputError(str(exc), column="quantity", **where) from exc
     step = _number(row, "step", where)
     if step is None or step != int(step) or step < 1:
-        raise InputError("step must be a positive whole number", column="step", value=_text(row, "step"), **where)
+        raise InputError(
+            "step must be a positive whole number", column="step", value=_text(row, "step"), **where
+        )
     basis = _text(row, "basis") or None
     if basis is not None:
         try:
@@ -159,7 +209,9 @@ def _step(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> StepP
         except AnodelabError as exc:
             raise InputError(str(exc), column="basis", **where) from exc
     elif term.name == "fraction":
-        raise InputError("a fraction needs its basis (what it is a fraction of)", column="basis", **where)
+        raise InputError(
+            "a fraction needs its basis (what it is a fraction of)", column="basis", **where
+        )
     unit = _text(row, "unit") or None
     values: dict[str, Any] = {}
     if term.is_numeric:
@@ -205,13 +257,17 @@ def _one_c(text: str, where: dict[str, Any]) -> float | None:
         value, unit = split_number_unit(rhs)
         return to_canonical(value, unit, "mA/g", what="1C definition")
     except (ValueError, AnodelabError) as exc:
-        raise InputError(f"cannot read the 1C definition: {exc}", column="one_c", value=text, **where) from None
+        raise InputError(
+            f"cannot read the 1C definition: {exc}", column="one_c", value=text, **where
+        ) from None
 
 
 def _cell(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> CellRecord:
     cell_type = _text(row, "cell_type")
     if cell_type not in ("half", "full"):
-        raise InputError("cell_type must be half or full", column="cell_type", value=cell_type, **where)
+        raise InputError(
+            "cell_type must be half or full", column="cell_type", value=cell_type, **where
+        )
     loading_unit = _text(row, "loading_unit") or "mg/cm2"
 
     def loading(column: str) -> float | None:
@@ -293,12 +349,23 @@ def _measurement(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -
             raise InputError("uncertainty must not be negative", column=column, **where)
         values[column] = canonical
     if "value" not in values and not ("value_min" in values or "value_max" in values):
-        raise InputError("no value (give value, or value_min/value_max for a range)", column="value", **where)
-    if "value_min" in values and "value_max" in values and values["value_min"] > values["value_max"]:
+        raise InputError(
+            "no value (give value, or value_min/value_max for a range)", column="value", **where
+        )
+    if (
+        "value_min" in values
+        and "value_max" in values
+        and values["value_min"] > values["value_max"]
+    ):
         raise InputError("value_min is larger than value_max", column="value_min", **where)
     kind = _text(row, "uncertainty_kind") or ("unspecified" if "uncertainty" in values else None)
     if kind is not None and kind not in UNCERTAINTY_KINDS:
-        raise InputError(f"uncertainty_kind must be one of {', '.join(UNCERTAINTY_KINDS)}", column="uncertainty_kind", value=kind, **where)
+        raise InputError(
+            f"uncertainty_kind must be one of {', '.join(UNCERTAINTY_KINDS)}",
+            column="uncertainty_kind",
+            value=kind,
+            **where,
+        )
     conditions = parse_conditions(_text(row, "conditions") or None, column="conditions", **where)
     return MeasurementRecord(
         source=_text(row, "source"),
@@ -350,20 +417,41 @@ def bundle_from_rows(
             given = _text(row, "source")
             if given and given != source:
                 bundle.problems.append(
-                    Problem(f"row names source {given!r} but the import is for {source!r}", file=file, row=first_row + offset, column="source", value=given)
+                    Problem(
+                        f"row names source {given!r} but the import is for {source!r}",
+                        file=file,
+                        row=first_row + offset,
+                        column="source",
+                        value=given,
+                    )
                 )
                 continue
             row = {**row, "source": source}
         where = {"file": file, "row": first_row + offset}
         missing = [c for c in sorted(LAYOUTS[layout]["required"]) if not _text(row, c)]
         if missing:
-            bundle.problems.append(Problem(f"empty required column(s) {', '.join(missing)}", file=file, row=first_row + offset, column=missing[0]))
+            bundle.problems.append(
+                Problem(
+                    f"empty required column(s) {', '.join(missing)}",
+                    file=file,
+                    row=first_row + offset,
+                    column=missing[0],
+                )
+            )
             continue
         prov = Provenance(locator=_text(row, "locator") or None, file=file, row=first_row + offset)
         try:
             target.append(build(row, where, prov))
         except InputError as exc:
-            bundle.problems.append(Problem(exc.message, file=file, row=exc.row, column=exc.column, value=None if exc.value is None else str(exc.value)))
+            bundle.problems.append(
+                Problem(
+                    exc.message,
+                    file=file,
+                    row=exc.row,
+                    column=exc.column,
+                    value=None if exc.value is None else str(exc.value),
+                )
+            )
         except AnodelabError as exc:
             bundle.problems.append(Problem(str(exc), file=file, row=first_row + offset))
     _check_duplicate_keys(bundle, file)
@@ -388,5 +476,12 @@ def _check_duplicate_keys(bundle: Bundle, file: str) -> None:
     labels: dict[str, int | None] = {}
     for s in bundle.samples:
         if s.label in labels:
-            bundle.problems.append(Problem(f"sample {s.label!r} defined twice (first in row {labels[s.label]})", file=file, row=s.provenance.row, column="sample"))
+            bundle.problems.append(
+                Problem(
+                    f"sample {s.label!r} defined twice (first in row {labels[s.label]})",
+                    file=file,
+                    row=s.provenance.row,
+                    column="sample",
+                )
+            )
         labels[s.label] = s.provenance.row

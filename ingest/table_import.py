@@ -82,7 +82,9 @@ def _decode(data: bytes, file: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError("cannot decode the file as text", file=file)  # pragma: no cover - latin-1 decodes anything
+    raise InputError(
+        "cannot decode the file as text", file=file
+    )  # pragma: no cover - latin-1 decodes anything
 
 
 def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | None:
@@ -104,13 +106,19 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
         return None
     out = []
     for number, values in enumerate(rows[1:], start=1):
-        if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-            raise InputError(f"row has {len(values)} cells but the header has {len(header)} columns", file=str(path), row=number)
+        if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+            raise InputError(
+                f"row has {len(values)} cells but the header has {len(header)} columns",
+                file=str(path),
+                row=number,
+            )
         out.append({h: (values[i] if i < len(values) else "") for i, h in enumerate(header)})
     return header, out
 
 
-def _bundle_for(path: Path, *, source: str | None, mapping: Any, sheet: str | None) -> tuple[str, Bundle, list[dict[str, Any]]]:
+def _bundle_for(
+    path: Path, *, source: str | None, mapping: Any, sheet: str | None
+) -> tuple[str, Bundle, list[dict[str, Any]]]:
     layout_table = read_layout_table(path)
     if layout_table is not None:
         header, rows = layout_table
@@ -121,9 +129,12 @@ def _bundle_for(path: Path, *, source: str | None, mapping: Any, sheet: str | No
     try:
         from anodelab.ingest import wide
     except ImportError:
-        known = "; ".join(f"{name}: {', '.join(sorted(spec['required']))}" for name, spec in LAYOUTS.items())
+        known = "; ".join(
+            f"{name}: {', '.join(sorted(spec['required']))}" for name, spec in LAYOUTS.items()
+        )
         raise InputError(
-            f"not a table in the documented layout (required columns per layout — {known})", file=str(path)
+            f"not a table in the documented layout (required columns per layout — {known})",
+            file=str(path),
         ) from None
     table = wide.read_any_table(path, sheet=sheet)
     bundle = wide.bundle_from_table(table, mapping=mapping, source=source, file=str(path))
@@ -162,12 +173,27 @@ def import_table(
     layout, bundle, columns = _bundle_for(file, source=source, mapping=mapping, sheet=sheet)
     source_key = source or _first_source(bundle) or "unknown"
     dataset = f"{source_key}:{file.name}" + (f"#{sheet}" if sheet else "")
-    report = ImportReport(file=str(file), layout=layout, dataset=dataset, dry_run=dry_run, bundle=bundle, columns=columns)
+    report = ImportReport(
+        file=str(file),
+        layout=layout,
+        dataset=dataset,
+        dry_run=dry_run,
+        bundle=bundle,
+        columns=columns,
+    )
     if dry_run:
         return report
     if bundle.errors:
         raise ImportRejected(bundle.errors, str(file))
-    content = _sha256(data + b"\0" + mapping_text.encode() + b"\0" + (source or "").encode() + b"\0" + (sheet or "").encode())
+    content = _sha256(
+        data
+        + b"\0"
+        + mapping_text.encode()
+        + b"\0"
+        + (source or "").encode()
+        + b"\0"
+        + (sheet or "").encode()
+    )
     report.write = write_bundle(
         db,
         bundle,

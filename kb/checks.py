@@ -82,14 +82,26 @@ def _record(db: sqlite_utils.Database, rule: str, sample_id: int, stated_row: An
     db.execute(
         "INSERT INTO checks (rule, sample_id, measurement_id, input_ids, stated, recomputed, unit, tolerance, status, note)"
         " VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [rule, sample_id, mid, json.dumps([int(i) for i in inputs]), stated, recomputed, unit, tolerance, status, note],
+        [
+            rule,
+            sample_id,
+            mid,
+            json.dumps([int(i) for i in inputs]),
+            stated,
+            recomputed,
+            unit,
+            tolerance,
+            status,
+            note,
+        ],
     )
     return status
 
 
 def _copy_conditions(db: sqlite_utils.Database, from_id: int, to_id: int, skip: set[str]) -> None:
     for name, value, unit, text in db.execute(
-        "SELECT name, value, unit, text_value FROM measurement_conditions WHERE measurement_id = ?", [from_id]
+        "SELECT name, value, unit, text_value FROM measurement_conditions WHERE measurement_id = ?",
+        [from_id],
     ).fetchall():
         if name not in skip:
             db.execute(
@@ -99,31 +111,55 @@ def _copy_conditions(db: sqlite_utils.Database, from_id: int, to_id: int, skip: 
 
 
 def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]) -> None:
-    first = values[(values["cycle"] == 1) & values["property"].isin(["discharge_capacity", "charge_capacity"])]
+    first = values[
+        (values["cycle"] == 1) & values["property"].isin(["discharge_capacity", "charge_capacity"])
+    ]
     stated_ice = values[values["property"] == "initial_coulombic_efficiency"]
     for _, group in first.groupby(_KEY, dropna=False):
         dis = group[group["property"] == "discharge_capacity"]
         ch = group[group["property"] == "charge_capacity"]
         for _, d in dis.iterrows():
-            match = ch[_eq(ch["current_density"], d["current_density"]) & _eq(ch["c_rate"], d["c_rate"])]
+            match = ch[
+                _eq(ch["current_density"], d["current_density"]) & _eq(ch["c_rate"], d["c_rate"])
+            ]
             if len(match) != 1:
                 continue
             c = match.iloc[0]
             full = d["cell_type"] == "full"
             num, den = (d, c) if full else (c, d)
             ice = 100.0 * num["value"] / den["value"]
-            dn, dd = rounding_half_unit(num["raw_value"], num["value"]), rounding_half_unit(den["raw_value"], den["value"])
+            dn, dd = (
+                rounding_half_unit(num["raw_value"], num["value"]),
+                rounding_half_unit(den["raw_value"], den["value"]),
+            )
             tol = 100.0 * (dn / den["value"] + num["value"] * dd / den["value"] ** 2)
             candidates = stated_ice[
                 (stated_ice["sample_id"] == d["sample_id"])
                 & _eq(stated_ice["cell_id"], d["cell_id"])
             ]
-            cand_same_rate = candidates[_eq(candidates["current_density"], d["current_density"]) | candidates["current_density"].isna().to_numpy()]
+            cand_same_rate = candidates[
+                _eq(candidates["current_density"], d["current_density"])
+                | candidates["current_density"].isna().to_numpy()
+            ]
             stated = cand_same_rate.iloc[0] if len(cand_same_rate) else None
             if stated is not None:
                 tol += rounding_half_unit(stated["raw_value"], stated["value"])
-            convention = "full cell: first discharge / first charge" if full else "anode half-cell: first delithiation (charge) / first lithiation (discharge)"
-            status = _record(db, "ice_from_capacities", int(d["sample_id"]), stated, [d["id"], c["id"]], ice, "percent", tol, convention)
+            convention = (
+                "full cell: first discharge / first charge"
+                if full
+                else "anode half-cell: first delithiation (charge) / first lithiation (discharge)"
+            )
+            status = _record(
+                db,
+                "ice_from_capacities",
+                int(d["sample_id"]),
+                stated,
+                [d["id"], c["id"]],
+                ice,
+                "percent",
+                tol,
+                convention,
+            )
             counts[status] = counts.get(status, 0) + 1
             if stated is None:
                 mid = db.execute(
@@ -150,18 +186,26 @@ def _check_fade(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[st
         if len(same) != 1 or pd.isna(f["cycle"]):
             continue
         r = same.iloc[0]
-        ref = r["reference_cycle"] if not pd.isna(r["reference_cycle"]) else (f["reference_cycle"] if not pd.isna(f["reference_cycle"]) else 1.0)
+        ref = (
+            r["reference_cycle"]
+            if not pd.isna(r["reference_cycle"])
+            else (f["reference_cycle"] if not pd.isna(f["reference_cycle"]) else 1.0)
+        )
         span = float(f["cycle"]) - float(ref)
         if span <= 0:
             continue
         fade = (100.0 - float(r["value"])) / span
-        tol = rounding_half_unit(r["raw_value"], r["value"]) / span + rounding_half_unit(f["raw_value"], f["value"])
+        tol = rounding_half_unit(r["raw_value"], r["value"]) / span + rounding_half_unit(
+            f["raw_value"], f["value"]
+        )
         status = _record(db, "fade_from_retention", int(f["sample_id"]), f, [r["id"]], fade, "percent",
                          tol, f"(100 − retention)/(cycle − reference cycle {ref:g})")  # fmt: skip
         counts[status] = counts.get(status, 0) + 1
 
 
-def _check_thickness(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]) -> None:
+def _check_thickness(
+    db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]
+) -> None:
     changes = values[values["property"] == "electrode_thickness_change"]
     thick = values[values["property"] == "electrode_thickness"]
     for _, ch in changes.iterrows():
@@ -174,7 +218,10 @@ def _check_thickness(db: sqlite_utils.Database, values: pd.DataFrame, counts: di
             continue
         t1, t0 = float(at.iloc[0]["value"]), float(ref.iloc[0]["value"])
         change = 100.0 * (t1 - t0) / t0
-        d1, d0 = rounding_half_unit(at.iloc[0]["raw_value"], t1), rounding_half_unit(ref.iloc[0]["raw_value"], t0)
+        d1, d0 = (
+            rounding_half_unit(at.iloc[0]["raw_value"], t1),
+            rounding_half_unit(ref.iloc[0]["raw_value"], t0),
+        )
         tol = 100.0 * (d1 / t0 + t1 * d0 / t0**2) + rounding_half_unit(ch["raw_value"], ch["value"])
         status = _record(db, "thickness_change", int(ch["sample_id"]), ch, [at.iloc[0]["id"], ref.iloc[0]["id"]], change,
                          "percent", tol, f"100·(t[{ch['state']}] − t[{ch['reference_state']}])/t[{ch['reference_state']}]")  # fmt: skip
@@ -184,7 +231,9 @@ def _check_thickness(db: sqlite_utils.Database, values: pd.DataFrame, counts: di
 def run_checks(db: sqlite_utils.Database) -> dict[str, int]:
     """Recompute every check (inside the caller's transaction); returns counts by status."""
     db.execute("DELETE FROM checks")
-    db.execute("DELETE FROM measurement_conditions WHERE measurement_id IN (SELECT id FROM measurements WHERE origin = 'computed')")
+    db.execute(
+        "DELETE FROM measurement_conditions WHERE measurement_id IN (SELECT id FROM measurements WHERE origin = 'computed')"
+    )
     db.execute("DELETE FROM measurements WHERE origin = 'computed'")
     values = _values(db)
     counts: dict[str, int] = {}

@@ -19,7 +19,14 @@ import sqlite_utils
 from anodelab.schema.errors import AnodelabError, SchemaVersionError
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["SCHEMA_VERSION", "DEFAULT_DB", "open_db", "transaction", "default_db_path", "register_migration_hook"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "DEFAULT_DB",
+    "open_db",
+    "transaction",
+    "default_db_path",
+    "register_migration_hook",
+]
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "anodelab.db"
@@ -51,7 +58,9 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
-def open_db(path: str | os.PathLike[str] | None = None, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+def open_db(
+    path: str | os.PathLike[str] | None = None, *, create: bool = True, readonly: bool = False
+) -> sqlite_utils.Database:
     """Open (and, unless ``readonly``, create or migrate) the KB at ``path``.
 
     :param path: KB file; default :func:`default_db_path`.
@@ -60,7 +69,9 @@ def open_db(path: str | os.PathLike[str] | None = None, *, create: bool = True, 
     """
     db_path = Path(path) if path is not None else default_db_path()
     if not db_path.exists() and (readonly or not create):
-        raise AnodelabError(f"no knowledge base at {db_path}; create one with `anodelab init --db {db_path}`")
+        raise AnodelabError(
+            f"no knowledge base at {db_path}; create one with `anodelab init --db {db_path}`"
+        )
     conn = _connect(db_path, readonly)
     db = sqlite_utils.Database(conn)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -86,12 +97,19 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
         raise SchemaVersionError(f"{db_path} is an SQLite file but not an anodelab knowledge base")
     with transaction(db):
         if version < 1:
-            sql = resources.files("anodelab.kb").joinpath("sql", "schema_v1.sql").read_text(encoding="utf-8")
+            sql = (
+                resources.files("anodelab.kb")
+                .joinpath("sql", "schema_v1.sql")
+                .read_text(encoding="utf-8")
+            )
             for statement in _statements(sql):
                 db.execute(statement)
         for hook in _HOOKS:
             hook(db)
-        db.execute("INSERT OR REPLACE INTO schema_meta(key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        db.execute(
+            "INSERT OR REPLACE INTO schema_meta(key, value) VALUES ('schema_version', ?)",
+            [str(SCHEMA_VERSION)],
+        )
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         refresh_vocabulary(db)
 

@@ -13,14 +13,28 @@ from anodelab.kb.views import condition_columns
 from anodelab.schema.conditions import ConditionSpec
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["samples", "measurements", "steps", "relation", "Relation", "sources", "imports", "checks"]
+__all__ = [
+    "samples",
+    "measurements",
+    "steps",
+    "relation",
+    "Relation",
+    "sources",
+    "imports",
+    "checks",
+]
 
 
 def sources(db: sqlite_utils.Database) -> pd.DataFrame:
-    return pd.read_sql_query("SELECT key AS source, kind, doi, title, year, authors, journal, license FROM sources ORDER BY key", db.conn)
+    return pd.read_sql_query(
+        "SELECT key AS source, kind, doi, title, year, authors, journal, license FROM sources ORDER BY key",
+        db.conn,
+    )
 
 
-def samples(db: sqlite_utils.Database, *, source: str | None = None, family: str | None = None) -> pd.DataFrame:
+def samples(
+    db: sqlite_utils.Database, *, source: str | None = None, family: str | None = None
+) -> pd.DataFrame:
     """All samples with their source, family, kind, parents, group members and value counts."""
     frame = pd.read_sql_query(
         """SELECT s.label AS sample, src.key AS source, s.family, s.kind,
@@ -79,11 +93,17 @@ def measurements(
         params.append(source)
     if not include_computed:
         where.append("origin != 'computed'")
-    sql = "SELECT * FROM v_measurements" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY measurement_id"
+    sql = (
+        "SELECT * FROM v_measurements"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY measurement_id"
+    )
     frame = pd.read_sql_query(sql, db.conn, params=params)
     frame.attrs["units"] = _condition_units()
     if conditions:
-        spec = conditions if isinstance(conditions, ConditionSpec) else ConditionSpec.parse(conditions)
+        spec = (
+            conditions if isinstance(conditions, ConditionSpec) else ConditionSpec.parse(conditions)
+        )
         frame = frame[spec.mask(frame)].reset_index(drop=True)
     return frame
 
@@ -118,7 +138,21 @@ class Relation:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.points, columns=["sample", "source", "x", "y", "uncertainty", "y_min", "y_max", "cell", "origin"])
+        return pd.DataFrame(
+            self.points,
+            columns=[
+                "sample",
+                "source",
+                "x",
+                "y",
+                "uncertainty",
+                "y_min",
+                "y_max",
+                "cell",
+                "cell_type",
+                "origin",
+            ],
+        )
 
 
 def _clean(value: Any) -> Any:
@@ -137,6 +171,7 @@ def relation(
     *,
     source: str | None = None,
     family: str | None = None,
+    cell_type: str | None = None,
 ) -> Relation:
     """Relate a recipe parameter to a property measured at matching conditions.
 
@@ -148,16 +183,22 @@ def relation(
     vocab = load_vocabulary()
     param = vocab.get("parameter", parameter)
     prop = vocab.get("property", property)
-    spec = conditions if isinstance(conditions, ConditionSpec) else ConditionSpec.parse(conditions or {})
+    spec = (
+        conditions
+        if isinstance(conditions, ConditionSpec)
+        else ConditionSpec.parse(conditions or {})
+    )
     vectors = recipe_vectors(db)
     values = measurements(db, property=prop.name, source=source)
     if family is not None:
         values = values[values["family"] == family]
         vectors = vectors[vectors["family"] == family]
+    if cell_type is not None:
+        values = values[values["cell_type"] == cell_type]
     result = Relation(
         parameter={"name": param.name, "unit": param.unit_label or param.unit},
         property={"name": prop.name, "unit": prop.unit_label},
-        conditions=spec.to_dict(),
+        conditions={**spec.to_dict(), **({"cell_type": cell_type} if cell_type else {})},
     )
     if values.empty:
         return result
@@ -174,28 +215,43 @@ def relation(
         vec = vectors[(vectors["source"] == src) & (vectors["sample"] == label)]
         x = _clean(vec[param.name].iloc[0]) if not vec.empty else None
         if x is None:
-            result.excluded.append({"sample": label, "source": src, "reason": f"recipe does not define {param.name}"})
+            result.excluded.append(
+                {"sample": label, "source": src, "reason": f"recipe does not define {param.name}"}
+            )
             continue
         hits = matching[(matching["source"] == src) & (matching["sample"] == label)]
         if hits.empty:
             seen = sorted({_describe_conditions(r, cond_names) for _, r in group.iterrows()})
             result.excluded.append(
-                {"sample": label, "source": src, "reason": f"no {prop.name} at the requested conditions; measured at: " + " | ".join(seen)}
+                {
+                    "sample": label,
+                    "source": src,
+                    "reason": f"no {prop.name} at the requested conditions; measured at: "
+                    + " | ".join(seen),
+                }
             )
             continue
         stated = hits[hits["origin"] != "computed"]
         hits = stated if not stated.empty else hits
-        differing = [c for c in cond_names if c not in spec.names and hits[c].nunique(dropna=False) > 1]
+        differing = [
+            c for c in cond_names if c not in spec.names and hits[c].nunique(dropna=False) > 1
+        ]
         if len(hits) > 1 and differing:
             options = sorted({_describe_conditions(r, differing) for _, r in hits.iterrows()})
             result.excluded.append(
-                {"sample": label, "source": src, "reason": f"{len(hits)} values differing in {', '.join(differing)} ({' | '.join(options)}); pin with --at"}
+                {
+                    "sample": label,
+                    "source": src,
+                    "reason": f"{len(hits)} values differing in {', '.join(differing)} ({' | '.join(options)}); pin with --at",
+                }
             )
             continue
         for _, row in hits.iterrows():
             y = _clean(row["value"])
             if y is None and _clean(row["value_min"]) is not None:
-                result.excluded.append({"sample": label, "source": src, "reason": "value is a range, not a number"})
+                result.excluded.append(
+                    {"sample": label, "source": src, "reason": "value is a range, not a number"}
+                )
                 continue
             result.points.append(
                 {
@@ -207,6 +263,7 @@ def relation(
                     "y_min": _clean(row["value_min"]),
                     "y_max": _clean(row["value_max"]),
                     "cell": _clean(row["cell"]),
+                    "cell_type": _clean(row["cell_type"]),
                     "origin": row["origin"],
                 }
             )
@@ -221,5 +278,7 @@ def _describe_conditions(row: pd.Series, names: list[str]) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         unit = units.get(name, "")
-        parts.append(f"{name}={value:g} {unit}".strip() if isinstance(value, float) else f"{name}={value}")
+        parts.append(
+            f"{name}={value:g} {unit}".strip() if isinstance(value, float) else f"{name}={value}"
+        )
     return ", ".join(parts) or "no conditions"

@@ -18,7 +18,11 @@ from anodelab.schema.vocabulary import Term, load_vocabulary, name_key
 __all__ = ["lineage_steps", "recipe_vectors", "materialize_recipe_vectors", "RECIPE_TABLE"]
 
 RECIPE_TABLE = "recipe_vectors"
-_COATING_STEPS = {"pitch_coating": "pitch", "pda_polymerization": "polydopamine", "cvd": "cvd carbon"}
+_COATING_STEPS = {
+    "pitch_coating": "pitch",
+    "pda_polymerization": "polydopamine",
+    "cvd": "cvd carbon",
+}
 
 
 def _load(db: sqlite_utils.Database) -> tuple[pd.DataFrame, dict[int, list[int]], pd.DataFrame]:
@@ -27,7 +31,9 @@ def _load(db: sqlite_utils.Database) -> tuple[pd.DataFrame, dict[int, list[int]]
         db.conn,
     )
     parents: dict[int, list[int]] = defaultdict(list)
-    for sid, pid in db.execute("SELECT sample_id, parent_id FROM sample_parents ORDER BY sample_id, position").fetchall():
+    for sid, pid in db.execute(
+        "SELECT sample_id, parent_id FROM sample_parents ORDER BY sample_id, position"
+    ).fetchall():
         parents[int(sid)].append(int(pid))
     steps = pd.read_sql_query(
         """SELECT ps.sample_id, ps.step_order, ps.step_type, sp.quantity, sp.substance, sp.value, sp.unit,
@@ -39,7 +45,9 @@ def _load(db: sqlite_utils.Database) -> tuple[pd.DataFrame, dict[int, list[int]]
     return samples, parents, steps
 
 
-def _lineage(sample_id: int, parents: dict[int, list[int]], seen: frozenset[int] = frozenset()) -> list[int]:
+def _lineage(
+    sample_id: int, parents: dict[int, list[int]], seen: frozenset[int] = frozenset()
+) -> list[int]:
     """Sample ids whose steps make up this sample's recipe, ancestors first (cycles are cut)."""
     order: list[int] = []
     for parent in parents.get(sample_id, []):
@@ -92,16 +100,22 @@ def _matches(term: Term, row: dict[str, Any]) -> bool:
     if "quantity" in spec and row["quantity"] != spec["quantity"]:
         return False
     if "substance" in spec:
-        return row["substance"] is not None and name_key(row["substance"]) == name_key(spec["substance"])
+        return row["substance"] is not None and name_key(row["substance"]) == name_key(
+            spec["substance"]
+        )
     return True
 
 
 def _derived(kind: str, rows: list[dict[str, Any]]) -> str | None:
     if kind == "coating_precursor":
-        coating = [ _COATING_STEPS[r["step_type"]] for r in rows if r["step_type"] in _COATING_STEPS]
+        coating = [_COATING_STEPS[r["step_type"]] for r in rows if r["step_type"] in _COATING_STEPS]
         return coating[-1] if coating else "none"
     if kind == "template":
-        has_zif = any(r["step_type"] == "zif8_synthesis" or (r["substance"] and name_key(r["substance"]) == name_key("ZIF-8")) for r in rows)
+        has_zif = any(
+            r["step_type"] == "zif8_synthesis"
+            or (r["substance"] and name_key(r["substance"]) == name_key("ZIF-8"))
+            for r in rows
+        )
         return "ZIF-8" if has_zif else "none"
     return None
 
@@ -115,14 +129,21 @@ def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
     vocab = load_vocabulary()
     terms = list(vocab.parameters().values())
     lineage = lineage_steps(db)
-    grouped = {key: frame.to_dict("records") for key, frame in lineage.groupby(["source", "sample"])}
+    grouped = {
+        key: frame.to_dict("records") for key, frame in lineage.groupby(["source", "sample"])
+    }
     samples, _, _ = _load(db)
     records = []
     for _, s in samples.iterrows():
         if s["kind"] == "group":
             continue
         rows = grouped.get((s["source"], s["sample"]), [])
-        record: dict[str, Any] = {"sample": s["sample"], "source": s["source"], "family": s["family"], "kind": s["kind"]}
+        record: dict[str, Any] = {
+            "sample": s["sample"],
+            "source": s["source"],
+            "family": s["family"],
+            "kind": s["kind"],
+        }
         for term in terms:
             derived = term.derivation.get("from", {}).get("derived")
             if derived:
@@ -137,7 +158,9 @@ def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
                     value = (hit["value_min"] + hit["value_max"]) / 2
             record[term.name] = value
         records.append(record)
-    frame = pd.DataFrame(records, columns=["sample", "source", "family", "kind", *[t.name for t in terms]])
+    frame = pd.DataFrame(
+        records, columns=["sample", "source", "family", "kind", *[t.name for t in terms]]
+    )
     for term in terms:
         absent = term.derivation.get("absent_value")
         if absent is None or frame.empty:
@@ -150,6 +173,7 @@ def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
 def materialize_recipe_vectors(db: sqlite_utils.Database) -> None:
     """Store :func:`recipe_vectors` as the ``recipe_vectors`` table (for SQL and Datasette users)."""
     frame = recipe_vectors(db)
+    db.execute("DROP VIEW IF EXISTS v_relations")
     db.execute(f"DROP TABLE IF EXISTS {RECIPE_TABLE}")
     vocab = load_vocabulary()
     cols = ['"sample" TEXT', '"source" TEXT', '"family" TEXT', '"kind" TEXT']
@@ -160,3 +184,9 @@ def materialize_recipe_vectors(db: sqlite_utils.Database) -> None:
         placeholders = ", ".join("?" for _ in frame.columns)
         values = frame.astype(object).where(frame.notna(), None).values.tolist()
         db.conn.executemany(f"INSERT INTO {RECIPE_TABLE} VALUES ({placeholders})", values)
+    params = ", ".join(f'r."{t.name}"' for t in vocab.parameters().values())
+    db.execute(
+        f"""CREATE VIEW v_relations AS
+        SELECT m.*, {params}
+        FROM v_measurements m JOIN {RECIPE_TABLE} r ON r.sample = m.sample AND r.source = m.source"""
+    )

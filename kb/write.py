@@ -30,7 +30,9 @@ class ImportRejected(AnodelabError):
         self.problems = problems
         lines = "\n  ".join(str(p) for p in problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"import of {dataset or 'table'} rejected, nothing was written:\n  {lines}{more}")
+        super().__init__(
+            f"import of {dataset or 'table'} rejected, nothing was written:\n  {lines}{more}"
+        )
 
 
 @dataclass
@@ -94,9 +96,12 @@ def _existing_measurements(db: sqlite_utils.Database, import_id: int) -> dict[st
             [mid],
         ).fetchall()
         cond_text = ";".join(
-            f"{n}={t}" if t is not None else f"{n}={v:g}" + (f" {u}" if u else "") for n, v, u, t in conds
+            f"{n}={t}" if t is not None else f"{n}={v:g}" + (f" {u}" if u else "")
+            for n, v, u, t in conds
         )
-        out[f"{source}|{sample}|{prop}|{cell or ''}|{basis or ''}|{cond_text}"] = _display_value(value, vmin, vmax, unit)
+        out[f"{source}|{sample}|{prop}|{cell or ''}|{basis or ''}|{cond_text}"] = _display_value(
+            value, vmin, vmax, unit
+        )
     return out
 
 
@@ -124,14 +129,18 @@ def write_bundle(
             [dataset],
         ).fetchone()
         if previous and previous[1] == content_sha256:
-            return WriteReport(dataset=dataset, status="unchanged", import_id=previous[0], warnings=bundle.warnings)
+            return WriteReport(
+                dataset=dataset, status="unchanged", import_id=previous[0], warnings=bundle.warnings
+            )
         old_values = _existing_measurements(db, previous[0]) if previous else {}
         import_id = db.execute(
             """INSERT INTO imports (dataset, source_key, file_path, file_sha256, content_sha256, importer,
                importer_version, started_at, status, replaces_import_id) VALUES (?,?,?,?,?,?,?,?,?,?)""",
             [
                 dataset,
-                bundle.sources[0].key if bundle.sources else (bundle.measurements[0].source if bundle.measurements else None),
+                bundle.sources[0].key
+                if bundle.sources
+                else (bundle.measurements[0].source if bundle.measurements else None),
                 file_path,
                 file_sha256,
                 content_sha256,
@@ -153,7 +162,10 @@ def write_bundle(
             raise ImportRejected(writer.problems, dataset)
         checks = run_checks(db)
         materialize_recipe_vectors(db)
-        new_values = {measurement_key(m): _display_value(m.value, m.value_min, m.value_max, m.unit) for m in bundle.measurements}
+        new_values = {
+            measurement_key(m): _display_value(m.value, m.value_min, m.value_max, m.unit)
+            for m in bundle.measurements
+        }
         report = WriteReport(
             dataset=dataset,
             status="replaced" if previous else "imported",
@@ -166,9 +178,13 @@ def write_bundle(
                 "measurements": len(bundle.measurements),
             },
             added=sorted(f"{k} = {v}" for k, v in new_values.items() if k not in old_values),
-            removed=sorted(f"{k} = {v}" for k, v in old_values.items() if k not in new_values) if previous else [],
+            removed=sorted(f"{k} = {v}" for k, v in old_values.items() if k not in new_values)
+            if previous
+            else [],
             changed=sorted(
-                f"{k}: {old_values[k]} → {v}" for k, v in new_values.items() if k in old_values and old_values[k] != v
+                f"{k}: {old_values[k]} → {v}"
+                for k, v in new_values.items()
+                if k in old_values and old_values[k] != v
             ),
             warnings=bundle.warnings,
             checks=checks,
@@ -194,7 +210,10 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> None:
         writer.remove_import(import_id, keep_entities=False)
         if writer.problems:
             raise ImportRejected(writer.problems, f"undo of import {import_id}")
-        db.execute("UPDATE imports SET status = 'undone', finished_at = ? WHERE id = ?", [_now(), import_id])
+        db.execute(
+            "UPDATE imports SET status = 'undone', finished_at = ? WHERE id = ?",
+            [_now(), import_id],
+        )
         run_checks(db)
         materialize_recipe_vectors(db)
 
@@ -202,7 +221,9 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> None:
 class _Writer:
     """Resolves labels to ids and inserts rows for one import."""
 
-    def __init__(self, db: sqlite_utils.Database, import_id: int, create_missing_samples: bool) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, import_id: int, create_missing_samples: bool
+    ) -> None:
         self.db = db
         self.import_id = import_id
         self.create_missing_samples = create_missing_samples
@@ -217,11 +238,15 @@ class _Writer:
             "DELETE FROM measurement_conditions WHERE measurement_id IN (SELECT id FROM measurements WHERE import_id = ?)",
             [import_id],
         )
-        db.execute("DELETE FROM checks WHERE measurement_id IN (SELECT id FROM measurements WHERE import_id = ?)", [import_id])
+        db.execute(
+            "DELETE FROM checks WHERE measurement_id IN (SELECT id FROM measurements WHERE import_id = ?)",
+            [import_id],
+        )
         db.execute("DELETE FROM measurements WHERE import_id = ?", [import_id])
         db.execute("DELETE FROM step_parameters WHERE import_id = ?", [import_id])
         db.execute(
-            "DELETE FROM process_steps WHERE import_id = ? AND id NOT IN (SELECT step_id FROM step_parameters)", [import_id]
+            "DELETE FROM process_steps WHERE import_id = ? AND id NOT IN (SELECT step_id FROM step_parameters)",
+            [import_id],
         )
         db.execute("DELETE FROM sample_parents WHERE import_id = ?", [import_id])
         db.execute("DELETE FROM group_members WHERE import_id = ?", [import_id])
@@ -232,20 +257,32 @@ class _Writer:
         """Drop samples/cells the previous version of this dataset defined and this one does not."""
         if previous_import_id is None:
             return
-        self._delete_unused_entities(previous_import_id, keep=self.touched_samples, keep_cells=self.touched_cells)
+        self._delete_unused_entities(
+            previous_import_id, keep=self.touched_samples, keep_cells=self.touched_cells
+        )
         # Entities the previous version defined and this one re-defined now belong to this import.
 
     def _delete_unused_entities(self, import_id: int, keep: set[int], keep_cells: set[int]) -> None:
         db = self.db
-        for (cell_id, label) in db.execute("SELECT id, label FROM cells WHERE import_id = ?", [import_id]).fetchall():
+        for cell_id, label in db.execute(
+            "SELECT id, label FROM cells WHERE import_id = ?", [import_id]
+        ).fetchall():
             if cell_id in keep_cells:
                 continue
-            used = db.execute("SELECT COUNT(*) FROM measurements WHERE cell_id = ?", [cell_id]).fetchone()[0]
+            used = db.execute(
+                "SELECT COUNT(*) FROM measurements WHERE cell_id = ?", [cell_id]
+            ).fetchone()[0]
             if used:
-                self.problems.append(Problem(f"cell {label!r} is still used by {used} value(s) from other imports; remove those first"))
+                self.problems.append(
+                    Problem(
+                        f"cell {label!r} is still used by {used} value(s) from other imports; remove those first"
+                    )
+                )
             else:
                 db.execute("DELETE FROM cells WHERE id = ?", [cell_id])
-        for (sample_id, label) in db.execute("SELECT id, label FROM samples WHERE import_id = ?", [import_id]).fetchall():
+        for sample_id, label in db.execute(
+            "SELECT id, label FROM samples WHERE import_id = ?", [import_id]
+        ).fetchall():
             if sample_id in keep:
                 continue
             used = sum(
@@ -260,7 +297,9 @@ class _Writer:
             )
             if used:
                 self.problems.append(
-                    Problem(f"sample {label!r} is still used by other imports (values, steps, cells or children); remove those first")
+                    Problem(
+                        f"sample {label!r} is still used by other imports (values, steps, cells or children); remove those first"
+                    )
                 )
             else:
                 db.execute("DELETE FROM sample_parents WHERE sample_id = ?", [sample_id])
@@ -273,11 +312,23 @@ class _Writer:
         if row:
             return int(row[0])
         known = [r[0] for r in self.db.execute("SELECT key FROM sources").fetchall()]
-        self._problem(f"unknown source {key!r}" + (f"; known sources: {', '.join(known)}" if known else "; import its sources table first"), problem_at)
+        self._problem(
+            f"unknown source {key!r}"
+            + (
+                f"; known sources: {', '.join(known)}"
+                if known
+                else "; import its sources table first"
+            ),
+            problem_at,
+        )
         return None
 
-    def sample_id(self, source_id: int, label: str, problem_at: Problem | None, *, source_key: str) -> int | None:
-        row = self.db.execute("SELECT id FROM samples WHERE source_id = ? AND label = ?", [source_id, label]).fetchone()
+    def sample_id(
+        self, source_id: int, label: str, problem_at: Problem | None, *, source_key: str
+    ) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM samples WHERE source_id = ? AND label = ?", [source_id, label]
+        ).fetchone()
         if row:
             return int(row[0])
         rows = self.db.execute("SELECT id FROM samples WHERE label = ?", [label]).fetchall()
@@ -292,11 +343,20 @@ class _Writer:
             return int(sid)
         from anodelab.schema.errors import suggest
 
-        known = [r[0] for r in self.db.execute("SELECT label FROM samples WHERE source_id = ?", [source_id]).fetchall()]
+        known = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT label FROM samples WHERE source_id = ?", [source_id]
+            ).fetchall()
+        ]
         hint = suggest(label, known)
         self._problem(
             f"unknown sample {label!r} in source {source_key!r}"
-            + (f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else "; define it in a samples table first"),
+            + (
+                f"; did you mean {', '.join(repr(h) for h in hint)}?"
+                if hint
+                else "; define it in a samples table first"
+            ),
             problem_at,
         )
         return None
@@ -305,7 +365,9 @@ class _Writer:
         if at is None:
             self.problems.append(Problem(message))
         else:
-            self.problems.append(Problem(message, file=at.file, row=at.row, column=at.column, value=at.value))
+            self.problems.append(
+                Problem(message, file=at.file, row=at.row, column=at.column, value=at.value)
+            )
 
     # -- writing --------------------------------------------------------------------------
     def write(self, bundle: Bundle) -> None:
@@ -346,7 +408,10 @@ class _Writer:
         source_id = self.source_id(sample.source, at)
         if source_id is None:
             return
-        row = self.db.execute("SELECT id, import_id FROM samples WHERE source_id = ? AND label = ?", [source_id, sample.label]).fetchone()
+        row = self.db.execute(
+            "SELECT id, import_id FROM samples WHERE source_id = ? AND label = ?",
+            [source_id, sample.label],
+        ).fetchone()
         values = [sample.kind, sample.family, sample.description, sample.provenance.locator]
         if row:
             self.db.execute(
@@ -402,10 +467,15 @@ class _Writer:
             "temperature_C", "note",
         ]  # fmt: skip
         values = [getattr(cell, c) for c in columns] + [cell.provenance.locator]
-        row = self.db.execute("SELECT id FROM cells WHERE source_id = ? AND label = ?", [source_id, cell.label]).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM cells WHERE source_id = ? AND label = ?", [source_id, cell.label]
+        ).fetchone()
         if row:
             sets = ", ".join(f"{c} = ?" for c in [*columns, "locator"])
-            self.db.execute(f"UPDATE cells SET sample_id = ?, {sets}, import_id = ? WHERE id = ?", [sid, *values, self.import_id, row[0]])
+            self.db.execute(
+                f"UPDATE cells SET sample_id = ?, {sets}, import_id = ? WHERE id = ?",
+                [sid, *values, self.import_id, row[0]],
+            )
             self.touched_cells.add(int(row[0]))
         else:
             cid = self.db.execute(
@@ -426,7 +496,10 @@ class _Writer:
         key = (sid, sp.step)
         step_id = steps.get(key)
         if step_id is None:
-            row = self.db.execute("SELECT id, step_type FROM process_steps WHERE sample_id = ? AND step_order = ?", [sid, sp.step]).fetchone()
+            row = self.db.execute(
+                "SELECT id, step_type FROM process_steps WHERE sample_id = ? AND step_order = ?",
+                [sid, sp.step],
+            ).fetchone()
             if row:
                 if row[1] != sp.step_type:
                     self._problem(
@@ -444,9 +517,14 @@ class _Writer:
                 )
             steps[key] = step_id
         else:
-            existing = self.db.execute("SELECT step_type FROM process_steps WHERE id = ?", [step_id]).fetchone()[0]
+            existing = self.db.execute(
+                "SELECT step_type FROM process_steps WHERE id = ?", [step_id]
+            ).fetchone()[0]
             if existing != sp.step_type:
-                self._problem(f"step {sp.step} of sample {sp.sample!r} is a {existing!r} step in an earlier row, not {sp.step_type!r}", at)
+                self._problem(
+                    f"step {sp.step} of sample {sp.sample!r} is a {existing!r} step in an earlier row, not {sp.step_type!r}",
+                    at,
+                )
                 return
         self.db.execute(
             """INSERT INTO step_parameters (step_id, quantity, substance, value, unit, text_value, value_min, value_max,
@@ -469,9 +547,16 @@ class _Writer:
             return
         cell_id = None
         if m.cell:
-            row = self.db.execute("SELECT id FROM cells WHERE source_id = ? AND label = ?", [source_id, m.cell]).fetchone()
+            row = self.db.execute(
+                "SELECT id FROM cells WHERE source_id = ? AND label = ?", [source_id, m.cell]
+            ).fetchone()
             if row is None:
-                known = [r[0] for r in self.db.execute("SELECT label FROM cells WHERE source_id = ?", [source_id]).fetchall()]
+                known = [
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT label FROM cells WHERE source_id = ?", [source_id]
+                    ).fetchall()
+                ]
                 from anodelab.schema.errors import suggest
 
                 hint = suggest(m.cell, known)

@@ -49,7 +49,10 @@ def _one(name: str, raw_value: Any, where: dict[str, Any]) -> tuple[str, Conditi
             if text.lower() in lower:
                 text = lower[text.lower()]
             else:
-                raise InputError(f"condition {term.name} must be one of {', '.join(term.values)}, got {text!r}", **where)
+                raise InputError(
+                    f"condition {term.name} must be one of {', '.join(term.values)}, got {text!r}",
+                    **where,
+                )
         return term.name, ConditionValue(text=text, raw=str(raw_value))
     if isinstance(raw_value, (int, float)) and not isinstance(raw_value, bool):
         value, unit_text = float(raw_value), ""
@@ -76,13 +79,21 @@ def parse_conditions(
     if isinstance(conditions, Mapping):
         pairs = list(conditions.items())
     else:
-        items = [c for c in re.split(r"[;\n]", conditions)] if isinstance(conditions, str) else list(conditions)
+        items = (
+            [c for c in re.split(r"[;\n]", conditions)]
+            if isinstance(conditions, str)
+            else list(conditions)
+        )
         pairs = []
         for item in items:
             if not str(item).strip():
                 continue
             if "=" not in str(item):
-                raise InputError(f"condition {str(item).strip()!r} is not of the form name=value", value=item, **where)
+                raise InputError(
+                    f"condition {str(item).strip()!r} is not of the form name=value",
+                    value=item,
+                    **where,
+                )
             key, _, val = str(item).partition("=")
             pairs.append((key, val))
     out: dict[str, ConditionValue] = {}
@@ -134,6 +145,10 @@ class ConditionSpec:
                 target = float(cond.value)  # type: ignore[arg-type]
                 numeric = pd.to_numeric(column, errors="coerce")
                 keep &= numeric.apply(
-                    lambda v, t=target: v is not None and not math.isnan(v) and math.isclose(v, t, rel_tol=self.rel_tol, abs_tol=1e-12)
+                    lambda v, t=target: (
+                        v is not None
+                        and not math.isnan(v)
+                        and math.isclose(v, t, rel_tol=self.rel_tol, abs_tol=1e-12)
+                    )
                 )
         return keep

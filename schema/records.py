@@ -192,7 +192,11 @@ class Problem:
             if p
         )
         shown = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{self.severity}: {where}: {self.message}{shown}" if where else f"{self.severity}: {self.message}{shown}"
+        return (
+            f"{self.severity}: {where}: {self.message}{shown}"
+            if where
+            else f"{self.severity}: {self.message}{shown}"
+        )
 
 
 @dataclass
@@ -223,4 +227,10 @@ class Bundle:
         self.problems += other.problems
 
     def __len__(self) -> int:
-        return len(self.sources) + len(self.samples) + len(self.steps) + len(self.cells) + len(self.measurements)
+        return (
+            len(self.sources)
+            + len(self.samples)
+            + len(self.steps)
+            + len(self.cells)
+            + len(self.measurements)
+        )

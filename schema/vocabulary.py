@@ -75,7 +75,9 @@ class Term:
     def is_numeric(self) -> bool:
         return self.value_kind == "number"
 
-    def canonical_value(self, value: float, unit: str | None, *, where: dict[str, Any] | None = None) -> float:
+    def canonical_value(
+        self, value: float, unit: str | None, *, where: dict[str, Any] | None = None
+    ) -> float:
         """Convert ``value`` given in ``unit`` to this term's canonical unit (dimension-checked)."""
         if not self.is_numeric:
             raise InputError(f"{self.kind} {self.name!r} takes text, not a number", **(where or {}))
@@ -186,7 +188,9 @@ def _float_or_none(value: Any, filename: str, name: str) -> float | None:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"schema/data/{filename}: {name}: min/max must be numbers, got {value!r}") from None
+        raise ValueError(
+            f"schema/data/{filename}: {name}: min/max must be numbers, got {value!r}"
+        ) from None
 
 
 def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:

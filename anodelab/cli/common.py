@@ -1,0 +1,94 @@
+"""Shared CLI pieces: the ``--db`` option, output (rich tables or JSON) and error handling."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = [
+    "DbOption",
+    "JsonOption",
+    "AtOption",
+    "console",
+    "err_console",
+    "print_frame",
+    "print_json",
+    "db_path",
+]
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="KB file (default: $ANODELAB_DB or ./anodelab.db).", show_default=False
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON for scripts (see docs/cli-json.md).")
+]
+AtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--at",
+        help="Condition KEY=VALUE with unit, e.g. --at cycle=500 --at current_density=1A/g (repeatable).",
+    ),
+]
+
+
+def db_path(db: Path | None) -> Path:
+    return db if db is not None else Path(os.environ.get("ANODELAB_DB") or "anodelab.db")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout (no rich markup, so it pipes cleanly)."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable))
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def print_frame(
+    frame: pd.DataFrame, *, title: str | None = None, as_json: bool = False, max_rows: int = 200
+) -> None:
+    """Render a DataFrame as a rich table (or JSON records)."""
+    if as_json:
+        print_json(frame_records(frame))
+        return
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.head(max_rows).itertuples(index=False):
+        table.add_row(
+            *(
+                ""
+                if v is None or (isinstance(v, float) and math.isnan(v))
+                else f"{v:g}"
+                if isinstance(v, float)
+                else str(v)
+                for v in row
+            )
+        )
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(
+            f"… {len(frame) - max_rows} more rows (use --json or `anodelab export` for all)"
+        )

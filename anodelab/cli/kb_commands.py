@@ -1,0 +1,294 @@
+"""KB commands.  Each one parses its options, calls one documented API function, and renders."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import anodelab
+from anodelab.cli.common import (
+    AtOption,
+    DbOption,
+    JsonOption,
+    console,
+    db_path,
+    frame_records,
+    print_frame,
+    print_json,
+)
+from anodelab.export import EXPORT_FORMATS
+from anodelab.schema.vocabulary import KINDS, load_vocabulary
+
+__all__ = ["register"]
+
+
+def init(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`."""
+    path = db_path(db)
+    rows = []
+
+    def progress(source: str, report: anodelab.api.ImportReport) -> None:  # type: ignore[name-defined]
+        rows.append({"source": source, "table": Path(report.file).name, "status": report.status,
+                     "rows": sum(report.to_dict()["counts"].values()), "warnings": len(report.bundle.warnings)})  # fmt: skip
+
+    with console.status("loading the shipped literature …", spinner="dots"):
+        kb = anodelab.init(path, progress=progress)
+    checks = kb.checks()
+    if as_json:
+        print_json(
+            {"db": str(path), "imports": rows, "checks": checks["status"].value_counts().to_dict()}
+        )
+        return
+    import pandas as pd
+
+    print_frame(pd.DataFrame(rows), title=f"knowledge base {path}")
+    mismatches = checks[checks["status"] == "mismatch"]
+    console.print(f"{len(checks)} consistency checks: {(checks['status'] == 'ok').sum()} ok, "
+                  f"{len(mismatches)} mismatch, {(checks['status'] == 'computed').sum()} computed")  # fmt: skip
+    if len(mismatches):
+        print_frame(
+            mismatches[["rule", "sample", "stated", "recomputed", "tolerance", "note"]],
+            title="stated vs recomputed",
+        )
+
+
+def samples(
+    db: DbOption = None,
+    source: Annotated[str | None, typer.Option(help="Only this source key.")] = None,
+    family: Annotated[str | None, typer.Option(help="Only this material family.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List samples with their source, family, parents and number of values."""
+    with anodelab.open(db_path(db), readonly=True) as kb:
+        frame = kb.samples(source=source, family=family)
+    print_frame(frame.drop(columns=["description"]), title="samples", as_json=as_json)
+
+
+def measurements(
+    property: Annotated[
+        str | None, typer.Argument(help="Property name or synonym (ICE, BET, …).")
+    ] = None,
+    db: DbOption = None,
+    sample: Annotated[str | None, typer.Option(help="Only this sample label.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source key.")] = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show values (with units and conditions), e.g. `anodelab measurements ICE --source lee2025`."""
+    with anodelab.open(db_path(db), readonly=True) as kb:
+        frame = kb.measurements(property, sample=sample, source=source, conditions=at or None)
+    frame = frame.dropna(axis=1, how="all")
+    keep = [c for c in frame.columns if c not in ("measurement_id", "doi", "sample_kind", "family", "raw", "raw_value",
+            "raw_unit", "note", "flags", "file", "row", "col", "raw_file_sha256", "analyzer", "analyzer_version", "import_id")]  # fmt: skip
+    print_frame(frame if as_json else frame[keep], title="values", as_json=as_json)
+
+
+def relate(
+    parameter: Annotated[
+        str, typer.Argument(help="Recipe parameter or synonym (pitch, T_carb, dopamine …).")
+    ],
+    property: Annotated[
+        str, typer.Argument(help="Property or synonym (ICE, BET, discharge_capacity …).")
+    ],
+    db: DbOption = None,
+    at: AtOption = None,
+    source: Annotated[str | None, typer.Option(help="Only this source key.")] = None,
+    family: Annotated[str | None, typer.Option(help="Only this material family.")] = None,
+    cell_type: Annotated[
+        str | None, typer.Option(help="Only values from half or full cells.")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a figure (PNG/PDF/SVG).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Relate a recipe parameter to a property at matching conditions.
+
+    Example: `anodelab relate pitch ICE`, `anodelab relate T_carb I_D/I_G --at ...`,
+    `anodelab relate dopamine discharge_capacity --at cycle=500 --at current_density=1A/g`.
+    """
+    with anodelab.open(db_path(db), readonly=True) as kb:
+        rel = kb.relation(
+            parameter, property, at or None, source=source, family=family, cell_type=cell_type
+        )
+    data = rel.to_dict()
+    if plot is not None:
+        from anodelab.plots.relation import plot_relation
+
+        plot_relation(data, plot)
+    if as_json:
+        print_json(data)
+        return
+    x_label = f"{data['parameter']['name']} ({data['parameter']['unit']})"
+    y_label = f"{data['property']['name']} ({data['property']['unit']})"
+    frame = rel.to_frame().rename(columns={"x": x_label, "y": y_label}).dropna(axis=1, how="all")
+    print_frame(frame, title=f"{y_label} vs {x_label}")
+    for item in data["excluded"]:
+        console.print(f"[yellow]left out[/] {item['sample']} ({item['source']}): {item['reason']}")
+    if plot is not None:
+        console.print(f"figure written to {plot}")
+
+
+def export(
+    db: DbOption = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of {', '.join(EXPORT_FORMATS)}.")
+    ] = "csv",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Output file (stdout for csv/json when omitted)."),
+    ] = None,
+    property: Annotated[str | None, typer.Option(help="Only this property.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source key.")] = None,
+) -> None:
+    """Tidy export: one row per value with sample, source, property, value, unit, uncertainty and one column per condition."""
+    with anodelab.open(db_path(db), readonly=True) as kb:
+        text = kb.export(output, format, property=property, source=source)
+    if text is not None:
+        typer.echo(text)
+    else:
+        console.print(f"written {output}")
+
+
+def import_table(
+    file: Annotated[
+        Path, typer.Argument(help="Table file: documented layout CSV, or a literature table.")
+    ],
+    db: DbOption = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source key or DOI all rows belong to.")
+    ] = None,
+    map: Annotated[
+        Path | None, typer.Option("--map", help="YAML mapping file for literature tables.")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Worksheet of an Excel file.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report how the table is understood; write nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a table as one transaction; re-importing the same table changes nothing."""
+    with anodelab.open(db_path(db), create=True) as kb:
+        report = kb.import_table(file, source=source, mapping=map, sheet=sheet, dry_run=dry_run)
+    data = report.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    import pandas as pd
+
+    if report.columns:
+        print_frame(
+            pd.DataFrame(report.columns), title=f"how {file.name} was understood ({report.layout})"
+        )
+    for problem in report.bundle.problems:
+        console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
+    console.print(f"{report.status}: {data['counts']}")
+    if report.write is not None:
+        for label, items in (
+            ("added", report.write.added),
+            ("removed", report.write.removed),
+            ("changed", report.write.changed),
+        ):
+            if items and report.write.status == "replaced":
+                console.print(f"{label}: {len(items)}")
+                for item in items[:20]:
+                    console.print(f"  {item}")
+
+
+def vocabulary(
+    kind: Annotated[str | None, typer.Option(help=f"One of {', '.join(KINDS)}.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The controlled vocabulary: names, canonical units, plausible ranges and synonyms."""
+    import pandas as pd
+
+    frame = pd.DataFrame(load_vocabulary().records())
+    if kind is not None:
+        frame = frame[frame["kind"] == kind]
+    print_frame(
+        frame[["kind", "name", "unit_label", "min", "max", "synonyms"]] if not as_json else frame,
+        title="vocabulary",
+        as_json=as_json,
+    )
+
+
+def checks(
+    db: DbOption = None,
+    status: Annotated[str | None, typer.Option(help="ok, mismatch or computed.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Consistency checks: stated derived numbers vs recomputed from their ingredients."""
+    with anodelab.open(db_path(db), readonly=True) as kb:
+        frame = kb.checks(status)
+    print_frame(
+        frame[["rule", "sample", "stated", "recomputed", "unit", "tolerance", "status", "note"]],
+        title="checks",
+        as_json=as_json,
+    )
+
+
+def imports(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The import ledger: file hashes, status, what each import replaced."""
+    with anodelab.open(db_path(db), readonly=True) as kb:
+        print_frame(kb.imports(), title="imports", as_json=as_json)
+
+
+def undo(
+    import_id: Annotated[int, typer.Argument(help="Import id from `anodelab imports`.")],
+    db: DbOption = None,
+) -> None:
+    """Undo one import (everything it wrote is removed)."""
+    with anodelab.open(db_path(db)) as kb:
+        kb.undo_import(import_id)
+    console.print(f"import {import_id} undone")
+
+
+def serve(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8001,
+    writable: Annotated[
+        bool, typer.Option("--writable", help="Allow writes (default read-only, immutable).")
+    ] = False,
+) -> None:
+    """Browse the KB in Datasette (read-only by default) with canned relation queries."""
+    from anodelab.datasette_config import write_metadata
+
+    path = db_path(db)
+    anodelab.open(path).close()  # migrate / validate before serving
+    metadata = write_metadata(path)
+    mode = [str(path)] if writable else ["-i", str(path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        *mode,
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata),
+    ]
+    console.print(
+        f"serving {path} at http://127.0.0.1:{port} ({'writable' if writable else 'read-only'})"
+    )
+    raise typer.Exit(subprocess.call(cmd))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the KB commands to the ``anodelab`` app."""
+    app.command()(init)
+    app.command()(samples)
+    app.command()(measurements)
+    app.command()(relate)
+    app.command()(export)
+    app.command("import-table")(import_table)
+    app.command()(vocabulary)
+    app.command()(checks)
+    app.command()(imports)
+    app.command()(undo)
+    app.command()(serve)
+
+
+_ = frame_records  # re-exported for other command modules

@@ -1,0 +1,1 @@
+"""Figures researchers expect (matplotlib, Agg backend); each function returns the Figure."""
