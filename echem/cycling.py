@@ -109,7 +109,8 @@ def _quantum(values: np.ndarray) -> float:
     for exponent in range(0, -13, -1):
         step = 10.0**exponent
         ratio = sample / step
-        if np.all(np.abs(ratio - np.round(ratio)) < 1e-6 * np.maximum(1.0, ratio)):
+        rounded = np.round(ratio)
+        if np.all(rounded >= 1) and np.all(np.abs(ratio - rounded) < 1e-6 * ratio):
             return step
     return 0.0
 

@@ -161,7 +161,7 @@ def read_cycler(
         )
     sign_rule = _sign_current(frame, current_sign, warnings, rest_current)
     if "mode" in frame.columns:
-        frame.drop(columns="mode", inplace=True)
+        del frame["mode"]
     frame.attrs = {}
     add_step_and_cycle_index(frame, cell=cell, rest_current=rest_current)
     conventions: dict[str, Any] = dict(frame.attrs.get("conventions", {}))

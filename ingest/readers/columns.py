@@ -71,10 +71,10 @@ _ALIASES: list[tuple[str, str]] = [
     ),
     (r"^(current|amps?|i|<i>|current_ampere|cur|current\(a\))$", "current_ampere"),
     (
-        r"^(cycle_?index|cycle|cycle_?number|cycle number|cyc#|cycle id|cycle_?id|cycle_count|cycle p|cycle c|loop)$",
+        r"^(cycle[ _]?index|cycle|cycle_?number|cycle number|cyc#|cycle id|cycle_?id|cycle_count|cycle p|cycle c|loop)$",
         "cycle_count",
     ),
-    (r"^(step_?index|step|step_?number|step id|step_?id|ns|step_count|step nr)$", "step_id"),
+    (r"^(step[ _]?index|step|step_?number|step id|step_?id|ns|step_count|step nr)$", "step_id"),
     (
         r"^(charge_?capacity|chg\.? ?cap\.?|charge cap\.?|q charge|charging_capacity_ah|charging_capacity|charge_capacity_ampere_hour|chg_cap|spec\. chg\. cap\.?)$",
         "charge_capacity_ampere_hour",
@@ -165,7 +165,10 @@ def match_column(header: str) -> ColumnMatch | None:
     """The canonical key of one header and the factor to the canonical unit, or ``None``."""
     name, unit_text = split_header(str(header))
     lowered = re.sub(r"\s+", " ", name.lower()).strip()
-    hit = next(((rank, key) for rank, (pattern, key) in enumerate(_COMPILED) if pattern.match(lowered)), None)
+    hit = next(
+        ((rank, key) for rank, (pattern, key) in enumerate(_COMPILED) if pattern.match(lowered)),
+        None,
+    )
     if hit is None:
         return None
     rank, key = hit
