@@ -19,16 +19,38 @@ from pathlib import Path
 from typing import Any
 
 from anodelab.ingest.headers import ColumnSpec, condition_from_text, header_name_part, parse_header
-from anodelab.ingest.mapping import TableMapping
+from anodelab.ingest.mapping import TableMapping, load_mapping, mapping_from_dict
 from anodelab.ingest.tables import RawTable, read_table
 from anodelab.ingest.wide_rows import RowContext, row_measurements, row_steps
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import Bundle, ConditionValue, Problem, SampleRecord, SourceRecord
 from anodelab.schema.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["bundle_from_table", "describe_columns", "understand_columns", "as_raw_table"]
+__all__ = [
+    "bundle_from_table",
+    "describe_columns",
+    "understand_columns",
+    "as_raw_table",
+    "as_mapping",
+    "read_any_table",
+]
 
 _DOI = re.compile(r"10\.\d{4,9}/[^\s,;]+")
+
+
+def as_mapping(mapping: Any) -> TableMapping | None:
+    """A :class:`TableMapping` from a path to a YAML file, a dict, or a mapping (or ``None``)."""
+    if mapping is None or isinstance(mapping, TableMapping):
+        return mapping
+    if isinstance(mapping, (str, Path)):
+        return load_mapping(mapping)
+    return mapping_from_dict(mapping)
+
+
+def read_any_table(path: str | Path, *, sheet: str | None = None, mapping: Any = None) -> RawTable:
+    """Read a literature table file (CSV/TSV, XLSX, Markdown, HTML, PDF text)."""
+    m = as_mapping(mapping) or TableMapping()
+    return read_table(path, sheet=sheet or m.sheet, header_rows=m.header_rows, decimal=m.decimal)
 
 
 def as_raw_table(
@@ -36,10 +58,14 @@ def as_raw_table(
 ) -> RawTable:
     """Accept a :class:`RawTable`, a path, or a pandas DataFrame (header = its columns)."""
     if isinstance(table, RawTable):
+        reread = mapping is not None and (mapping.header_rows or mapping.decimal or mapping.sheet)
+        if reread and table.file and Path(table.file).is_file():
+            return read_any_table(
+                table.file, sheet=table.name if not mapping.sheet else None, mapping=mapping
+            )
         return table
     if isinstance(table, (str, Path)):
-        m = mapping or TableMapping()
-        return read_table(table, sheet=m.sheet, header_rows=m.header_rows, decimal=m.decimal)
+        return read_any_table(table, mapping=mapping)
     if hasattr(table, "columns") and hasattr(table, "itertuples"):
         header = [str(c) for c in table.columns]
         rows = [["" if _isnan(v) else str(v) for v in row] for row in table.itertuples(index=False)]
@@ -119,9 +145,13 @@ def _add_condition(spec: ColumnSpec, name: str, text: str, vocab: Vocabulary) ->
 
 
 def describe_columns(
-    table: Any, *, mapping: TableMapping | None = None, file: str | None = None
+    table: Any, *, mapping: Any = None, source: str | None = None, file: str | None = None
 ) -> list[dict[str, Any]]:
-    """How every column was understood (for ``import-table --dry-run``): one dict per column."""
+    """How every column was understood (for ``import-table --dry-run``): one dict per column.
+
+    ``source`` is accepted for symmetry with :func:`bundle_from_table`; columns do not depend on it.
+    """
+    mapping = as_mapping(mapping)
     raw = as_raw_table(table, mapping=mapping, file=file)
     rows = []
     for spec in understand_columns(raw, mapping):
@@ -164,7 +194,7 @@ def _row_source(ref: str, table_source: SourceRecord | None) -> SourceRecord:
 def bundle_from_table(
     table: Any,
     *,
-    mapping: TableMapping | None = None,
+    mapping: Any = None,
     source: str | None = None,
     file: str | None = None,
 ) -> Bundle:
@@ -174,6 +204,7 @@ def bundle_from_table(
     the whole table (else the mapping's ``source`` or a ``Ref.`` column per row).
     """
     vocab = load_vocabulary()
+    mapping = as_mapping(mapping)
     raw = as_raw_table(table, mapping=mapping, file=file)
     file = file or raw.file
     bundle = Bundle()

@@ -302,6 +302,10 @@ def _finish(
     raw = str(result["raw"])
     rest = rest.strip()
     if rest:
+        if re.match(r"^(st|nd|rd|th)\b", rest, re.IGNORECASE):
+            raise InputError(
+                f"{raw!r} is an ordinal (a cycle number?), not a value", value=raw, **loc
+            )
         if re.match(r"^,\d", rest):
             raise InputError(
                 f'comma in {raw!r}: a decimal comma? Declare `decimal: ","` in the mapping file',

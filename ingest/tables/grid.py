@@ -125,7 +125,11 @@ def split_header_rows(
             break
         if unit is None and _is_unit_row(row):
             unit = row
-        elif not row[0].strip() and any(c.strip() for c in row) and unit is None:
+        elif (
+            (not row[0].strip() or row[0] == names[-1][0])
+            and any(c.strip() for c in row)
+            and unit is None
+        ):
             names.append(row)
         else:
             break

@@ -17,6 +17,7 @@ from anodelab.schema.errors import InputError
 __all__ = ["read_pdf_text"]
 
 _FIELD = re.compile(r"\S+(?: \S+)*")
+_CAPTION = re.compile(r"\s*(Table|Tab\.)\s*S?\d+", re.IGNORECASE)
 
 
 def _fields(line: str) -> list[tuple[int, int, str]]:
@@ -46,7 +47,7 @@ def read_pdf_text(
     lines = text.expandtabs(4).splitlines()
     caption_lines: list[str] = []
     i = 0
-    while i < len(lines) and len(_fields(lines[i])) < 2:
+    while i < len(lines) and (len(_fields(lines[i])) < 2 or _CAPTION.match(lines[i])):
         if lines[i].strip():
             caption_lines.append(lines[i].strip())
         i += 1

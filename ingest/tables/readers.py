@@ -220,7 +220,7 @@ def _read_markdown(
                 tables.append((caption, current))
                 current = []
             if line.strip():
-                last_text = line.strip().strip("*_ ")
+                last_text = line.strip().replace("**", "").strip("*_ ")
     if current:
         tables.append((caption, current))
     if not tables:
