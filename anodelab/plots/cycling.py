@@ -1,0 +1,93 @@
+"""Cycling figures: capacity and CE vs cycle, voltage profiles of chosen cycles, dQ/dV."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from anodelab.echem.dqdv import incremental_capacity  # noqa: E402
+from anodelab.echem.results import AnalysisResult  # noqa: E402
+from anodelab.echem.steps import current_state  # noqa: E402
+
+__all__ = ["plot_capacity_ce", "plot_voltage_profiles", "plot_dqdv"]
+
+
+def plot_capacity_ce(result: AnalysisResult) -> Figure:
+    """Charge/discharge capacity (mA h g⁻¹ when a mass was given, else mA h) and CE vs cycle."""
+    cycles = pd.DataFrame(result.results["cycles"])
+    per_g = "discharge_capacity_mAh_per_g" in cycles.columns
+    suffix, label = ("_mAh_per_g", "mA h g⁻¹") if per_g else ("_mAh", "mA h")
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    ax.plot(cycles["cycle"], cycles["discharge_capacity" + suffix], "o", ms=4, label="discharge")
+    ax.plot(
+        cycles["cycle"], cycles["charge_capacity" + suffix], "s", ms=4, mfc="none", label="charge"
+    )
+    ax.set_xlabel("cycle")
+    ax.set_ylabel(f"capacity ({label})")
+    ce_ax = ax.twinx()
+    ce_ax.plot(
+        cycles["cycle"],
+        cycles["coulombic_efficiency_percent"],
+        "^",
+        ms=3,
+        color="tab:green",
+        label="CE",
+    )
+    ce_ax.set_ylabel("Coulombic efficiency (%)")
+    convention = result.results["summary"]["convention"]["coulombic_efficiency"]
+    ax.set_title(
+        f"{result.results['summary']['convention']['cell']}; CE = {convention}", fontsize=8
+    )
+    ax.legend(loc="lower left")
+    return fig
+
+
+def plot_voltage_profiles(
+    frame: pd.DataFrame, cycles: list[int], mass_g: float | None = None
+) -> Figure:
+    """Voltage vs capacity of each half-cycle of the chosen cycles (capacity from the current)."""
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    state = current_state(current)
+    for cycle in cycles:
+        for sign, style in ((-1, "-"), (1, "--")):
+            rows = np.flatnonzero((frame["cycle_index"].to_numpy() == cycle) & (state == sign))
+            if rows.size < 2:
+                continue
+            t = frame["test_time_second"].to_numpy(dtype=float)[rows]
+            q = np.concatenate(([0.0], np.cumsum(np.abs(current[rows][1:]) * np.diff(t)) / 3.6))
+            q = q / mass_g if mass_g else q
+            ax.plot(
+                q,
+                frame["voltage_volt"].to_numpy()[rows],
+                style,
+                label=f"cycle {cycle} {'discharge' if sign < 0 else 'charge'}",
+            )
+    ax.set_xlabel("capacity (mA h g⁻¹)" if mass_g else "capacity (mA h)")
+    ax.set_ylabel("voltage (V)")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_dqdv(frame: pd.DataFrame, cycles: list[int], window_V: float = 0.015) -> Figure:
+    """dQ/dV (mA h V⁻¹) vs voltage for the chosen cycles; discharge drawn negative."""
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    for cycle in cycles:
+        for half, sign in (("discharge", -1), ("charge", 1)):
+            curve = incremental_capacity(frame, cycle, half, window_V=window_V)
+            if not curve.empty:
+                ax.plot(
+                    curve["voltage_V"],
+                    sign * curve["dqdv_mAh_per_V"],
+                    label=f"cycle {cycle} {half}",
+                )
+    ax.axhline(0, color="0.7", lw=0.5)
+    ax.set_xlabel("voltage (V)")
+    ax.set_ylabel("dQ/dV (mA h V⁻¹)")
+    ax.legend(fontsize=7)
+    return fig
