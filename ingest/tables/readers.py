@@ -138,6 +138,8 @@ def _finish(
         grid.pop()
     if not grid:
         raise InputError("the table is empty", file=file)
+    width = max(len(row) for row in grid)
+    grid = [row + [""] * (width - len(row)) for row in grid]
     dec = decimal or _guess_decimal(grid)
     names, unit, data, first = split_header_rows(grid, header_rows, dec)
     numbers = (line_numbers or list(range(1, len(grid) + 1)))[first:]
