@@ -104,6 +104,7 @@ class KnowledgeBase:
         source: str | None = None,
         family: str | None = None,
         cell_type: str | None = None,
+        where: dict[str, Any] | list[str] | None = None,
         **at: Any,
     ) -> query.Relation:
         """Relate a recipe parameter to a property at matching conditions (see :func:`anodelab.kb.query.relation`)."""
@@ -115,6 +116,7 @@ class KnowledgeBase:
             source=source,
             family=family,
             cell_type=cell_type,
+            where=where,
         )
 
     def checks(self, status: str | None = None) -> pd.DataFrame:

@@ -36,6 +36,8 @@ def unit_slug(unit: str | None) -> str:
             else (str(int(exp)) if float(exp).is_integer() else str(exp).replace(".", "p"))
         )
         (pos if power > 0 else neg).append(text)
+    if not pos and not neg:
+        return ""
     slug = "".join(pos) or "1"
     if neg:
         slug += "_per_" + "_".join(neg)

@@ -125,6 +125,7 @@ class Relation:
     parameter: dict[str, Any]
     property: dict[str, Any]
     conditions: dict[str, Any]
+    where: dict[str, Any] = field(default_factory=dict)
     points: list[dict[str, Any]] = field(default_factory=list)
     excluded: list[dict[str, Any]] = field(default_factory=list)
 
@@ -133,6 +134,7 @@ class Relation:
             "parameter": self.parameter,
             "property": self.property,
             "conditions": self.conditions,
+            "where": self.where,
             "points": self.points,
             "excluded": self.excluded,
         }
@@ -172,6 +174,7 @@ def relation(
     source: str | None = None,
     family: str | None = None,
     cell_type: str | None = None,
+    where: dict[str, Any] | list[str] | None = None,
 ) -> Relation:
     """Relate a recipe parameter to a property measured at matching conditions.
 
@@ -195,10 +198,21 @@ def relation(
         vectors = vectors[vectors["family"] == family]
     if cell_type is not None:
         values = values[values["cell_type"] == cell_type]
+    recipe_filter = _parse_where(where)
+    for name, wanted in recipe_filter.items():
+        column = vectors[name]
+        if isinstance(wanted, float):
+            keep = pd.to_numeric(column, errors="coerce").apply(
+                lambda v, w=wanted: v == v and math.isclose(v, w, rel_tol=1e-6)
+            )
+        else:
+            keep = column.astype("string").str.lower() == wanted.lower()
+        vectors = vectors[keep.fillna(False).astype(bool)]
     result = Relation(
         parameter={"name": param.name, "unit": param.unit_label or param.unit},
         property={"name": prop.name, "unit": prop.unit_label},
         conditions={**spec.to_dict(), **({"cell_type": cell_type} if cell_type else {})},
+        where={k: v for k, v in recipe_filter.items()},
     )
     if values.empty:
         return result
@@ -213,6 +227,8 @@ def relation(
             )  # fmt: skip
             continue
         vec = vectors[(vectors["source"] == src) & (vectors["sample"] == label)]
+        if vec.empty and recipe_filter:
+            continue  # not in the requested recipe subset: not a relation candidate at all
         x = _clean(vec[param.name].iloc[0]) if not vec.empty else None
         if x is None:
             result.excluded.append(
@@ -268,6 +284,39 @@ def relation(
                 }
             )
     return result
+
+
+def _parse_where(where: dict[str, Any] | list[str] | None) -> dict[str, Any]:
+    """Recipe filters ``{"T_carb": "700 °C"}`` or ``["dopamine=10 wt%"]`` → canonical values by parameter name."""
+    from anodelab.schema.conditions import split_number_unit
+    from anodelab.schema.errors import InputError
+
+    if not where:
+        return {}
+    pairs = (
+        list(where.items()) if isinstance(where, dict) else [tuple(w.split("=", 1)) for w in where]
+    )
+    vocab = load_vocabulary()
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if len(pair) != 2:
+            raise InputError(f"recipe filter {pair[0]!r} is not of the form parameter=value")
+        name, raw = pair
+        term = vocab.get("parameter", str(name).strip())
+        if not term.is_numeric:
+            out[term.name] = str(raw).strip()
+            continue
+        if isinstance(raw, (int, float)):
+            value, unit = float(raw), ""
+        else:
+            try:
+                value, unit = split_number_unit(str(raw))
+            except ValueError as exc:
+                raise InputError(f"recipe filter {term.name}: {exc}") from None
+        out[term.name] = (
+            term.canonical_value(value, unit) if unit else value
+        )  # bare = canonical unit
+    return out
 
 
 def _describe_conditions(row: pd.Series, names: list[str]) -> str:

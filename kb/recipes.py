@@ -99,11 +99,49 @@ def _matches(term: Term, row: dict[str, Any]) -> bool:
         return False
     if "quantity" in spec and row["quantity"] != spec["quantity"]:
         return False
+    if "basis" in spec and row["basis"] != spec["basis"]:
+        return False
     if "substance" in spec:
         return row["substance"] is not None and name_key(row["substance"]) == name_key(
             spec["substance"]
         )
     return True
+
+
+def _pick(term: Term, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The step-parameter row a recipe parameter comes from.
+
+    With ``from.step_type`` the parameter belongs to one step: the last (or first) step of that
+    type in the recipe — its own value, or nothing when that step does not state it (the heating
+    rate of an earlier carbonization is not the rate of the last one).  Otherwise the last (or
+    first) row that matches quantity/substance/basis anywhere in the recipe.
+    """
+    spec = term.derivation.get("from", {})
+    last = term.derivation.get("pick", "last") == "last"
+    if "step_type" in spec:
+        steps = [r["recipe_step"] for r in rows if r["step_type"] == spec["step_type"]]
+        if not steps:
+            return None
+        chosen = steps[-1] if last else steps[0]
+        rows = [r for r in rows if r["recipe_step"] == chosen]
+    hits = [r for r in rows if _matches(term, r)]
+    if not hits:
+        return None
+    return hits[-1] if last else hits[0]
+
+
+def _mentions(rows: list[dict[str, Any]], ancestors: list[str], substance: str) -> bool:
+    """Whether a recipe uses ``substance`` at all: in a step, or as an ancestor sample's name."""
+    key = name_key(substance)
+    if any(r["substance"] is not None and name_key(r["substance"]) == key for r in rows):
+        return True
+    return any(key in name_key(label) for label in ancestors)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return float(value)
 
 
 def _derived(kind: str, rows: list[dict[str, Any]]) -> str | None:
@@ -124,7 +162,8 @@ def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
     """One row per (non-group) sample: ``sample, source, family, kind`` + one column per parameter.
 
     Numeric columns are in the vocabulary's canonical unit (the unit is in the column name).
-    ``absent_value`` applies only when another sample of the same source sets that parameter.
+    ``absent_value`` (no pitch added = 0 wt% pitch) applies only within a family in which some
+    sample does state the parameter, and only to recipes that never use that substance at all.
     """
     vocab = load_vocabulary()
     terms = list(vocab.parameters().values())
@@ -132,11 +171,14 @@ def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
     grouped = {
         key: frame.to_dict("records") for key, frame in lineage.groupby(["source", "sample"])
     }
-    samples, _, _ = _load(db)
-    records = []
+    samples, parents, _ = _load(db)
+    label_of = dict(zip(samples["id"], samples["sample"], strict=True))
+    records: list[dict[str, Any]] = []
+    absent_lists: list[list[str]] = []
     for _, s in samples.iterrows():
         if s["kind"] == "group":
             continue
+        ancestors = [label_of[a] for a in _lineage(int(s["id"]), parents)[:-1]]
         rows = grouped.get((s["source"], s["sample"]), [])
         record: dict[str, Any] = {
             "sample": s["sample"],
@@ -144,29 +186,41 @@ def recipe_vectors(db: sqlite_utils.Database) -> pd.DataFrame:
             "family": s["family"],
             "kind": s["kind"],
         }
+        absent: list[str] = []
         for term in terms:
             derived = term.derivation.get("from", {}).get("derived")
             if derived:
                 record[term.name] = _derived(derived, rows)
                 continue
-            hits = [r for r in rows if _matches(term, r)]
-            value = None
-            if hits:
-                hit = hits[-1] if term.derivation.get("pick", "last") == "last" else hits[0]
-                value = hit["value"] if term.is_numeric else hit["text_value"]
-                if value is None and hit["value_min"] is not None and hit["value_max"] is not None:
-                    value = (hit["value_min"] + hit["value_max"]) / 2
+            hit = _pick(term, rows)
+            value: Any = None
+            if hit is not None:
+                if term.is_numeric:
+                    value = _number(hit["value"])
+                    low, high = _number(hit["value_min"]), _number(hit["value_max"])
+                    if value is None and low is not None and high is not None:
+                        value = (low + high) / 2  # a stated range enters the vector at its midpoint
+                else:
+                    value = hit["text_value"]
+            elif "absent_value" in term.derivation:
+                substance = term.derivation.get("from", {}).get("substance")
+                if substance is None or not _mentions(rows, ancestors, substance):
+                    absent.append(term.name)
             record[term.name] = value
         records.append(record)
+        absent_lists.append(absent)
     frame = pd.DataFrame(
         records, columns=["sample", "source", "family", "kind", *[t.name for t in terms]]
     )
     for term in terms:
-        absent = term.derivation.get("absent_value")
-        if absent is None or frame.empty:
+        if "absent_value" not in term.derivation or frame.empty:
             continue
-        uses = frame.groupby("source")[term.name].transform(lambda col: col.notna().any())
-        frame.loc[frame[term.name].isna() & uses, term.name] = absent
+        stated_families = set(
+            frame.loc[frame[term.name].notna() & frame["family"].notna(), "family"]
+        )
+        for index, absent in enumerate(absent_lists):
+            if term.name in absent and frame.at[index, "family"] in stated_families:
+                frame.at[index, term.name] = term.derivation["absent_value"]
     return frame
 
 

@@ -36,7 +36,9 @@ def split_number_unit(text: str) -> tuple[float, str]:
     return float(number), match.group(2)
 
 
-def _one(name: str, raw_value: Any, where: dict[str, Any]) -> tuple[str, ConditionValue]:
+def _one(
+    name: str, raw_value: Any, where: dict[str, Any], bare_is_canonical: bool = False
+) -> tuple[str, ConditionValue]:
     vocab = load_vocabulary()
     try:
         term = vocab.get("condition", name.strip())
@@ -61,7 +63,10 @@ def _one(name: str, raw_value: Any, where: dict[str, Any]) -> tuple[str, Conditi
             value, unit_text = split_number_unit(str(raw_value))
         except ValueError as exc:
             raise InputError(f"condition {term.name}: {exc}", **where) from exc
-    canonical = term.canonical_value(value, unit_text or None, where=where)
+    if not unit_text and bare_is_canonical:
+        canonical = value  # typed on a command line: a bare number is in the canonical unit
+    else:
+        canonical = term.canonical_value(value, unit_text or None, where=where)
     return term.name, ConditionValue(value=canonical, unit=term.unit, raw=str(raw_value))
 
 
@@ -71,8 +76,13 @@ def parse_conditions(
     file: str | None = None,
     row: int | None = None,
     column: str | None = None,
+    bare_is_canonical: bool = False,
 ) -> dict[str, ConditionValue]:
-    """Parse conditions given as ``"a=1 A/g; b=2"``, a mapping, or a list of ``"a=1"`` strings."""
+    """Parse conditions given as ``"a=1 A/g; b=2"``, a mapping, or a list of ``"a=1"`` strings.
+
+    In tables a number needs its unit unless the condition is dimensionless (``cycle=500``);
+    with ``bare_is_canonical`` (command line, API) a bare number is read in the canonical unit.
+    """
     where = {"file": file, "row": row, "column": column}
     if conditions is None:
         return {}
@@ -98,7 +108,7 @@ def parse_conditions(
             pairs.append((key, val))
     out: dict[str, ConditionValue] = {}
     for key, val in pairs:
-        name, cond = _one(str(key), val, where)
+        name, cond = _one(str(key), val, where, bare_is_canonical)
         if name in out:
             raise InputError(f"condition {name} is given twice", value=val, **where)
         out[name] = cond
@@ -114,7 +124,7 @@ class ConditionSpec:
 
     @classmethod
     def parse(cls, conditions: str | Mapping[str, Any] | Iterable[str] | None) -> ConditionSpec:
-        return cls(parse_conditions(conditions))
+        return cls(parse_conditions(conditions, bare_is_canonical=True))
 
     @property
     def names(self) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 
 from anodelab.cli.common import err_console
@@ -38,25 +37,23 @@ for _name in _COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``anodelab`` script; returns the exit status."""
+    """Entry point of the ``anodelab`` script; returns the exit status.
+
+    Usage errors are reported by typer/click; errors raised on purpose by anodelab become one
+    red line (file, row, column) without a traceback.
+    """
     command = typer.main.get_command(app)
     try:
         command.main(
             args=argv if argv is not None else sys.argv[1:],
             prog_name="anodelab",
-            standalone_mode=False,
+            standalone_mode=True,
         )
     except AnodelabError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         return 1
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
 
 

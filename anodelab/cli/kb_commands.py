@@ -101,6 +101,13 @@ def relate(
     cell_type: Annotated[
         str | None, typer.Option(help="Only values from half or full cells.")
     ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            help="Only samples whose recipe has PARAM=VALUE, e.g. --where T_carb=700 (repeatable).",
+        ),
+    ] = None,
     plot: Annotated[Path | None, typer.Option(help="Write a figure (PNG/PDF/SVG).")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -111,7 +118,13 @@ def relate(
     """
     with anodelab.open(db_path(db), readonly=True) as kb:
         rel = kb.relation(
-            parameter, property, at or None, source=source, family=family, cell_type=cell_type
+            parameter,
+            property,
+            at or None,
+            source=source,
+            family=family,
+            cell_type=cell_type,
+            where=where,
         )
     data = rel.to_dict()
     if plot is not None:

@@ -1,0 +1,251 @@
+"""Table import: transactions, idempotency, replacement with a diff, clear errors."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from anodelab.kb.write import ImportRejected
+from anodelab.schema.errors import AnodelabError, SchemaVersionError
+
+import anodelab
+
+SOURCES = "source,kind,doi,title,year\nt1,paper,10.1/t1,Test paper,2025\n"
+SAMPLES = (
+    "source,sample,family,kind,parents,members\n"
+    "t1,A,fam,material,,\n"
+    "t1,A@P10,fam,material,A,\n"
+    "t1,A@P30,fam,material,A,\n"
+    "t1,all,fam,group,,A@P10;A@P30\n"
+)
+STEPS = (
+    "source,sample,step,step_type,quantity,substance,value,unit,basis\n"
+    "t1,A,1,dispersion,mass,dextrin,2.0,g,\n"
+    "t1,A,2,carbonization,temperature,,1000,°C,\n"
+    "t1,A@P10,1,pitch_coating,fraction,pitch,10,wt%,mass_of_total\n"
+    "t1,A@P10,2,carbonization,temperature,,900,°C,\n"
+    "t1,A@P30,1,pitch_coating,fraction,pitch,30,wt%,mass_of_total\n"
+    "t1,A@P30,2,carbonization,temperature,,1173.15,K,\n"
+)
+CELLS = (
+    "source,cell,sample,cell_type,one_c\nt1,h30,A@P30,half,\nt1,f30,A@P30,full,1 C = 200 mA g−1\n"
+)
+MEASUREMENTS = (
+    "source,sample,property,value,unit,value_min,value_max,uncertainty,qualifier,conditions,cell,locator\n"
+    "t1,A,ICE,70.1,%,,,,,current_density=0.1 A g−1; cycle=1,,S2\n"
+    "t1,A@P10,ICE,75.0,%,,,0.5,,current_density=0.1 A g−1; cycle=1,,S2\n"
+    "t1,A@P30,ICE,80.2,%,,,,≈,current_density=0.1 A g−1; cycle=1,h30,S2\n"
+    "t1,A@P30,discharge_capacity,2000,mA h g−1,,,,,current_density=0.1 A g−1; cycle=1,h30,S2\n"
+    "t1,A@P30,charge_capacity,1604,mAh/g,,,,,current_density=100 mA/g; cycle=1,h30,S2\n"
+    "t1,A@P30,discharge_capacity,1500,mA h g−1,,,,,current_density=1 A g−1; cycle=500,h30,S3\n"
+    "t1,A@P10,discharge_capacity,1400,mA h g−1,,,,,current_density=1 A g−1; cycle=500,,S3\n"
+    "t1,A,discharge_capacity,900,mA h g−1,,,,,current_density=2 A g−1; cycle=500,,S3\n"
+    "t1,all,BET,,m² g⁻¹,1.8,7.9,,,,,S2\n"
+)
+
+
+def write_folder(folder: Path, **overrides: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "sources": SOURCES,
+        "samples": SAMPLES,
+        "steps": STEPS,
+        "cells": CELLS,
+        "measurements": MEASUREMENTS,
+    }
+    tables.update(overrides)
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def loaded(tmp_path: Path):
+    kb = anodelab.open(tmp_path / "kb.db", create=True)
+    kb.import_folder(write_folder(tmp_path / "t1"))
+    yield kb
+    kb.close()
+
+
+def count(kb: anodelab.KnowledgeBase, table: str) -> int:
+    return kb.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_values_are_converted_to_canonical_units_with_raw_text_kept(loaded) -> None:
+    values = loaded.measurements("charge_capacity", sample="A@P30")
+    row = values.iloc[0]
+    assert row["value"] == pytest.approx(1604)
+    assert row["unit"] == "mA*h/g"
+    assert row["raw_unit"] == "mAh/g"
+    assert row["current_density"] == pytest.approx(100.0)
+    assert row["cycle"] == pytest.approx(1)
+    steps = loaded.steps("A@P30")
+    temps = steps[(steps["step_type"] == "carbonization") & (steps["quantity"] == "temperature")]
+    assert list(temps["value"]) == pytest.approx(
+        [1000.0, 900.0]
+    )  # inherited 1000 °C, own 1173.15 K
+
+
+def test_recipe_vector_inherits_parent_steps_and_absent_ingredient_is_zero(loaded) -> None:
+    vectors = loaded.recipe_vectors().set_index("sample")
+    assert vectors.loc["A@P30", "pitch_wt_pct"] == pytest.approx(30)
+    assert vectors.loc["A@P30", "carbonization_temperature_C"] == pytest.approx(900)
+    assert vectors.loc["A@P30", "dextrin_g"] == pytest.approx(2.0)
+    assert vectors.loc["A", "pitch_wt_pct"] == 0
+    assert vectors.loc["A@P30", "coating_precursor"] == "pitch"
+    assert vectors.loc["A", "coating_precursor"] == "none"
+    assert "all" not in vectors.index  # groups have no recipe
+
+
+def test_reimport_is_idempotent(loaded, tmp_path: Path) -> None:
+    before = {
+        t: count(loaded, t)
+        for t in ("samples", "measurements", "step_parameters", "cells", "imports")
+    }
+    reports = loaded.import_folder(tmp_path / "t1")
+    assert {r.status for r in reports} == {"unchanged"}
+    after = {
+        t: count(loaded, t)
+        for t in ("samples", "measurements", "step_parameters", "cells", "imports")
+    }
+    assert before == after
+
+
+def test_changed_table_replaces_its_previous_version_and_reports_the_difference(
+    loaded, tmp_path: Path
+) -> None:
+    changed = MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0").replace(
+        "t1,A,discharge_capacity,900,mA h g−1,,,,,current_density=2 A g−1; cycle=500,,S3\n", ""
+    )
+    folder = write_folder(tmp_path / "t1", measurements=changed)
+    report = loaded.import_table(folder / "measurements.csv")
+    assert report.write is not None and report.write.status == "replaced"
+    assert any("71" in c and "70.1" in c for c in report.write.changed)
+    assert len(report.write.removed) == 1 and "discharge_capacity" in report.write.removed[0]
+    assert loaded.measurements("ICE", sample="A")["value"].tolist() == [pytest.approx(71.0)]
+    ledger = loaded.imports()
+    assert (ledger["status"] == "replaced").sum() == 1
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "column", "fragment"),
+    [
+        ("t1,A,ICE,101.5,%,,,,,,,S2", "value", "above the plausible maximum"),
+        ("t1,A,discharge_capacity,-5,mA h g−1,,,,,,,S2", "value", "below the plausible minimum"),
+        ("t1,A,ICE,70,wt%,,,,,,,S2", "value", "cannot be converted"),
+        ("t1,A,ICEE,70,%,,,,,,,S2", "property", "did you mean"),
+        ("t1,Z,ICE,70,%,,,,,,,S2", None, "unknown sample 'Z'"),
+        ("t1,A,ICE,seventy,%,,,,,,,S2", "value", "must be a number"),
+        ("t1,A,ICE,70,%,,,,,cycel=1,,S2", "conditions", "unknown condition"),
+        ("t1,A,ICE,70,%,,,,,cycle=1,h99,S2", None, "unknown cell"),
+    ],
+)
+def test_bad_rows_are_rejected_whole_with_file_row_and_column(
+    loaded, tmp_path: Path, bad_row, column, fragment
+) -> None:
+    path = tmp_path / "bad.csv"
+    good = "t1,A@P10,coulombic_efficiency,99.1,%,,,,,cycle=100,,S3"
+    path.write_text(
+        MEASUREMENTS.splitlines()[0] + "\n" + good + "\n" + bad_row + "\n", encoding="utf-8"
+    )
+    before = count(loaded, "measurements")
+    with pytest.raises(ImportRejected) as info:
+        loaded.import_table(path)
+    message = str(info.value)
+    assert fragment in message
+    assert "bad.csv" in message and "row 2" in message
+    if column:
+        assert f"column {column!r}" in message
+    assert count(loaded, "measurements") == before  # the good row was not written either
+    assert loaded.measurements("coulombic_efficiency").empty
+
+
+def test_group_statement_is_a_range_for_the_group_not_a_member_value(loaded) -> None:
+    bet = loaded.measurements("BET")
+    assert len(bet) == 1
+    row = bet.iloc[0]
+    assert row["sample"] == "all" and row["sample_kind"] == "group"
+    assert (row["value_min"], row["value_max"]) == (pytest.approx(1.8), pytest.approx(7.9))
+    assert pd_isna(row["value"])
+    members = loaded.samples().set_index("sample").loc["all", "members"]
+    assert set(members.split("; ")) == {"A@P10", "A@P30"}
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def test_consistency_check_recomputes_ice_from_capacities(loaded) -> None:
+    checks = loaded.checks()
+    ice = checks[checks["rule"] == "ice_from_capacities"].iloc[0]
+    assert ice["recomputed"] == pytest.approx(100 * 1604 / 2000)
+    assert ice["status"] == "ok"
+
+
+def test_consistency_check_flags_a_disagreement(tmp_path: Path) -> None:
+    kb = anodelab.open(tmp_path / "kb.db", create=True)
+    bad = MEASUREMENTS.replace("t1,A@P30,ICE,80.2", "t1,A@P30,ICE,85.0")
+    kb.import_folder(write_folder(tmp_path / "t1", measurements=bad))
+    mismatch = kb.checks("mismatch")
+    assert len(mismatch) == 1 and mismatch.iloc[0]["stated"] == pytest.approx(85.0)
+
+
+def test_undo_removes_everything_an_import_wrote(loaded) -> None:
+    ledger = loaded.imports()
+    measurement_import = int(ledger[ledger["dataset"] == "t1:measurements.csv"]["id"].iloc[0])
+    loaded.undo_import(measurement_import)
+    assert count(loaded, "measurements") == 0
+    samples_import = int(ledger[ledger["dataset"] == "t1:samples.csv"]["id"].iloc[0])
+    with pytest.raises(AnodelabError, match="still used"):
+        loaded.undo_import(samples_import)  # steps and cells from other imports use them
+
+
+def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:
+    assert loaded.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="newer"):
+        anodelab.open(path)
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE x (a)")
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="not an anodelab"):
+        anodelab.open(other)
+
+
+def _writer(path: str, folder: str, result) -> None:  # runs in a child process
+    try:
+        kb = anodelab.open(path, create=True)
+        kb.import_folder(folder)
+        kb.close()
+        result.put("ok")
+    except Exception as exc:  # report to the parent
+        result.put(repr(exc))
+
+
+def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    anodelab.open(path, create=True).close()
+    folders = []
+    for key in ("pa", "pb"):
+        tables = {name: text.replace("t1", key) for name, text in
+                  {"sources": SOURCES, "samples": SAMPLES, "steps": STEPS, "cells": CELLS, "measurements": MEASUREMENTS}.items()}  # fmt: skip
+        folders.append(write_folder(tmp_path / key, **tables))
+    ctx = multiprocessing.get_context("spawn")
+    result = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(str(path), str(f), result)) for f in folders]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert sorted(result.get(timeout=5) for _ in procs) == ["ok", "ok"]
+    kb = anodelab.open(path)
+    assert set(kb.sources()["source"]) == {"pa", "pb"}
+    assert len(kb.measurements()) == 2 * len(anodelab.open(path).measurements(source="pa"))
