@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from anodelab.schema.compositions import formula_of
 from anodelab.schema.conditions import parse_conditions, split_number_unit
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
@@ -318,11 +319,7 @@ def _cathode_formula(name: str | None) -> str | None:
     """Reduced formula of a cathode named by formula or a common alias (NCM811 → LiNi0.8Co0.1Mn0.1O2)."""
     if not name:
         return None
-    try:
-        from anodelab.schema.compositions import cathode_formula
-    except ImportError:  # compositions module not available: keep the name only
-        return None
-    return cathode_formula(name)
+    return formula_of(name)
 
 
 def _measurement(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> MeasurementRecord:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 import anodelab
@@ -65,7 +66,8 @@ def samples(
     """List samples with their source, family, parents and number of values."""
     with anodelab.open(db_path(db), readonly=True) as kb:
         frame = kb.samples(source=source, family=family)
-    print_frame(frame.drop(columns=["description"]), title="samples", as_json=as_json)
+    shown = frame if as_json else frame.drop(columns=["description", "locator"])
+    print_frame(shown, title="samples", as_json=as_json)
 
 
 def measurements(
@@ -81,10 +83,45 @@ def measurements(
     """Show values (with units and conditions), e.g. `anodelab measurements ICE --source lee2025`."""
     with anodelab.open(db_path(db), readonly=True) as kb:
         frame = kb.measurements(property, sample=sample, source=source, conditions=at or None)
-    frame = frame.dropna(axis=1, how="all")
-    keep = [c for c in frame.columns if c not in ("measurement_id", "doi", "sample_kind", "family", "raw", "raw_value",
-            "raw_unit", "note", "flags", "file", "row", "col", "raw_file_sha256", "analyzer", "analyzer_version", "import_id")]  # fmt: skip
-    print_frame(frame if as_json else frame[keep], title="values", as_json=as_json)
+    if as_json:
+        print_frame(frame.dropna(axis=1, how="all"), as_json=True)
+        return
+    print_frame(values_display(frame), title="values")
+
+
+def values_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Readable value table: value with qualifier and ±, unit as written, conditions in one column."""
+    vocab = load_vocabulary()
+    condition_names = [c for c in vocab.conditions() if c in frame.columns]
+    rows = []
+    for _, r in frame.iterrows():
+        prop = vocab.properties().get(r["property"])
+        if pd.notna(r["value"]):
+            shown = (
+                "" if r["qualifier"] in ("=", None) else f"{r['qualifier']} "
+            ) + f"{r['value']:g}"
+        else:
+            shown = f"{r['value_min']:g}–{r['value_max']:g}"
+        if pd.notna(r["uncertainty"]):
+            shown += f" ± {r['uncertainty']:g}"
+        conds = []
+        for name in condition_names:
+            value = r[name]
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                continue
+            unit = vocab.conditions()[name].unit_label
+            conds.append(
+                f"{name}={value:g} {unit}".strip()
+                if isinstance(value, float)
+                else f"{name}={value}"
+            )
+        rows.append({"sample": r["sample"], "source": r["source"], "property": r["property"], "value": shown,
+                     "unit": prop.unit_label if prop else r["unit"], "conditions": ", ".join(conds),
+                     "cell": r["cell"] if pd.notna(r["cell"]) else "", "origin": r["origin"]})  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=["sample", "source", "property", "value", "unit", "conditions", "cell", "origin"],
+    )
 
 
 def relate(
@@ -173,7 +210,7 @@ def import_table(
     source: Annotated[
         str | None, typer.Option(help="Source key or DOI all rows belong to.")
     ] = None,
-    map: Annotated[
+    mapping: Annotated[
         Path | None, typer.Option("--map", help="YAML mapping file for literature tables.")
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Worksheet of an Excel file.")] = None,
@@ -184,7 +221,7 @@ def import_table(
 ) -> None:
     """Import a table as one transaction; re-importing the same table changes nothing."""
     with anodelab.open(db_path(db), create=True) as kb:
-        report = kb.import_table(file, source=source, mapping=map, sheet=sheet, dry_run=dry_run)
+        report = kb.import_table(file, source=source, mapping=mapping, sheet=sheet, dry_run=dry_run)
     data = report.to_dict()
     if as_json:
         print_json(data)
@@ -192,9 +229,23 @@ def import_table(
     import pandas as pd
 
     if report.columns:
-        print_frame(
-            pd.DataFrame(report.columns), title=f"how {file.name} was understood ({report.layout})"
+        columns = pd.DataFrame(report.columns)
+        wanted = (
+            "column",
+            "header",
+            "role",
+            "term",
+            "unit",
+            "unit_from",
+            "conditions",
+            "problems",
+            "understood_as",
         )
+        columns = columns[[c for c in wanted if c in columns]]
+        columns = columns.map(
+            lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+        )
+        print_frame(columns, title=f"how {file.name} was understood ({report.layout})")
     for problem in report.bundle.problems:
         console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
     console.print(f"{report.status}: {data['counts']}")
@@ -245,7 +296,12 @@ def checks(
 def imports(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The import ledger: file hashes, status, what each import replaced."""
     with anodelab.open(db_path(db), readonly=True) as kb:
-        print_frame(kb.imports(), title="imports", as_json=as_json)
+        frame = kb.imports()
+    if not as_json:
+        frame = frame[
+            ["id", "dataset", "status", "n_rows", "started_at", "file_sha256", "replaces_import_id"]
+        ].assign(file_sha256=frame["file_sha256"].str[:12])
+    print_frame(frame, title="imports", as_json=as_json)
 
 
 def undo(
