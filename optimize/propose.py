@@ -1,0 +1,340 @@
+"""Propose the next batch of recipes: fit one GP per outcome, maximise the acquisition.
+
+``propose(space, objectives, training, q)`` is deterministic for a given ``seed`` (torch RNG forked,
+QMC samplers seeded).  With fewer than ``min_observations`` measured recipes for an objective it
+falls back to a scrambled Sobol design and says so.  Continuous spaces use ``optimize_acqf``
+(L-BFGS-B / SLSQP with the linear constraints), spaces with discrete or categorical parameters
+``optimize_acqf_mixed_alternating`` (no enumeration of combinations), candidate tables
+``optimize_acqf_discrete``.  Batches are built sequentially (greedy), each point conditioned on
+the previous ones and on ``pending`` recipes (proposed, not yet measured).  Every returned recipe
+is re-checked against the space; a recipe that fails after rounding is repaired (best feasible
+point of a Sobol sample) and the repair is recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from anodelab.models.features import encode
+from anodelab.models.gp import DTYPE, GPSurrogate
+from anodelab.optimize.acquisition import build_acquisition, default_acquisition
+from anodelab.optimize.explain import nearest_recipes
+from anodelab.optimize.objectives import Assembled, ObjectiveSet
+from anodelab.optimize.space import Space
+from anodelab.schema.errors import InputError
+from botorch.models import ModelListGP
+from botorch.optim import optimize_acqf, optimize_acqf_discrete
+from botorch.optim.optimize_mixed import optimize_acqf_mixed_alternating
+
+__all__ = ["Proposal", "ProposalSet", "propose", "fit_outcome_models", "OPTIMIZER_BUDGET"]
+
+#: (restarts, raw samples, alternating rounds); "fast" is for tests and quick benchmark runs.
+OPTIMIZER_BUDGET = {"default": (10, 512, 8), "fast": (4, 128, 3)}
+
+
+@dataclass
+class Proposal:
+    parameters: dict[str, Any]
+    predictions: dict[str, dict[str, float]]
+    acquisition_value: float | None
+    reasons: dict[str, Any]
+
+
+@dataclass
+class ProposalSet:
+    proposals: list[Proposal]
+    strategy: str
+    message: str
+    seed: int
+    n_observations: dict[str, int] = field(default_factory=dict)
+    missing: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([p.parameters for p in self.proposals])
+
+
+def fit_outcome_models(
+    space: Space,
+    training: Assembled,
+    *,
+    transfer: bool = False,
+    target_source: str | None = None,
+    seed: int = 0,
+) -> dict[str, GPSurrogate]:
+    """One GP per outcome key with at least two observations (multi-task when ``transfer``)."""
+    features = space.features()
+    models = {}
+    for key, table in training.tables.items():
+        if len(table) < 2:
+            continue
+        use_tasks = transfer and table["source"].nunique() > 1
+        model = GPSurrogate(
+            features,
+            task_column="source" if use_tasks else None,
+            target_task=target_source if use_tasks else None,
+            random_state=seed,
+        )
+        models[key] = model.fit(table, table["y"].to_numpy())
+    return models
+
+
+def propose(
+    space: Space,
+    objectives: ObjectiveSet,
+    training: Assembled,
+    q: int = 1,
+    *,
+    pending: pd.DataFrame | None = None,
+    seed: int = 0,
+    min_observations: int = 5,
+    transfer: bool = False,
+    target_source: str | None = None,
+    acquisition: str | None = None,
+    budget: str = "default",
+) -> ProposalSet:
+    """Next ``q`` recipes for ``space`` maximising ``objectives`` given ``training`` data."""
+    if q < 1:
+        raise InputError(f"batch size q must be ≥ 1, got {q}")
+    features = space.features()
+    keys = [o.key for o in objectives.outcomes()]
+    absent = [k for k in keys if k not in training.tables]
+    if absent:
+        raise InputError(f"training data has no table for outcome(s) {absent}")
+    counts = {k: len(training.tables[k]) for k in keys}
+    target_rows = {
+        o.key: _target_rows(training.tables[o.key], target_source if transfer else None)
+        for o in objectives.objectives
+    }
+    fewest = min(target_rows.values())
+    tested = pd.concat(
+        [t[space.names[:0] + [f.name for f in features]] for t in training.tables.values()]
+    )
+    done = tested if pending is None else pd.concat([tested, pending[[f.name for f in features]]])
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        models = fit_outcome_models(
+            space, training, transfer=transfer, target_source=target_source, seed=seed
+        )
+        if fewest < min_observations or any(k not in models for k in keys):
+            table = space.sample(
+                q, seed=seed + fewest, exclude=done if space.candidates is not None else None
+            )
+            message = (
+                f"cold start: {fewest} measured recipe(s) for the objective(s) "
+                f"(< {min_observations}); proposing a space-filling Sobol design"
+            )
+            return _finish(
+                space, objectives, training, models, table, None, "sobol", message, seed, counts
+            )
+        name = acquisition or default_acquisition(objectives)
+        model = ModelListGP(*[models[k].model_ for k in keys])
+        X_base = _unique(torch.tensor(encode(tested, features), dtype=DTYPE))
+        X_pend = None
+        if pending is not None and len(pending):
+            X_pend = torch.tensor(encode(pending, features), dtype=DTYPE)
+        ref = _reference_point(objectives, training) if name == "qLogNEHVI" else None
+        acqf = build_acquisition(
+            name,
+            model=model,
+            objectives=objectives,
+            keys=keys,
+            X_baseline=X_base,
+            X_pending=X_pend,
+            ref_point=ref,
+            seed=seed,
+        )
+        X, _ = _optimize(space, acqf, q, done, budget)
+        table = space.snap(_decode(X, space))
+        table, repaired = _repair(space, acqf, table, seed)
+        values = _sequential_values(acqf, table, features, X_pend)
+        message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
+        if repaired:
+            message += f"; {repaired} proposal(s) repaired to satisfy the constraints"
+        result = _finish(
+            space, objectives, training, models, table, values, name, message, seed, counts
+        )
+        if ref is not None:
+            for p in result.proposals:
+                p.reasons["reference_point"] = dict(
+                    zip([o.key for o in objectives.objectives], ref, strict=True)
+                )
+        return result
+
+
+def _target_rows(table: pd.DataFrame, target: str | None) -> int:
+    return len(table) if target is None else int((table["source"].astype(str) == target).sum())
+
+
+def _unique(X: torch.Tensor) -> torch.Tensor:
+    return torch.unique(X, dim=0) if len(X) else X
+
+
+def _decode(X: torch.Tensor, space: Space) -> pd.DataFrame:
+    from anodelab.models.features import decode
+
+    table = decode(X.detach().numpy(), space.features())
+    for name, value in space.fixed.items():
+        table[name] = value
+    return table[space.names]
+
+
+def _optimize(space: Space, acqf, q: int, done: pd.DataFrame, budget: str):
+    restarts, raw, rounds = OPTIMIZER_BUDGET[budget]
+    features = space.features()
+    if space.candidates is not None:
+        from anodelab.optimize.space import _anti_join
+
+        pool = _anti_join(space.candidates, done, [f.name for f in features])
+        if len(pool) < q:
+            raise InputError(f"only {len(pool)} untested candidates left, {q} requested")
+        choices = torch.tensor(encode(pool, features), dtype=DTYPE)
+        return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+    lower = [f.lower if not f.is_categorical else 0.0 for f in features]
+    upper = [f.upper if not f.is_categorical else float(len(f.categories) - 1) for f in features]
+    bounds = torch.tensor([lower, upper], dtype=DTYPE)
+    names = [f.name for f in features]
+    constraints = [_drop_fixed(space, names, c) for c in space.constraints]
+    constraints = [c for c in constraints if c is not None]
+    discrete = {j: list(p.values) for j, p in enumerate(space.free) if p.kind == "discrete"}
+    categorical = {
+        j: list(range(len(f.categories))) for j, f in enumerate(features) if f.is_categorical
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if not discrete and not categorical:
+            return optimize_acqf(
+                acqf,
+                bounds=bounds,
+                q=q,
+                num_restarts=restarts,
+                raw_samples=raw,
+                sequential=True,
+                inequality_constraints=constraints or None,
+                options={"maxiter": 100},
+            )
+        return optimize_acqf_mixed_alternating(
+            acqf,
+            bounds=bounds,
+            discrete_dims=discrete or None,
+            cat_dims=categorical or None,
+            q=q,
+            num_restarts=restarts,
+            raw_samples=raw,
+            inequality_constraints=constraints or None,
+            options={"maxiter_alternating": rounds},
+        )
+
+
+def _fixed_part(space: Space, constraint) -> float:
+    return sum(
+        c * float(space.fixed[n]) for n, c in constraint.coefficients.items() if n in space.fixed
+    )
+
+
+def _drop_fixed(space: Space, names: list[str], c):
+    """``Σ a x ≤ b`` → BoTorch's ``Σ (−a) x ≥ −b + Σ a·fixed`` over free parameters only."""
+    free = {n: v for n, v in c.coefficients.items() if n in names}
+    if not free:
+        return None
+    return (
+        torch.tensor([names.index(n) for n in free], dtype=torch.long),
+        torch.tensor([-v for v in free.values()], dtype=DTYPE),
+        float(-c.rhs + _fixed_part(space, c)),
+    )
+
+
+def _sequential_values(acqf, table: pd.DataFrame, features, X_pend) -> torch.Tensor:
+    """Acquisition value of each proposal given the pending recipes and the proposals before it."""
+    X = torch.tensor(encode(table, features), dtype=DTYPE)
+    values = []
+    with torch.no_grad():
+        for i in range(len(X)):
+            before = [t for t in (X_pend, X[:i]) if t is not None and len(t)]
+            acqf.set_X_pending(torch.cat(before) if before else None)
+            values.append(float(acqf(X[i : i + 1].unsqueeze(0))))
+    acqf.set_X_pending(X_pend)
+    return torch.tensor(values, dtype=DTYPE)
+
+
+def _repair(space: Space, acqf, table: pd.DataFrame, seed: int):
+    """Replace proposals violating the space after rounding by the best feasible Sobol point."""
+    bad = [i for i in range(len(table)) if space.violations(table.iloc[[i]])]
+    if not bad:
+        return table, 0
+    pool = space.sample(256, seed=seed + 7919)
+    X = torch.tensor(encode(pool, space.features()), dtype=DTYPE).unsqueeze(1)
+    with torch.no_grad():
+        scores = acqf(X).numpy()
+    order = np.argsort(-scores)
+    table = table.copy()
+    for n, i in enumerate(bad):
+        table.iloc[i] = pool.iloc[order[n]][table.columns].to_numpy()
+    return table, len(bad)
+
+
+def _reference_point(objectives: ObjectiveSet, training: Assembled) -> list[float]:
+    """Thresholds where given (signed), else the worst observation − 10 % of the observed range."""
+    ref = []
+    for o in objectives.objectives:
+        if o.threshold is not None:
+            ref.append(o.sign * o.threshold)
+            continue
+        y = o.sign * training.tables[o.key]["y"].to_numpy(dtype=float)
+        span = float(y.max() - y.min()) or max(abs(float(y.max())), 1.0)
+        ref.append(float(y.min() - 0.1 * span))
+    return ref
+
+
+def _finish(space, objectives, training, models, table, values, strategy, message, seed, counts):
+    features = space.features()
+    keys = [o.key for o in objectives.outcomes()]
+    predictions: list[dict[str, dict[str, float]]] = [{} for _ in range(len(table))]
+    for key in keys:
+        if key in models:
+            mean, std = models[key].predict(table, return_std=True)
+            for i in range(len(table)):
+                predictions[i][key] = {"mean": float(mean[i]), "std": float(std[i])}
+    neighbours = nearest_recipes(table, training.tables, features)
+    importances = {k: _round(m.importances()) for k, m in models.items()}
+    vals = None if values is None else np.atleast_1d(values.detach().numpy()).astype(float)
+    proposals = []
+    for i in range(len(table)):
+        acq = None if vals is None or len(vals) != len(table) else float(vals[i])
+        reasons: dict[str, Any] = {
+            "strategy": strategy,
+            "message": message,
+            "nearest_measured": neighbours[i],
+            "parameter_importance": importances,
+        }
+        if acq is not None:
+            reasons["log_acquisition"] = acq
+            if strategy == "qLogNEI":
+                reasons["expected_improvement"] = math.exp(acq) if acq > -700 else 0.0
+            elif strategy == "qLogNEHVI":
+                reasons["expected_hypervolume_improvement"] = math.exp(acq) if acq > -700 else 0.0
+        for c in objectives.constraints:
+            pred = predictions[i].get(c.outcome.key)
+            if pred:
+                from scipy.stats import norm
+
+                z = (pred["mean"] - c.value) / max(pred["std"], 1e-12)
+                prob = norm.cdf(z) if c.op == ">=" else norm.cdf(-z)
+                reasons.setdefault("constraint_probability", {})[c.text] = round(float(prob), 4)
+        params = {k: _plain(v) for k, v in table.iloc[i].items()}
+        proposals.append(Proposal(params, predictions[i], acq, reasons))
+    return ProposalSet(proposals, strategy, message, seed, dict(counts), training.missing)
+
+
+def _round(d: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in sorted(d.items(), key=lambda kv: -kv[1])}
+
+
+def _plain(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    return round(value, 10) if isinstance(value, float) else value

@@ -1,0 +1,473 @@
+"""Design spaces: which recipes may be proposed.
+
+A space is read from YAML (see ``docs/optimization.md`` and ``examples/spaces/``)::
+
+    parameters:
+      pitch_wt_pct: {type: continuous, bounds: [0, 50], unit: wt%}
+      carbonization_temperature_C: {type: discrete, bounds: [600, 1000], step: 50, unit: °C}
+      coating_precursor: {type: categorical, values: [pitch, polydopamine, none]}
+      template: {type: fixed, value: none}
+    constraints:
+      - dextrin_g + zif8_g <= 4          # linear, canonical units
+    candidates: lab_can_make.csv         # optional finite table of recipes
+
+Names are checked against ``schema/data/parameters.yaml`` (synonyms accepted, suggestions on a
+miss); values are converted to the parameter's canonical unit.  Discrete parameters keep only
+their own list of levels — the Cartesian product of a space is never built (:meth:`Space.size`
+computes it as a number).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from anodelab.models.features import Feature
+from anodelab.schema.errors import InputError, UnknownNameError
+from anodelab.schema.vocabulary import Term, load_vocabulary
+
+__all__ = ["Parameter", "LinearConstraint", "Space", "load_space", "space_from_dict"]
+
+KINDS = ("continuous", "discrete", "categorical", "fixed")
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One design variable in its canonical unit (``values`` for discrete/categorical/fixed)."""
+
+    name: str
+    kind: str
+    lower: float = 0.0
+    upper: float = 0.0
+    values: tuple[Any, ...] = ()
+    unit: str | None = None
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.kind == "categorical" or (
+            self.kind == "fixed" and not isinstance(self.values[0], (int, float))
+        )
+
+    @property
+    def fixed_value(self) -> Any:
+        return self.values[0]
+
+
+@dataclass(frozen=True)
+class LinearConstraint:
+    """``sum(coefficients[name] * x[name]) <= rhs`` (``>=`` is stored negated)."""
+
+    coefficients: dict[str, float]
+    rhs: float
+    text: str = ""
+
+    def slack(self, table: pd.DataFrame) -> np.ndarray:
+        """``rhs − lhs`` per row; negative means violated."""
+        lhs = sum(c * table[n].to_numpy(dtype=float) for n, c in self.coefficients.items())
+        return self.rhs - np.asarray(lhs, dtype=float)
+
+
+@dataclass(frozen=True)
+class Space:
+    """Parameters (in order), linear constraints and an optional finite candidate table."""
+
+    parameters: tuple[Parameter, ...]
+    constraints: tuple[LinearConstraint, ...] = ()
+    candidates: pd.DataFrame | None = field(default=None, compare=False)
+    name: str = ""
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.parameters]
+
+    @property
+    def free(self) -> list[Parameter]:
+        """Parameters the optimizer chooses (not fixed): the model inputs."""
+        return [p for p in self.parameters if p.kind != "fixed"]
+
+    @property
+    def fixed(self) -> dict[str, Any]:
+        return {p.name: p.fixed_value for p in self.parameters if p.kind == "fixed"}
+
+    def features(self) -> list[Feature]:
+        """Model inputs (free parameters) with bounds / levels."""
+        out = []
+        for p in self.free:
+            if p.kind == "categorical":
+                out.append(Feature(p.name, "categorical", categories=tuple(map(str, p.values))))
+            else:
+                out.append(Feature(p.name, "numeric", p.lower, p.upper))
+        return out
+
+    def size(self) -> float:
+        """Number of distinct recipes (``inf`` with a continuous parameter); never enumerated."""
+        if self.candidates is not None:
+            return float(len(self.candidates))
+        total = 1.0
+        for p in self.free:
+            total *= math.inf if p.kind == "continuous" else len(p.values)
+        return total
+
+    # -- checks ----------------------------------------------------------------------------
+    def violations(self, table: pd.DataFrame) -> list[str]:
+        """Human-readable reasons why rows of ``table`` are outside the space (empty = all fine)."""
+        problems = []
+        for p in self.parameters:
+            if p.name not in table.columns:
+                problems.append(f"column {p.name!r} is missing")
+                continue
+            col = table[p.name]
+            for i, v in enumerate(col):
+                row = i + 1
+                if p.kind == "continuous":
+                    if not (p.lower - TOLERANCE <= float(v) <= p.upper + TOLERANCE):
+                        problems.append(f"row {row}: {p.name}={v} outside [{p.lower}, {p.upper}]")
+                elif p.kind == "discrete":
+                    if not np.any(np.isclose(float(v), p.values, atol=TOLERANCE)):
+                        problems.append(f"row {row}: {p.name}={v} not one of {list(p.values)}")
+                elif p.kind == "categorical":
+                    if str(v) not in map(str, p.values):
+                        problems.append(f"row {row}: {p.name}={v!r} not one of {list(p.values)}")
+                elif str(v) != str(p.fixed_value) and not _close(v, p.fixed_value):
+                    problems.append(
+                        f"row {row}: {p.name}={v!r} but it is fixed at {p.fixed_value!r}"
+                    )
+        for c in self.constraints:
+            if all(n in table.columns for n in c.coefficients):
+                for i in np.flatnonzero(c.slack(table) < -TOLERANCE):
+                    problems.append(f"row {i + 1}: violates {c.text or c}")
+        return problems
+
+    def feasible(self, table: pd.DataFrame) -> np.ndarray:
+        """Boolean mask of rows satisfying every linear constraint."""
+        mask = np.ones(len(table), dtype=bool)
+        for c in self.constraints:
+            mask &= c.slack(table) >= -TOLERANCE
+        return mask
+
+    # -- sampling --------------------------------------------------------------------------
+    def sample(self, n: int, seed: int = 0, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``n`` space-filling recipes (scrambled Sobol, constraints by rejection); deterministic."""
+        from scipy.stats import qmc
+
+        if self.candidates is not None:
+            pool = self.candidates
+            if exclude is not None and len(exclude):
+                pool = _anti_join(pool, exclude, self.names)
+            if len(pool) < n:
+                raise InputError(f"only {len(pool)} untested candidates left, {n} requested")
+            rng = np.random.default_rng(seed)
+            return pool.iloc[np.sort(rng.choice(len(pool), n, replace=False))].reset_index(
+                drop=True
+            )
+        free = self.free
+        engine = qmc.Sobol(d=max(len(free), 1), scramble=True, seed=seed)
+        chosen: list[pd.DataFrame] = []
+        have = 0
+        for _ in range(64):
+            u = engine.random(max(64, 4 * n))
+            table = self.from_unit(u)
+            table = table[self.feasible(table)]
+            chosen.append(table)
+            have += len(table)
+            if have >= n:
+                break
+        if have < n:
+            raise InputError(
+                f"could not find {n} recipes satisfying the constraints "
+                f"{[c.text for c in self.constraints]}; are they feasible within the bounds?"
+            )
+        return pd.concat(chosen, ignore_index=True).iloc[:n].reset_index(drop=True)
+
+    def from_unit(self, u: np.ndarray) -> pd.DataFrame:
+        """Map points of the unit cube (one column per free parameter) to recipes."""
+        data: dict[str, Any] = {}
+        for j, p in enumerate(self.free):
+            col = u[:, j]
+            if p.kind == "continuous":
+                data[p.name] = p.lower + col * (p.upper - p.lower)
+            else:
+                idx = np.minimum((col * len(p.values)).astype(int), len(p.values) - 1)
+                data[p.name] = [p.values[i] for i in idx]
+        table = pd.DataFrame(data, index=range(len(u)))
+        for name, value in self.fixed.items():
+            table[name] = value
+        return table[self.names]
+
+    def snap(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Round discrete parameters to their nearest level and clip to bounds (after optimizers)."""
+        table = table.copy()
+        for p in self.free:
+            if p.kind == "discrete":
+                levels = np.asarray(p.values, dtype=float)
+                vals = table[p.name].to_numpy(dtype=float)
+                table[p.name] = levels[np.abs(vals[:, None] - levels[None, :]).argmin(axis=1)]
+            elif p.kind == "continuous":
+                table[p.name] = table[p.name].astype(float).clip(p.lower, p.upper)
+        for name, value in self.fixed.items():
+            table[name] = value
+        return table[self.names]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able description (stored with a campaign); :func:`space_from_dict` reads it back."""
+        params: dict[str, Any] = {}
+        for p in self.parameters:
+            if p.kind == "continuous":
+                params[p.name] = {"type": p.kind, "bounds": [p.lower, p.upper]}
+            elif p.kind == "fixed":
+                params[p.name] = {"type": p.kind, "value": p.fixed_value}
+            else:
+                params[p.name] = {"type": p.kind, "values": list(p.values)}
+        out: dict[str, Any] = {"name": self.name, "parameters": params}
+        out["constraints"] = [
+            {"coefficients": c.coefficients, "rhs": c.rhs, "text": c.text} for c in self.constraints
+        ]
+        if self.candidates is not None:
+            out["candidates"] = self.candidates.to_dict(orient="records")
+        return out
+
+
+def _close(a: Any, b: Any) -> bool:
+    try:
+        return abs(float(a) - float(b)) <= TOLERANCE
+    except (TypeError, ValueError):
+        return False
+
+
+def _anti_join(pool: pd.DataFrame, done: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    def key(df: pd.DataFrame) -> pd.Series:
+        return df[list(names)].astype(str).agg("|".join, axis=1)
+
+    return pool[~key(pool).isin(set(key(done)))].reset_index(drop=True)
+
+
+# -- reading -----------------------------------------------------------------------------------
+def load_space(path: str | Path) -> Space:
+    """Read a design space from a YAML file (candidate CSV paths are relative to it)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read design space: {exc}", file=str(path)) from exc
+    return space_from_dict(data, file=str(path), base=path.parent)
+
+
+def space_from_dict(
+    data: Mapping[str, Any], *, file: str | None = None, base: Path | None = None
+) -> Space:
+    """Build and validate a :class:`Space` from its YAML/JSON structure."""
+    if not isinstance(data, Mapping):
+        raise InputError("a design space must be a mapping with 'parameters'", file=file)
+    vocab = load_vocabulary()
+    params: list[Parameter] = []
+    for raw_name, spec in (data.get("parameters") or {}).items():
+        try:
+            term = vocab.get("parameter", raw_name)
+        except UnknownNameError as exc:
+            raise InputError(
+                f"{exc}; known parameters are listed in schema/data/parameters.yaml",
+                file=file,
+                column=f"parameters.{raw_name}",
+            ) from exc
+        params.append(_parameter(term, spec or {}, file=file))
+    names = [p.name for p in params]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise InputError(f"parameter(s) {sorted(dupes)} given twice (synonyms?)", file=file)
+    candidates = None
+    if data.get("candidates") is not None:
+        candidates, params = _candidates(data["candidates"], params, file=file, base=base)
+    if not params:
+        raise InputError("the design space names no parameters", file=file)
+    constraints = tuple(
+        _constraint(c, [p.name for p in params], file=file) for c in data.get("constraints") or []
+    )
+    space = Space(tuple(params), constraints, candidates, name=str(data.get("name", "")))
+    if candidates is not None:
+        bad = space.violations(candidates)
+        if bad:
+            raise InputError(f"candidate table rows are outside the space: {bad[:5]}", file=file)
+    return space
+
+
+def _parameter(term: Term, spec: Mapping[str, Any], *, file: str | None) -> Parameter:
+    where = {"file": file, "column": f"parameters.{term.name}"}
+    kind = str(
+        spec.get("type", "categorical" if term.value_kind == "categorical" else "continuous")
+    )
+    if kind not in KINDS:
+        raise InputError(f"type must be one of {KINDS}, got {kind!r}", **where)
+    unit = spec.get("unit")
+
+    def canon(v: Any) -> float:
+        try:
+            value = float(v)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{v!r} is not a number", value=v, **where) from exc
+        return term.canonical_value(value, unit or term.unit, where=where)
+
+    if kind == "categorical" or (kind == "fixed" and term.value_kind == "categorical"):
+        if term.is_numeric:
+            raise InputError(
+                f"{term.name} is numeric ({term.unit_label}); it cannot be categorical", **where
+            )
+        values = [spec["value"]] if kind == "fixed" else list(spec.get("values") or [])
+        if kind == "categorical" and len(values) < 2:
+            raise InputError("a categorical parameter needs at least two values", **where)
+        allowed = {str(v).lower(): str(v) for v in term.values}
+        fixed = []
+        for v in values:
+            if allowed and str(v).lower() not in allowed:
+                raise InputError(
+                    f"{v!r} is not a known value; allowed: {list(term.values)}", value=v, **where
+                )
+            fixed.append(allowed.get(str(v).lower(), str(v)))
+        return Parameter(term.name, kind, values=tuple(fixed))
+    if not term.is_numeric:
+        raise InputError(
+            f"{term.name} takes one of {list(term.values)}; use type: categorical", **where
+        )
+    if kind == "fixed":
+        if "value" not in spec:
+            raise InputError("a fixed parameter needs 'value'", **where)
+        value = canon(spec["value"])
+        return Parameter(term.name, kind, value, value, (value,), term.unit)
+    if kind == "discrete" and "values" in spec:
+        values = sorted({canon(v) for v in spec["values"]})
+        if len(values) < 2:
+            raise InputError("a discrete parameter needs at least two values", **where)
+        return Parameter(term.name, kind, values[0], values[-1], tuple(values), term.unit)
+    bounds = spec.get("bounds")
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+        raise InputError("needs 'bounds: [lower, upper]'", value=bounds, **where)
+    lower, upper = canon(bounds[0]), canon(bounds[1])
+    if not lower < upper:
+        raise InputError(
+            f"bounds reversed or empty: lower {bounds[0]} >= upper {bounds[1]}", **where
+        )
+    for v, label in ((lower, "lower"), (upper, "upper")):
+        reason = term.check_range(v)
+        if reason:
+            raise InputError(f"{label} bound: {reason}", value=v, **where)
+    if kind == "discrete":
+        if "step" not in spec:
+            raise InputError("a discrete parameter needs 'step' (or 'values')", **where)
+        step = float(spec["step"])
+        if step <= 0:
+            raise InputError(f"step must be positive, got {step}", **where)
+        raw_lo, raw_hi = float(bounds[0]), float(bounds[1])
+        count = int(math.floor((raw_hi - raw_lo) / step + 1e-9)) + 1
+        if count > 100_000:
+            raise InputError(f"{count} levels; use type: continuous instead", **where)
+        values = tuple(canon(raw_lo + i * step) for i in range(count))
+        return Parameter(term.name, kind, values[0], values[-1], values, term.unit)
+    return Parameter(term.name, kind, lower, upper, (), term.unit)
+
+
+_TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)?\s*\*?\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _constraint(spec: Any, names: Sequence[str], *, file: str | None) -> LinearConstraint:
+    """Parse ``"a + 2*b <= 4"`` (or ``{coefficients: {...}, rhs:, op:}``) without ``eval``."""
+    where = {"file": file, "column": "constraints"}
+    vocab = load_vocabulary()
+    if isinstance(spec, Mapping):
+        coefficients = dict(spec.get("coefficients") or {})
+        op, rhs, text = spec.get("op", "<="), float(spec.get("rhs", 0)), spec.get("text", "")
+    else:
+        text = str(spec)
+        match = re.fullmatch(
+            r"\s*(.+?)\s*(<=|>=|≤|≥)\s*([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*", text
+        )
+        if not match:
+            raise InputError(
+                f"cannot read constraint {text!r}; write e.g. 'dextrin_g + zif8_g <= 4'", **where
+            )
+        lhs, op, rhs = match.group(1), match.group(2), float(match.group(3))
+        coefficients = {}
+        pos = 0
+        for m in _TERM.finditer(lhs):
+            if lhs[pos : m.start()].strip():
+                raise InputError(
+                    f"cannot read {lhs[pos : m.start()]!r} in constraint {text!r}", **where
+                )
+            pos = m.end()
+            coef = float(m.group(2)) if m.group(2) else 1.0
+            coefficients[m.group(3)] = coefficients.get(m.group(3), 0.0) + (
+                -coef if m.group(1) == "-" else coef
+            )
+        if lhs[pos:].strip() or not coefficients:
+            raise InputError(f"cannot read constraint {text!r}; write e.g. 'a + 2*b <= 4'", **where)
+    resolved = {}
+    for name, coef in coefficients.items():
+        try:
+            canonical = vocab.get("parameter", name).name
+        except UnknownNameError as exc:
+            raise InputError(f"constraint {text!r}: {exc}", **where) from exc
+        if canonical not in names:
+            raise InputError(
+                f"constraint {text!r} uses {canonical!r}, which is not in the space", **where
+            )
+        resolved[canonical] = float(coef)
+    if op in (">=", "≥"):
+        resolved = {k: -v for k, v in resolved.items()}
+        rhs = -rhs
+    return LinearConstraint(resolved, float(rhs), text)
+
+
+def _candidates(
+    spec: Any, params: list[Parameter], *, file: str | None, base: Path | None
+) -> tuple[pd.DataFrame, list[Parameter]]:
+    """Read the candidate table; parameters not declared are inferred from its columns."""
+    vocab = load_vocabulary()
+    if isinstance(spec, (str, Path)):
+        csv = Path(spec) if base is None or Path(spec).is_absolute() else base / spec
+        try:
+            table = pd.read_csv(csv)
+        except OSError as exc:
+            raise InputError(f"cannot read candidate table {csv}: {exc}", file=file) from exc
+    else:
+        table = pd.DataFrame(list(spec))
+    rename = {}
+    for column in table.columns:
+        try:
+            rename[column] = vocab.get("parameter", column).name
+        except UnknownNameError as exc:
+            raise InputError(f"candidate table: {exc}", file=file, column=column) from exc
+    table = table.rename(columns=rename).drop_duplicates().reset_index(drop=True)
+    declared = {p.name: p for p in params}
+    out = []
+    for name in table.columns:
+        if name in declared:
+            out.append(declared[name])
+            continue
+        col = table[name]
+        if pd.api.types.is_numeric_dtype(col):
+            levels = tuple(sorted(float(v) for v in col.unique()))
+            kind = "fixed" if len(levels) == 1 else "discrete"
+            out.append(
+                Parameter(
+                    name, kind, levels[0], levels[-1], levels, vocab.get("parameter", name).unit
+                )
+            )
+        else:
+            levels = tuple(sorted(map(str, col.unique())))
+            out.append(
+                Parameter(name, "fixed" if len(levels) == 1 else "categorical", values=levels)
+            )
+    for p in params:
+        if p.name not in table.columns:
+            if p.kind != "fixed":
+                raise InputError(f"candidate table lacks column {p.name!r}", file=file)
+            table[p.name] = p.fixed_value
+            out.append(p)
+    return table[[p.name for p in out]], out
