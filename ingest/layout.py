@@ -7,6 +7,7 @@ name file, row and column.  Nothing here touches the KB.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -249,17 +250,27 @@ def _step(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> StepP
     )
 
 
-def _one_c(text: str, where: dict[str, Any]) -> float | None:
-    """``"1 C = 200 mA g−1"`` or ``"200 mA/g"`` → 200.0 (mA g⁻¹)."""
+def _one_c(text: str, where: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The 1C definition: ``"1 C = 200 mA g−1"`` → (200, None); ``"1 C ≈ 2.2 mA cm−2"`` → (None, 2.2).
+
+    Returned as (mA g⁻¹, mA cm⁻²); whichever the paper states.  Anything else is refused.
+    """
     if not text:
-        return None
-    rhs = text.split("=", 1)[1] if "=" in text else text
+        return None, None
+    rhs = re.split(r"[=≈~]", text, maxsplit=1)[1] if re.search(r"[=≈~]", text) else text
     try:
         value, unit = split_number_unit(rhs)
-        return to_canonical(value, unit, "mA/g", what="1C definition")
+        try:
+            return to_canonical(value, unit, "mA/g", what="1C definition"), None
+        except AnodelabError:
+            return None, to_canonical(value, unit, "mA/cm**2", what="1C definition")
     except (ValueError, AnodelabError) as exc:
         raise InputError(
-            f"cannot read the 1C definition: {exc}", column="one_c", value=text, **where
+            f"cannot read the 1C definition (give a specific current like '1 C = 200 mA g−1' or an areal one "
+            f"like '1 C = 2.2 mA cm−2'): {exc}",
+            column="one_c",
+            value=text,
+            **where,
         ) from None
 
 
@@ -288,6 +299,7 @@ def _cell(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> CellR
         except (ValueError, AnodelabError) as exc:
             raise InputError(str(exc), column="temperature", **where) from None
     cathode = _text(row, "cathode") or None
+    one_c = _one_c(_text(row, "one_c"), where)
     return CellRecord(
         source=_text(row, "source"),
         label=_text(row, "cell"),
@@ -306,7 +318,8 @@ def _cell(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> CellR
         np_ratio=_number(row, "np_ratio", where),
         voltage_min_V=_number(row, "voltage_min", where),
         voltage_max_V=_number(row, "voltage_max", where),
-        one_c_mA_per_g=_one_c(_text(row, "one_c"), where),
+        one_c_mA_per_g=one_c[0],
+        one_c_mA_per_cm2=one_c[1],
         one_c_raw=_text(row, "one_c") or None,
         blend_ratio=_text(row, "blend_ratio") or None,
         temperature_C=temperature,

@@ -5,12 +5,14 @@ recomputes them and records both in the ``checks`` table, flagging disagreements
 printed rounding allows:
 
 * ``ice_from_capacities``: ICE = first charge / first discharge (anode half-cell: delithiation /
-  lithiation) or first discharge / first charge (full cell), × 100 %.
-* ``fade_from_retention``: fade per cycle = (100 % − retention) / (n − n_ref).
+  lithiation) or first discharge / first charge (full cell), × 100 %;
+* ``fade_from_retention``: fade per cycle = (100 % − retention) / (n − n_ref);
 * ``thickness_change``: 100 · (t_state − t_reference_state) / t_reference_state.
 
-When a paper states the ingredients but not the derived number (capacities but no ICE), the
-recomputed value is stored as a measurement with ``origin = 'computed'``.
+Ingredients are paired only when they were measured at the same conditions (every condition
+column of ``v_measurements`` compared, except the ones a rule names).  When a paper states the
+ingredients but not the derived number (capacities but no ICE), the recomputed value is stored as
+a measurement with ``origin = 'computed'``.
 """
 
 from __future__ import annotations
@@ -23,15 +25,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlite_utils
+from anodelab.kb.views import condition_columns
 
 __all__ = ["run_checks", "rounding_half_unit"]
 
-_KEY = ["sample_id", "cell_id", "source_id"]
-
 
 def rounding_half_unit(raw: Any, value: float | None) -> float:
-    """Half of the last printed digit: ``"2213"`` → 0.5, ``"85.3"`` → 0.05 (exact values → 0)."""
-    text = str(raw).strip() if raw not in (None, "") else (repr(value) if value is not None else "")
+    """Half of the last printed digit: ``"2213"`` → 0.5, ``"85.3"`` → 0.05 (no text → 0)."""
+    text = (
+        str(raw).strip()
+        if raw not in (None, "") and not (isinstance(raw, float) and np.isnan(raw))
+        else ""
+    )
+    if not text:
+        return 0.0
     try:
         exponent = Decimal(text.replace(",", "").replace("−", "-")).as_tuple().exponent
     except (InvalidOperation, ValueError):
@@ -42,42 +49,37 @@ def rounding_half_unit(raw: Any, value: float | None) -> float:
 
 
 def _values(db: sqlite_utils.Database) -> pd.DataFrame:
-    frame = pd.read_sql_query(
-        """SELECT m.id, m.sample_id, m.cell_id, m.source_id, m.property, m.value, m.raw_value, m.origin,
-                  c.cell_type,
-                  (SELECT value FROM measurement_conditions WHERE measurement_id = m.id AND name = 'cycle') AS cycle,
-                  (SELECT value FROM measurement_conditions WHERE measurement_id = m.id AND name = 'reference_cycle') AS reference_cycle,
-                  (SELECT value FROM measurement_conditions WHERE measurement_id = m.id AND name = 'current_density') AS current_density,
-                  (SELECT value FROM measurement_conditions WHERE measurement_id = m.id AND name = 'c_rate') AS c_rate,
-                  (SELECT text_value FROM measurement_conditions WHERE measurement_id = m.id AND name = 'state') AS state,
-                  (SELECT text_value FROM measurement_conditions WHERE measurement_id = m.id AND name = 'reference_state') AS reference_state
-           FROM measurements m LEFT JOIN cells c ON c.id = m.cell_id
-           WHERE m.value IS NOT NULL AND m.origin != 'computed'""",
-        db.conn,
+    return pd.read_sql_query(
+        "SELECT * FROM v_measurements WHERE value IS NOT NULL AND origin != 'computed'", db.conn
     )
-    return frame
 
 
 def _same(a: Any, b: Any) -> bool:
-    if pd.isna(a) and pd.isna(b):
-        return True
-    if pd.isna(a) or pd.isna(b):
-        return False
+    a_missing, b_missing = pd.isna(a), pd.isna(b)
+    if a_missing or b_missing:
+        return bool(a_missing and b_missing)
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
     return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
 
 
-def _eq(column: pd.Series, value: Any) -> np.ndarray:
-    """Element-wise :func:`_same` (NaN equals NaN) as a boolean array."""
-    return np.array([_same(a, value) for a in column], dtype=bool)
+def _matching(frame: pd.DataFrame, row: pd.Series, ignore: set[str]) -> pd.DataFrame:
+    """Rows of ``frame`` with the same sample, cell and every condition except ``ignore``."""
+    keep = (frame["sample_id"] == row["sample_id"]).to_numpy().copy()
+    keep &= np.array([_same(a, row["cell_id"]) for a in frame["cell_id"]], dtype=bool)
+    for name, _ in condition_columns():
+        if name in ignore or name not in frame.columns:
+            continue
+        keep &= np.array([_same(a, row[name]) for a in frame[name]], dtype=bool)
+    return frame[keep]
 
 
 def _record(db: sqlite_utils.Database, rule: str, sample_id: int, stated_row: Any, inputs: Iterable[int],
             recomputed: float, unit: str, tolerance: float, note: str) -> str:  # fmt: skip
     if stated_row is None:
-        status = "computed"
-        stated, mid = None, None
+        status, stated, mid = "computed", None, None
     else:
-        stated, mid = float(stated_row["value"]), int(stated_row["id"])
+        stated, mid = float(stated_row["value"]), int(stated_row["measurement_id"])
         status = "ok" if abs(stated - recomputed) <= tolerance + 1e-9 else "mismatch"
     db.execute(
         "INSERT INTO checks (rule, sample_id, measurement_id, input_ids, stated, recomputed, unit, tolerance, status, note)"
@@ -98,107 +100,71 @@ def _record(db: sqlite_utils.Database, rule: str, sample_id: int, stated_row: An
     return status
 
 
-def _copy_conditions(db: sqlite_utils.Database, from_id: int, to_id: int, skip: set[str]) -> None:
-    for name, value, unit, text in db.execute(
-        "SELECT name, value, unit, text_value FROM measurement_conditions WHERE measurement_id = ?",
-        [from_id],
-    ).fetchall():
-        if name not in skip:
-            db.execute(
-                "INSERT INTO measurement_conditions (measurement_id, name, value, unit, text_value) VALUES (?,?,?,?,?)",
-                [to_id, name, value, unit, text],
-            )
+def _copy_conditions(db: sqlite_utils.Database, from_id: int, to_id: int) -> None:
+    db.execute(
+        "INSERT INTO measurement_conditions (measurement_id, name, value, unit, text_value)"
+        " SELECT ?, name, value, unit, text_value FROM measurement_conditions WHERE measurement_id = ?",
+        [to_id, from_id],
+    )
 
 
 def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]) -> None:
     first = values[
         (values["cycle"] == 1) & values["property"].isin(["discharge_capacity", "charge_capacity"])
     ]
+    charges = first[first["property"] == "charge_capacity"]
     stated_ice = values[values["property"] == "initial_coulombic_efficiency"]
-    for _, group in first.groupby(_KEY, dropna=False):
-        dis = group[group["property"] == "discharge_capacity"]
-        ch = group[group["property"] == "charge_capacity"]
-        for _, d in dis.iterrows():
-            match = ch[
-                _eq(ch["current_density"], d["current_density"]) & _eq(ch["c_rate"], d["c_rate"])
-            ]
-            if len(match) != 1:
-                continue
-            c = match.iloc[0]
-            full = d["cell_type"] == "full"
-            num, den = (d, c) if full else (c, d)
-            ice = 100.0 * num["value"] / den["value"]
-            dn, dd = (
-                rounding_half_unit(num["raw_value"], num["value"]),
-                rounding_half_unit(den["raw_value"], den["value"]),
-            )
-            tol = 100.0 * (dn / den["value"] + num["value"] * dd / den["value"] ** 2)
-            candidates = stated_ice[
-                (stated_ice["sample_id"] == d["sample_id"])
-                & _eq(stated_ice["cell_id"], d["cell_id"])
-            ]
-            cand_same_rate = candidates[
-                _eq(candidates["current_density"], d["current_density"])
-                | candidates["current_density"].isna().to_numpy()
-            ]
-            stated = cand_same_rate.iloc[0] if len(cand_same_rate) else None
-            if stated is not None:
-                tol += rounding_half_unit(stated["raw_value"], stated["value"])
-            convention = (
-                "full cell: first discharge / first charge"
-                if full
-                else "anode half-cell: first delithiation (charge) / first lithiation (discharge)"
-            )
-            status = _record(
-                db,
-                "ice_from_capacities",
-                int(d["sample_id"]),
-                stated,
-                [d["id"], c["id"]],
-                ice,
-                "percent",
-                tol,
-                convention,
-            )
-            counts[status] = counts.get(status, 0) + 1
-            if stated is None:
-                mid = db.execute(
-                    """INSERT INTO measurements (sample_id, cell_id, source_id, property, value, unit, qualifier, origin, note, locator)
-                       VALUES (?,?,?,?,?,?,?,?,?,?)""",
-                    [int(d["sample_id"]), None if pd.isna(d["cell_id"]) else int(d["cell_id"]), int(d["source_id"]),
-                     "initial_coulombic_efficiency", ice, "percent", "=", "computed",
-                     f"computed from stated first-cycle capacities ({convention})", "computed"],
-                ).lastrowid  # fmt: skip
-                _copy_conditions(db, int(d["id"]), int(mid), skip=set())
+    for _, d in first[first["property"] == "discharge_capacity"].iterrows():
+        match = _matching(charges, d, ignore={"half_cycle"})
+        if len(match) != 1:
+            continue
+        c = match.iloc[0]
+        full = d["cell_type"] == "full"
+        num, den = (d, c) if full else (c, d)
+        ice = 100.0 * num["value"] / den["value"]
+        dn, dd = (
+            rounding_half_unit(num["raw_value"], num["value"]),
+            rounding_half_unit(den["raw_value"], den["value"]),
+        )
+        tol = 100.0 * (dn / den["value"] + num["value"] * dd / den["value"] ** 2)
+        candidates = _matching(stated_ice, d, ignore={"cycle", "half_cycle"})
+        stated = candidates.iloc[0] if len(candidates) == 1 else None
+        if stated is not None:
+            tol += rounding_half_unit(stated["raw_value"], stated["value"])
+        convention = ("full cell: first discharge / first charge" if full
+                      else "anode half-cell: first delithiation (charge) / first lithiation (discharge)")  # fmt: skip
+        status = _record(db, "ice_from_capacities", int(d["sample_id"]), stated,
+                         [d["measurement_id"], c["measurement_id"]], ice, "percent", tol, convention)  # fmt: skip
+        counts[status] = counts.get(status, 0) + 1
+        if stated is None and len(candidates) == 0:
+            mid = db.execute(
+                """INSERT INTO measurements (sample_id, cell_id, source_id, property, value, unit, qualifier, origin, note, locator)
+                   VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                [int(d["sample_id"]), None if pd.isna(d["cell_id"]) else int(d["cell_id"]), int(d["source_id"]),
+                 "initial_coulombic_efficiency", ice, "percent", "=", "computed",
+                 f"computed from stated first-cycle capacities ({convention})", "computed"],
+            ).lastrowid  # fmt: skip
+            _copy_conditions(db, int(d["measurement_id"]), int(mid))
 
 
 def _check_fade(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]) -> None:
-    fades = values[values["property"] == "fade_rate"]
     retentions = values[values["property"] == "capacity_retention"]
-    for _, f in fades.iterrows():
-        same = retentions[
-            (retentions["sample_id"] == f["sample_id"])
-            & _eq(retentions["cell_id"], f["cell_id"])
-            & _eq(retentions["cycle"], f["cycle"])
-            & _eq(retentions["current_density"], f["current_density"])
-            & _eq(retentions["c_rate"], f["c_rate"])
-        ]
+    for _, f in values[values["property"] == "fade_rate"].iterrows():
+        same = _matching(retentions, f, ignore={"reference_cycle"})
         if len(same) != 1 or pd.isna(f["cycle"]):
             continue
         r = same.iloc[0]
-        ref = (
-            r["reference_cycle"]
-            if not pd.isna(r["reference_cycle"])
-            else (f["reference_cycle"] if not pd.isna(f["reference_cycle"]) else 1.0)
+        ref = next(
+            (float(v) for v in (r["reference_cycle"], f["reference_cycle"]) if not pd.isna(v)), 1.0
         )
-        span = float(f["cycle"]) - float(ref)
+        span = float(f["cycle"]) - ref
         if span <= 0:
             continue
         fade = (100.0 - float(r["value"])) / span
         tol = rounding_half_unit(r["raw_value"], r["value"]) / span + rounding_half_unit(
             f["raw_value"], f["value"]
         )
-        status = _record(db, "fade_from_retention", int(f["sample_id"]), f, [r["id"]], fade, "percent",
+        status = _record(db, "fade_from_retention", int(f["sample_id"]), f, [r["measurement_id"]], fade, "percent",
                          tol, f"(100 − retention)/(cycle − reference cycle {ref:g})")  # fmt: skip
         counts[status] = counts.get(status, 0) + 1
 
@@ -206,25 +172,29 @@ def _check_fade(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[st
 def _check_thickness(
     db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]
 ) -> None:
-    changes = values[values["property"] == "electrode_thickness_change"]
     thick = values[values["property"] == "electrode_thickness"]
-    for _, ch in changes.iterrows():
+    for _, ch in values[values["property"] == "electrode_thickness_change"].iterrows():
         if pd.isna(ch["state"]) or pd.isna(ch["reference_state"]):
             continue
-        rows = thick[(thick["sample_id"] == ch["sample_id"]) & _eq(thick["cell_id"], ch["cell_id"])]
-        at = rows[rows["state"] == ch["state"]]
-        ref = rows[rows["state"] == ch["reference_state"]]
-        if len(at) != 1 or len(ref) != 1:
+        at = _matching(thick, ch, ignore={"reference_state"})
+        reference = thick[
+            (thick["sample_id"] == ch["sample_id"]) & (thick["state"] == ch["reference_state"])
+        ]
+        reference = reference[
+            np.array([_same(a, ch["cell_id"]) for a in reference["cell_id"]], dtype=bool)
+        ]
+        if len(reference) > 1:  # several reference thicknesses: take the one at the same conditions
+            reference = _matching(reference, ch, ignore={"reference_state", "state"})
+        if len(at) != 1 or len(reference) != 1:
             continue
-        t1, t0 = float(at.iloc[0]["value"]), float(ref.iloc[0]["value"])
+        t1, t0 = float(at.iloc[0]["value"]), float(reference.iloc[0]["value"])
         change = 100.0 * (t1 - t0) / t0
-        d1, d0 = (
-            rounding_half_unit(at.iloc[0]["raw_value"], t1),
-            rounding_half_unit(ref.iloc[0]["raw_value"], t0),
-        )
+        d1 = rounding_half_unit(at.iloc[0]["raw_value"], t1)
+        d0 = rounding_half_unit(reference.iloc[0]["raw_value"], t0)
         tol = 100.0 * (d1 / t0 + t1 * d0 / t0**2) + rounding_half_unit(ch["raw_value"], ch["value"])
-        status = _record(db, "thickness_change", int(ch["sample_id"]), ch, [at.iloc[0]["id"], ref.iloc[0]["id"]], change,
-                         "percent", tol, f"100·(t[{ch['state']}] − t[{ch['reference_state']}])/t[{ch['reference_state']}]")  # fmt: skip
+        status = _record(db, "thickness_change", int(ch["sample_id"]), ch,
+                         [at.iloc[0]["measurement_id"], reference.iloc[0]["measurement_id"]], change, "percent", tol,
+                         f"100·(t[{ch['state']}] − t[{ch['reference_state']}])/t[{ch['reference_state']}]")  # fmt: skip
         counts[status] = counts.get(status, 0) + 1
 
 

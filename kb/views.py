@@ -37,6 +37,7 @@ def create_views(db: sqlite_utils.Database) -> None:
 CREATE VIEW v_measurements AS
 SELECT
     m.id AS measurement_id,
+    m.sample_id, m.cell_id, m.source_id,
     s.label AS sample,
     s.kind AS sample_kind,
     s.family AS family,

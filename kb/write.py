@@ -463,7 +463,8 @@ class _Writer:
         columns = [
             "cell_type", "format", "counter_electrode", "cathode", "cathode_formula", "electrolyte", "separator",
             "binder", "electrode_composition", "active_mass_loading_mg_per_cm2", "cathode_loading_mg_per_cm2",
-            "np_ratio", "voltage_min_V", "voltage_max_V", "one_c_mA_per_g", "one_c_raw", "blend_ratio",
+            "np_ratio", "voltage_min_V", "voltage_max_V", "one_c_mA_per_g",
+            "one_c_mA_per_cm2", "one_c_raw", "blend_ratio",
             "temperature_C", "note",
         ]  # fmt: skip
         values = [getattr(cell, c) for c in columns] + [cell.provenance.locator]

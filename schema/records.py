@@ -122,6 +122,7 @@ class CellRecord:
     voltage_min_V: float | None = None
     voltage_max_V: float | None = None
     one_c_mA_per_g: float | None = None
+    one_c_mA_per_cm2: float | None = None
     one_c_raw: str | None = None
     blend_ratio: str | None = None
     temperature_C: float | None = None

@@ -27,7 +27,6 @@ import unicodedata
 from functools import lru_cache
 
 import pint
-
 from anodelab.schema.errors import UnitError
 
 __all__ = [
@@ -84,6 +83,8 @@ _WORD_ALIASES: dict[str, str] = {
     "°": "degree",
     "ω": "ohm",
     "Ω": "ohm",
+    "Å": "angstrom",
+    "å": "angstrom",
     "mω": "milliohm",
     "kω": "kiloohm",
     "ohm cm2": "ohm*cm**2",
@@ -113,7 +114,12 @@ def _strip_markup(text: str) -> str:
     text = text.replace("$", "")
     text = re.sub(r"\\(text|mathrm|rm|mathit)\s*\{([^}]*)\}", r"\2", text)
     text = text.replace("\\,", " ").replace("\\;", " ").replace("\\ ", " ").replace("~", " ")
-    text = text.replace("\\mu", "µ").replace("\\Omega", "Ω").replace("\\circ", "°").replace("^\\circ", "°")
+    text = (
+        text.replace("\\mu", "µ")
+        .replace("\\Omega", "Ω")
+        .replace("\\circ", "°")
+        .replace("^\\circ", "°")
+    )
     text = text.replace("\\cdot", "·").replace("\\times", "×").replace("\\%", "%")
     text = re.sub(r"\^\{([^}]*)\}", r"^\1", text)
     text = text.replace("{", "").replace("}", "")
@@ -145,7 +151,13 @@ def normalize_unit_text(text: str) -> str:
     for printed, canonical in sorted(_WORD_ALIASES.items(), key=lambda kv: -len(kv[0])):
         if "%" in printed and printed in text.lower():
             text = re.sub(re.escape(printed), canonical, text, flags=re.IGNORECASE)
-    text = text.replace("°C", "degC").replace("℃", "degC").replace("Ω", "ohm").replace("μ", "µ")
+    text = (
+        text.replace("°C", "degC")
+        .replace("℃", "degC")
+        .replace("Ω", "ohm")
+        .replace("Å", "angstrom")
+        .replace("μ", "µ")
+    )
     text = text.replace("µ", "u")
     # Glued literature spellings: "mAhg-1", "mAhcm-2", "Whkg-1".
     text = re.sub(r"\b(m?Ah|mWh|Wh)(?=(g|kg|cm|L)\b|(g|kg|cm|L)\^?-)", r"\1 ", text)
@@ -221,7 +233,9 @@ def parse_unit(text: str | None) -> pint.Unit:
             return ureg.dimensionless
         raise UnitError(f"unit {text!r} is a bare number")
     if not math.isclose(float(parsed.magnitude), 1.0):
-        raise UnitError(f"unit {text!r} carries a factor {parsed.magnitude} (normalized {normalized!r})")
+        raise UnitError(
+            f"unit {text!r} carries a factor {parsed.magnitude} (normalized {normalized!r})"
+        )
     return parsed.units
 
 
@@ -274,7 +288,13 @@ _FRACTION_DIMS = {
 }
 
 
-def to_canonical(value: float, unit: str | pint.Unit | None, canonical: str | pint.Unit | None, *, what: str = "value") -> float:
+def to_canonical(
+    value: float,
+    unit: str | pint.Unit | None,
+    canonical: str | pint.Unit | None,
+    *,
+    what: str = "value",
+) -> float:
     """Convert ``value`` in ``unit`` to the ``canonical`` unit, refusing a dimensional mismatch.
 
     A bare ``%`` (or no unit) is accepted for mass/atomic/volume fractions (``"carbon content

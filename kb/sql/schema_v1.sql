@@ -118,7 +118,8 @@ CREATE TABLE IF NOT EXISTS cells (
     np_ratio REAL,
     voltage_min_V REAL,
     voltage_max_V REAL,
-    one_c_mA_per_g REAL,           -- the 1C definition; NULL when not stated (never guessed)
+    one_c_mA_per_g REAL,           -- the 1C definition per active mass; NULL when not stated (never guessed)
+    one_c_mA_per_cm2 REAL,         -- the 1C definition per electrode area, when stated that way
     one_c_raw TEXT,
     blend_ratio TEXT,
     temperature_C REAL,
