@@ -43,6 +43,7 @@ Conventions (stated in every result under ``summary.convention``):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,16 @@ from anodelab.schema.errors import InputError
 
 from anodelab import __version__
 
-__all__ = ["cycle_summary", "analyze_cycling", "CAPACITY_SOURCES", "RETENTION_BASES"]
+__all__ = [
+    "cycle_summary",
+    "CycleSums",
+    "cycle_table_from_sums",
+    "cycling_result",
+    "check_cycling_options",
+    "analyze_cycling",
+    "CAPACITY_SOURCES",
+    "RETENTION_BASES",
+]
 
 CAPACITY_SOURCES = ("auto", "current", "columns")
 RETENTION_BASES = ("reversible", "charge", "discharge")
@@ -152,6 +162,37 @@ def _capacity_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in names if c in frame.columns]
 
 
+@dataclass
+class CycleSums:
+    """Per-cycle sums from which :func:`cycle_table_from_sums` builds the cycle table.
+
+    All arrays are indexed like ``cycle`` (the cycle numbers present, ascending, cycle 0 included
+    when present).  Charges are in Ah, energies in Wh, currents in A, times in s.  ``ch_col`` /
+    ``dis_col`` are the capacity-column increments credited to positive/negative current (``None``
+    without a capacity column); ``column_total_Ah`` is their sum over the file, ``quantum_Ah`` the
+    coarsest rounding of the capacity columns (:func:`_quantum`).  Both the in-memory path
+    (:func:`cycle_summary`) and the streaming file path
+    (:func:`anodelab.ingest.readers.summarize_cycler_file`) fill one, so both give the same table.
+    """
+
+    cycle: np.ndarray
+    ch_int: np.ndarray
+    dis_int: np.ndarray
+    ech: np.ndarray
+    edis: np.ndarray
+    ich_max: np.ndarray
+    idis_max: np.ndarray
+    t0: np.ndarray
+    t1: np.ndarray
+    max_cycle: int
+    capacity_columns: list[str] = field(default_factory=list)
+    column_name: str | None = None
+    ch_col: np.ndarray | None = None
+    dis_col: np.ndarray | None = None
+    column_total_Ah: float = 0.0
+    quantum_Ah: float = 0.0
+
+
 def cycle_summary(
     frame: pd.DataFrame,
     *,
@@ -169,10 +210,7 @@ def cycle_summary(
     ``start_time_second``, ``end_time_second``, ``complete``.  ``frame.attrs["capacity_source"]``
     says whether capacities come from the file's columns or from integrating the current.
     """
-    if capacity_source not in CAPACITY_SOURCES:
-        raise InputError(
-            f"capacity_source must be one of {CAPACITY_SOURCES}; got {capacity_source!r}"
-        )
+    _check_capacity_source(capacity_source)
     warnings = [] if warnings is None else warnings
     source = frame.attrs.get("source_file")
     for column in ("test_time_second", "voltage_volt", "current_ampere"):
@@ -184,41 +222,8 @@ def cycle_summary(
         add_step_and_cycle_index(frame, cell=cell, rest_current=rest_current)
     state = current_state(frame["current_ampere"].to_numpy(dtype=float), rest_current)
     dq, de = _integrated(frame, state)
-    ch_int = np.where(dq > 0, dq, 0.0)
-    dis_int = np.where(dq < 0, -dq, 0.0)
-    used = "integrated current (trapezoid within steps)"
-    ch_rows, dis_rows = ch_int, dis_int
-    columns = _capacity_columns(frame)
-    if capacity_source == "columns" and not columns:
-        raise InputError(
-            "capacity_source='columns' but the file has no capacity column", file=source
-        )
-    if capacity_source != "current" and columns:
-        from_columns = _column_charge(frame, state)
-        assert from_columns is not None  # columns is non-empty  # noqa: S101
-        ch_col, dis_col, name = from_columns
-        quantum = max(_quantum(frame[c].to_numpy(dtype=float)) for c in columns)
-        total = max(float(ch_col.sum() + dis_col.sum()), 1e-300)
-        cycles_n = max(int(frame["cycle_index"].max()), 1)
-        coarse = quantum > 0 and quantum > 1e-3 * total / (2 * cycles_n)
-        if capacity_source == "columns" or not coarse:
-            ch_rows, dis_rows = ch_col, dis_col
-            used = f"file column {name}"
-        else:
-            warnings.append(
-                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than 0.1 % of a "
-                "half-cycle capacity; capacities were integrated from the current instead"
-            )
     cycle = frame["cycle_index"].to_numpy().astype(np.int64)
     n = int(cycle.max()) + 1
-    sums = {
-        "ch": np.bincount(cycle, ch_rows, n),
-        "dis": np.bincount(cycle, dis_rows, n),
-        "ech": np.bincount(cycle, np.where(de > 0, de, 0.0), n),
-        "edis": np.bincount(cycle, np.where(de < 0, -de, 0.0), n),
-        "qch_int": np.bincount(cycle, ch_int, n),
-        "qdis_int": np.bincount(cycle, dis_int, n),
-    }
     current = np.abs(np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float)))
     time = frame["test_time_second"].to_numpy(dtype=float)
     grouped = pd.DataFrame(
@@ -231,29 +236,94 @@ def cycle_summary(
     ).groupby("cycle", sort=True)
     agg = grouped.agg(ich=("ich", "max"), idis=("idis", "max"), t0=("t", "min"), t1=("t", "max"))
     present = agg.index.to_numpy()
+    sums = CycleSums(
+        cycle=present,
+        ch_int=np.bincount(cycle, np.where(dq > 0, dq, 0.0), n)[present],
+        dis_int=np.bincount(cycle, np.where(dq < 0, -dq, 0.0), n)[present],
+        ech=np.bincount(cycle, np.where(de > 0, de, 0.0), n)[present],
+        edis=np.bincount(cycle, np.where(de < 0, -de, 0.0), n)[present],
+        ich_max=agg["ich"].to_numpy(),
+        idis_max=agg["idis"].to_numpy(),
+        t0=agg["t0"].to_numpy(),
+        t1=agg["t1"].to_numpy(),
+        max_cycle=int(cycle.max()),
+        capacity_columns=_capacity_columns(frame),
+    )
+    if capacity_source != "current" and sums.capacity_columns:
+        from_columns = _column_charge(frame, state)
+        if from_columns is not None:
+            ch_col, dis_col, sums.column_name = from_columns
+            sums.ch_col = np.bincount(cycle, ch_col, n)[present]
+            sums.dis_col = np.bincount(cycle, dis_col, n)[present]
+            sums.column_total_Ah = float(ch_col.sum() + dis_col.sum())
+            sums.quantum_Ah = max(
+                _quantum(frame[c].to_numpy(dtype=float)) for c in sums.capacity_columns
+            )
+    return cycle_table_from_sums(
+        sums, cell=cell, capacity_source=capacity_source, warnings=warnings, source=source
+    )
+
+
+def _check_capacity_source(capacity_source: str) -> None:
+    if capacity_source not in CAPACITY_SOURCES:
+        raise InputError(
+            f"capacity_source must be one of {CAPACITY_SOURCES}; got {capacity_source!r}"
+        )
+
+
+def cycle_table_from_sums(
+    sums: CycleSums,
+    *,
+    cell: str = "anode-half",
+    capacity_source: str = "auto",
+    warnings: list[str] | None = None,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """The :func:`cycle_summary` table from per-cycle sums (column choice, CE, energies, flags)."""
+    _check_capacity_source(capacity_source)
+    warnings = [] if warnings is None else warnings
+    columns = sums.capacity_columns
+    if capacity_source == "columns" and not columns:
+        raise InputError(
+            "capacity_source='columns' but the file has no capacity column", file=source
+        )
+    used = "integrated current (trapezoid within steps)"
+    ch_sum, dis_sum = sums.ch_int, sums.dis_int
+    if capacity_source != "current" and sums.ch_col is not None and sums.dis_col is not None:
+        total = max(sums.column_total_Ah, 1e-300)
+        cycles_n = max(sums.max_cycle, 1)
+        quantum = sums.quantum_Ah
+        coarse = quantum > 0 and quantum > 1e-3 * total / (2 * cycles_n)
+        if capacity_source == "columns" or not coarse:
+            ch_sum, dis_sum = sums.ch_col, sums.dis_col
+            used = f"file column {sums.column_name}"
+        else:
+            warnings.append(
+                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than 0.1 % of a "
+                "half-cycle capacity; capacities were integrated from the current instead"
+            )
+    present = np.asarray(sums.cycle)
     table = pd.DataFrame({"cycle": present})
-    qch = sums["ch"][present] * _AH_TO_MAH
-    qdis = sums["dis"][present] * _AH_TO_MAH
+    qch = ch_sum * _AH_TO_MAH
+    qdis = dis_sum * _AH_TO_MAH
     table["charge_capacity_mAh"] = qch
     table["discharge_capacity_mAh"] = qdis
     lead = leading_sign(cell)
     first, second = (qdis, qch) if lead < 0 else (qch, qdis)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["coulombic_efficiency_percent"] = np.where(first > 0, 100.0 * second / first, np.nan)
-        table["charge_energy_mWh"] = sums["ech"][present] * _AH_TO_MAH
-        table["discharge_energy_mWh"] = sums["edis"][present] * _AH_TO_MAH
-        qi_ch = sums["qch_int"][present]
-        qi_dis = sums["qdis_int"][present]
+        table["charge_energy_mWh"] = sums.ech * _AH_TO_MAH
+        table["discharge_energy_mWh"] = sums.edis * _AH_TO_MAH
         table["average_charge_voltage_V"] = np.where(
-            qi_ch > 0, sums["ech"][present] / qi_ch, np.nan
+            sums.ch_int > 0, sums.ech / sums.ch_int, np.nan
         )
         table["average_discharge_voltage_V"] = np.where(
-            qi_dis > 0, sums["edis"][present] / qi_dis, np.nan
+            sums.dis_int > 0, sums.edis / sums.dis_int, np.nan
         )
-    table["max_charge_current_mA"] = agg["ich"].to_numpy() * _AH_TO_MAH
-    table["max_discharge_current_mA"] = agg["idis"].to_numpy() * _AH_TO_MAH
-    table["start_time_second"] = agg["t0"].to_numpy()
-    table["end_time_second"] = agg["t1"].to_numpy()
+    table["max_charge_current_mA"] = sums.ich_max * _AH_TO_MAH
+    table["max_discharge_current_mA"] = sums.idis_max * _AH_TO_MAH
+    table["start_time_second"] = sums.t0
+    table["end_time_second"] = sums.t1
     table["complete"] = (first > 0) & (second > 0)
     if (table["cycle"] == 0).any() and (
         table.loc[table["cycle"] == 0, ["charge_capacity_mAh", "discharge_capacity_mAh"]]
@@ -268,8 +338,9 @@ def cycle_summary(
     table = table[table["cycle"] > 0].reset_index(drop=True)
     table.attrs["capacity_source"] = used
     if columns and used.startswith("file"):
-        qi = (sums["qch_int"] + sums["qdis_int"])[present][present > 0] * _AH_TO_MAH
-        qc = (qch + qdis)[present > 0]
+        positive = present > 0
+        qi = (sums.ch_int + sums.dis_int)[positive] * _AH_TO_MAH
+        qc = (qch + qdis)[positive]
         if qi.size and np.nanmax(np.abs(qi - qc) / np.maximum(qc, 1e-300)) > 0.02:
             warnings.append(
                 "capacities from the file's capacity columns and from integrating the current differ by "
@@ -307,14 +378,7 @@ def analyze_cycling(
     Returns an :class:`~anodelab.echem.results.AnalysisResult` with ``results["cycles"]`` (one
     dict per complete or partial cycle) and ``results["summary"]``.
     """
-    if retention_basis not in RETENTION_BASES:
-        raise InputError(
-            f"retention_basis must be one of {RETENTION_BASES}; got {retention_basis!r}"
-        )
-    for name, value in (("mass_g", mass_g), ("area_cm2", area_cm2)):
-        if value is not None and not (value > 0 and math.isfinite(value)):
-            raise InputError(f"{name} must be a positive number; got {value!r}", value=value)
-    lead = leading_sign(cell)
+    check_cycling_options(mass_g=mass_g, area_cm2=area_cm2, retention_basis=retention_basis)
     warnings: list[str] = []
     table = cycle_summary(
         frame,
@@ -323,8 +387,56 @@ def analyze_cycling(
         rest_current=rest_current,
         warnings=warnings,
     )
+    return cycling_result(
+        table,
+        warnings,
+        mass_g=mass_g,
+        area_cm2=area_cm2,
+        cell=cell,
+        reference_cycle=reference_cycle,
+        retention_threshold_percent=retention_threshold_percent,
+        retention_basis=retention_basis,
+        capacity_source=capacity_source,
+        rest_current=rest_current,
+        source=frame.attrs.get("source_file"),
+    )
+
+
+def check_cycling_options(
+    *, mass_g: float | None, area_cm2: float | None, retention_basis: str
+) -> None:
+    """Refuse a bad ``retention_basis`` or a non-positive mass/area before any work is done."""
+    if retention_basis not in RETENTION_BASES:
+        raise InputError(
+            f"retention_basis must be one of {RETENTION_BASES}; got {retention_basis!r}"
+        )
+    for name, value in (("mass_g", mass_g), ("area_cm2", area_cm2)):
+        if value is not None and not (value > 0 and math.isfinite(value)):
+            raise InputError(f"{name} must be a positive number; got {value!r}", value=value)
+
+
+def cycling_result(
+    table: pd.DataFrame,
+    warnings: list[str],
+    *,
+    mass_g: float | None = None,
+    area_cm2: float | None = None,
+    cell: str = "anode-half",
+    reference_cycle: int = 1,
+    retention_threshold_percent: float = 80.0,
+    retention_basis: str = "reversible",
+    capacity_source: str = "auto",
+    rest_current: float | None = None,
+    source: str | None = None,
+) -> AnalysisResult:
+    """The :func:`analyze_cycling` result from a :func:`cycle_summary` table (ICE, retention, metrics).
+
+    ``warnings`` are those collected while the table was built; more are appended.
+    """
+    check_cycling_options(mass_g=mass_g, area_cm2=area_cm2, retention_basis=retention_basis)
+    lead = leading_sign(cell)
     if table.empty:
-        raise InputError("no cycle with current was found", file=frame.attrs.get("source_file"))
+        raise InputError("no cycle with current was found", file=source)
     basis_column = {
         "reversible": "charge_capacity_mAh" if lead < 0 else "discharge_capacity_mAh",
         "charge": "charge_capacity_mAh",
