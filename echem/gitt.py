@@ -232,6 +232,10 @@ def analyze_gitt(
             )
         row["valid"] = not reasons
         row["reason"] = "; ".join(reasons) if reasons else None
+    for row in rows:  # strict JSON: no NaN
+        for key, value in row.items():
+            if isinstance(value, float) and not np.isfinite(value):
+                row[key] = None
     valid_d = [r["diffusion_coefficient_cm2_per_s"] for r in rows if r["valid"]]
     warnings = []
     summary: dict[str, Any] = {
