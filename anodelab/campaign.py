@@ -1,0 +1,382 @@
+"""The campaign loop: KB ↔ models/optimize.  ``recommend → measure → record → recommend``.
+
+Every function takes an open ``sqlite_utils.Database`` (``anodelab.open(path).db``) and returns
+plain data; the CLI (``anodelab.cli.campaign``) renders it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+import yaml
+
+from anodelab import __version__
+from anodelab.kb import campaigns as store
+from anodelab.kb import query
+from anodelab.kb.recipes import recipe_vectors
+from anodelab.optimize.objectives import (
+    Assembled,
+    ObjectiveSet,
+    assemble,
+    objectives_from_dict,
+    parse_quantity_text,
+)
+from anodelab.optimize.propose import ProposalSet, propose
+from anodelab.optimize.space import Space, space_from_dict
+from anodelab.schema.errors import InputError, UnknownNameError
+from anodelab.schema.vocabulary import load_vocabulary
+
+__all__ = [
+    "new_campaign",
+    "load_campaign",
+    "training_data",
+    "recommend",
+    "record",
+    "campaign_summary",
+    "parse_assignment",
+]
+
+
+def new_campaign(
+    db: sqlite_utils.Database, path: str | Path, name: str | None = None, seed: int = 0
+) -> dict[str, Any]:
+    """Validate a campaign file (space + objectives) and store it; returns the campaign."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read campaign file: {exc}", file=str(path)) from exc
+    space = space_from_dict(data, file=str(path), base=path.parent)
+    objectives = objectives_from_dict(data, file=str(path))
+    name = name or data.get("name") or path.stem
+    settings = {
+        "transfer": data.get("transfer", "auto"),
+        "min_observations": data.get("min_observations", 5),
+    }
+    store.create_campaign(
+        db, name, space.to_dict(), objectives.to_dict(), seed=seed, settings=settings
+    )
+    return store.get_campaign(db, name) | {"size": space.size(), "parameters": space.names}
+
+
+def load_campaign(
+    db: sqlite_utils.Database, campaign: str | int
+) -> tuple[dict, Space, ObjectiveSet]:
+    row = store.get_campaign(db, campaign)
+    return row, space_from_dict(row["space"]), objectives_from_dict(row["objectives"])
+
+
+def _target(row: dict) -> str:
+    return f"campaign:{row['name']}"
+
+
+def training_data(
+    db: sqlite_utils.Database, campaign: str | int
+) -> tuple[Assembled, pd.DataFrame, pd.DataFrame]:
+    """KB recipes + campaign recipes ⨝ KB measurements + final campaign results.
+
+    Returns the assembled training tables, the pending recipes (proposed or running) and the
+    campaign's proposals."""
+    row, space, objectives = load_campaign(db, campaign)
+    names = [f.name for f in space.features()]
+    kb_recipes = recipe_vectors(db)
+    props = pd.DataFrame(store.proposals(db, row["id"]))
+    camp_recipes = pd.DataFrame(
+        [
+            {"sample": s, "source": _target(row), **p}
+            for s, p in zip(props.get("sample", []), props.get("parameters", []), strict=True)
+        ]
+    )
+    recipes = pd.concat([kb_recipes, camp_recipes], ignore_index=True)
+    for n in names:
+        if n not in recipes.columns:
+            recipes[n] = np.nan
+    if "source" not in recipes.columns:
+        recipes["source"] = "unknown"
+    kb_meas = query.measurements(db)
+    res = store.results(db, row["id"])
+    res = res[res["is_final"] == 1] if len(res) else res
+    res_rows = pd.DataFrame(
+        [
+            {"sample": r["sample"], "source": _target(row), "property": r["property"],
+             "value": r["value"], "unit": r["unit"], **r["conditions"]}
+            for _, r in res.iterrows()
+        ]
+    )  # fmt: skip
+    measurements = pd.concat([kb_meas, res_rows], ignore_index=True)
+    if measurements.empty:
+        measurements = pd.DataFrame(columns=["sample", "source", "property", "value", "unit"])
+    if "source" in measurements.columns and "source" in recipes.columns:
+        measurements = measurements.drop(columns=["source"])
+    training = assemble(recipes, measurements, objectives.outcomes(), space.features())
+    pending = pd.DataFrame(
+        [
+            p
+            for p, s in zip(props.get("parameters", []), props.get("status", []), strict=True)
+            if s in ("proposed", "running")
+        ]
+    )
+    return training, pending, props
+
+
+def _data_version(training: Assembled) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(training.tables):
+        digest.update(key.encode())
+        digest.update(training.tables[key].to_csv(index=False).encode())
+    return digest.hexdigest()[:12]
+
+
+def recommend(
+    db: sqlite_utils.Database,
+    campaign: str | int,
+    batch: int = 4,
+    *,
+    seed: int | None = None,
+    budget: str = "default",
+    store_proposals: bool = True,
+) -> tuple[list[dict[str, Any]], ProposalSet]:
+    """Propose ``batch`` recipes, store them as proposals, return the documented JSON records."""
+    row, space, objectives = load_campaign(db, campaign)
+    training, pending, props = training_data(db, campaign)
+    settings = row["settings"]
+    n_batches = int(props["batch"].max()) if len(props) else 0
+    seed = row["seed"] + n_batches if seed is None else seed
+    transfer = settings.get("transfer", "auto")
+    sources = {s for t in training.tables.values() for s in t["source"].astype(str)}
+    use_transfer = bool(transfer) and (transfer != "auto" or len(sources) > 1)
+    result = propose(
+        space,
+        objectives,
+        training,
+        q=batch,
+        pending=pending if len(pending) else None,
+        seed=seed,
+        min_observations=int(settings.get("min_observations", 5)),
+        transfer=use_transfer,
+        target_source=_target(row),
+        budget=budget,
+    )
+    import botorch
+
+    model_version = f"anodelab {__version__}; botorch {botorch.__version__}; GP{' multi-task' if use_transfer else ''}"
+    data_version = _data_version(training)
+    records = [
+        {
+            "parameters": p.parameters,
+            "predictions": p.predictions,
+            "acquisition_value": p.acquisition_value,
+            "strategy": result.strategy,
+            "reasons": p.reasons,
+            "model_version": model_version,
+            "data_version": data_version,
+            "seed": seed,
+        }
+        for p in result.proposals
+    ]
+    ids = store.add_proposals(db, row["id"], records) if store_proposals else [None] * len(records)
+    out = []
+    for pid, rec in zip(ids, records, strict=True):
+        out.append(
+            {
+                "id": pid,
+                "sample": f"{row['name']}-p{pid}" if pid is not None else None,
+                "parameters": rec["parameters"],
+                "predictions": rec["predictions"],
+                "acquisition_value": rec["acquisition_value"],
+                "reasons": rec["reasons"],
+                "strategy": result.strategy,
+                "message": result.message,
+                "model_version": model_version,
+                "data_version": data_version,
+                "seed": seed,
+            }
+        )
+    return out, result
+
+
+def parse_assignment(text: str, kind: str = "property") -> tuple[str, float | str, str | None]:
+    """``"ICE=85%"`` → ``("initial_coulombic_efficiency", 85.0, "percent")`` (canonical unit)."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip() or not raw.strip():
+        raise InputError(
+            f"expected NAME=VALUE[unit], got {text!r} (e.g. discharge_capacity=1050mAh/g)"
+        )
+    try:
+        term = load_vocabulary().get(kind, name.strip())  # type: ignore[arg-type]
+    except UnknownNameError as exc:
+        raise InputError(f"{text!r}: {exc}") from exc
+    if not term.is_numeric:
+        return term.name, raw.strip(), None
+    value, unit = parse_quantity_text(raw.strip())
+    return (
+        term.name,
+        term.canonical_value(value, unit or term.unit, where={"value": text}),
+        term.unit,
+    )
+
+
+def record(
+    db: sqlite_utils.Database,
+    proposal: int | str,
+    assignments: list[str],
+    at: list[str] | None = None,
+    *,
+    cycles_completed: int | None = None,
+    cycles_planned: int | None = None,
+    note: str | None = None,
+) -> list[dict[str, Any]]:
+    """Record measured values for a proposal.  Conditions default to the campaign objective's
+    (``cycle`` becomes ``cycles_completed`` for a partial long-cycling result)."""
+    props = store.proposals(db)
+    match = props[(props["id"].astype(str) == str(proposal)) | (props["sample"] == str(proposal))]
+    if match.empty:
+        raise InputError(f"no proposal {proposal!r}")
+    _, _, objectives = load_campaign(db, int(match.iloc[0]["campaign_id"]))
+    given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
+    out = []
+    for text in assignments:
+        prop, value, unit = parse_assignment(text)
+        outcomes = [o for o in objectives.outcomes() if o.property == prop]
+        conditions = dict(outcomes[0].at) if len(outcomes) == 1 and not given else {}
+        conditions.update(given)
+        planned = cycles_planned
+        if planned is None and cycles_completed is not None and "cycle" in conditions:
+            planned = int(conditions["cycle"])
+        if cycles_completed is not None and "cycle" in conditions:
+            conditions["cycle"] = float(cycles_completed)
+        final = planned is None or cycles_completed is None or cycles_completed >= planned
+        version = store.add_result(
+            db, proposal, prop, float(value), unit, conditions,
+            cycles_completed=cycles_completed, cycles_planned=planned, is_final=final, note=note,
+        )  # fmt: skip
+        out.append({"proposal": str(proposal), "property": prop, "value": value, "unit": unit,
+                    "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
+    return out
+
+
+def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str, Any]:
+    """Progress (counts by status), best result per objective, and the measured objective table."""
+    row, space, objectives = load_campaign(db, campaign)
+    props = store.proposals(db, row["id"])
+    res = store.results(db, row["id"])
+    final = res[res["is_final"] == 1] if len(res) else res
+    table = (
+        pd.DataFrame({"sample": props["sample"]})
+        if len(props)
+        else pd.DataFrame(columns=["sample"])
+    )
+    best = {}
+    for o in objectives.objectives:
+        wanted = {k: v for k, v in o.outcome.at}
+        vals = []
+        for _, r in final.iterrows():
+            if r["property"] == o.outcome.property and all(
+                _same(r["conditions"].get(k), v) for k, v in wanted.items()
+            ):
+                vals.append((r["sample"], r["value"]))
+        col = pd.DataFrame(vals, columns=["sample", o.key]).groupby("sample").mean()
+        table = table.merge(col, left_on="sample", right_index=True, how="left")
+        if vals:
+            s, v = (max if o.sign > 0 else min)(vals, key=lambda t: t[1])
+            best[o.key] = {"sample": s, "value": float(v), "goal": o.goal, "unit": o.outcome.unit}
+    counts = props["status"].value_counts().to_dict() if len(props) else {}
+    return {
+        "campaign": row["name"],
+        "parameters": space.names,
+        "objectives": [o.key for o in objectives.objectives],
+        "status_counts": {s: int(counts.get(s, 0)) for s in store.STATUSES},
+        "batches": int(props["batch"].max()) if len(props) else 0,
+        "best": best,
+        "measured": table,
+        "proposals": props,
+        "goals": [o.goal for o in objectives.objectives],
+    }
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return abs(float(a) - float(b)) <= 0.02 * max(abs(float(b)), 1e-12)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def dumps(records: list[dict[str, Any]]) -> str:
+    """JSON text of :func:`recommend` records (NaN → null)."""
+    return json.dumps(
+        records, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v)
+    )
+
+
+def fit_report(
+    db: sqlite_utils.Database,
+    property: str,
+    at: list[str] | None = None,
+    *,
+    space_path: str | Path | None = None,
+    model: str = "gp",
+) -> dict[str, Any]:
+    """Cross-validate a surrogate for ``property`` (at conditions) on the KB's recipes.
+
+    Inputs: the free parameters of ``space_path`` if given, else every recipe parameter with values
+    in the KB.  Returns metrics for leave-one-out and leave-one-source-out and their predictions."""
+    from anodelab.models import ForestSurrogate, GPSurrogate, cross_validate, cv_metrics
+    from anodelab.models.features import Feature
+    from anodelab.optimize.objectives import Outcome
+    from anodelab.optimize.space import load_space
+
+    vocab = load_vocabulary()
+    term = vocab.get("property", property)
+    conds = tuple(sorted(parse_assignment(a, "condition")[:2] for a in (at or [])))
+    outcome = Outcome(term.name, conds, term.unit)
+    recipes = recipe_vectors(db)
+    if space_path is not None:
+        features = load_space(space_path).features()
+    else:
+        features = []
+        for name, t in vocab.parameters().items():
+            if name not in recipes or recipes[name].isna().all():
+                continue
+            col = recipes[name].dropna()
+            if t.is_numeric:
+                lo, hi = float(col.min()), float(col.max())
+                if hi > lo:
+                    features.append(Feature(name, "numeric", lo, hi))
+            elif col.nunique() > 1:
+                features.append(
+                    Feature(name, "categorical", categories=tuple(sorted(map(str, col.unique()))))
+                )
+    meas = query.measurements(db, property=term.name)
+    if "source" in meas.columns:
+        meas = meas.drop(columns=["source"])
+    training = assemble(recipes, meas, [outcome], features)
+    table = training.tables[outcome.key]
+    if len(table) < 4:
+        raise InputError(
+            f"only {len(table)} recipes with {outcome.key} and known parameters; need ≥ 4 to cross-validate"
+        )
+    make = (lambda: GPSurrogate(features)) if model == "gp" else (lambda: ForestSurrogate(features))
+    y = table["y"].to_numpy()
+    loo = cross_validate(make, table, y)
+    loso = (
+        cross_validate(make, table, y, groups=table["source"])
+        if table["source"].nunique() > 1
+        else None
+    )
+    return {
+        "outcome": outcome.key,
+        "unit": term.unit_label,
+        "model": model,
+        "features": [f.name for f in features],
+        "n": len(table),
+        "loo": cv_metrics(loo),
+        "loso": cv_metrics(loso) if loso is not None else None,
+        "predictions": loo.assign(sample=table["sample"].to_numpy()),
+        "missing": training.missing,
+    }

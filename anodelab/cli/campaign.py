@@ -1,0 +1,242 @@
+"""``anodelab campaign new|show``, ``recommend``, ``record``, ``fit``: the optimization loop.
+
+``recommend --json`` prints the documented interface for scripts and lab robots (see
+docs/optimization.md): a list of ``{"id", "sample", "parameters": {NAME: VALUE},
+"predictions": {OUTCOME: {"mean", "std"}}, "reasons": {...}, ...}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from anodelab.cli.common import (
+    AtOption,
+    DbOption,
+    JsonOption,
+    console,
+    db_path,
+    print_frame,
+    print_json,
+)
+
+__all__ = ["register"]
+
+campaign_app = typer.Typer(
+    help="Optimization campaigns: design space, objectives, proposals, results.",
+    no_args_is_help=True,
+)
+
+
+def _db(db: Path | None, create: bool = False):
+    from anodelab.kb.campaigns import create_tables
+    from anodelab.kb.db import open_db
+
+    handle = open_db(db_path(db), create=create)
+    create_tables(handle)
+    return handle
+
+
+@campaign_app.command("new")
+def campaign_new(
+    space: Annotated[
+        Path, typer.Argument(help="Campaign YAML: parameters, constraints, objectives.")
+    ],
+    name: Annotated[
+        str | None, typer.Option(help="Campaign name (default: the file's 'name' or stem).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed: same KB + same seed = same proposals.")] = 0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a campaign from a design-space file (validated against the vocabulary)."""
+    from anodelab.campaign import new_campaign
+
+    c = new_campaign(_db(db, create=True), space, name=name, seed=seed)
+    if as_json:
+        print_json({k: c[k] for k in ("id", "name", "size", "parameters")})
+        return
+    size = "infinite (continuous)" if c["size"] == float("inf") else f"{c['size']:.0f}"
+    console.print(
+        f"campaign [bold]{c['name']}[/] (id {c['id']}): parameters {', '.join(c['parameters'])}; recipes: {size}"
+    )
+    console.print(f"next: anodelab recommend {c['name']} --batch 4")
+
+
+@campaign_app.command("show")
+def campaign_show(
+    campaign: Annotated[str, typer.Argument(help="Campaign name or id.")],
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Write the Pareto front (2+ objectives) or progress plot here."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Progress, best result so far per objective, proposals and their status."""
+    from anodelab.campaign import campaign_summary
+    from anodelab.plots.optimization import plot_pareto, plot_progress
+
+    s = campaign_summary(_db(db), campaign)
+    if plot is not None and len(s["measured"]):
+        if len(s["objectives"]) >= 2:
+            plot_pareto(s["measured"], s["objectives"], s["goals"], plot)
+        else:
+            plot_progress(s["measured"], s["objectives"][0], s["goals"][0], plot)
+    props = s["proposals"]
+    listing = pd.DataFrame(
+        {"id": props.get("id", []), "sample": props.get("sample", []), "batch": props.get("batch", []),
+         "status": props.get("status", []), "strategy": props.get("strategy", [])}
+    )  # fmt: skip
+    if as_json:
+        print_json({"campaign": s["campaign"], "status_counts": s["status_counts"], "best": s["best"],
+                    "proposals": listing.to_dict("records")})  # fmt: skip
+        return
+    console.print(
+        f"[bold]{s['campaign']}[/]: {s['batches']} batch(es); "
+        + ", ".join(f"{k} {v}" for k, v in s["status_counts"].items())
+    )
+    for key, b in s["best"].items():
+        console.print(
+            f"best {key} ({b['goal']}): {b['value']:.4g} {b['unit'] or ''} — {b['sample']}"
+        )
+    print_frame(listing.merge(s["measured"], on="sample", how="left"), title="proposals")
+    if plot is not None:
+        console.print(f"plot: {plot}")
+
+
+def recommend(
+    campaign: Annotated[str, typer.Argument(help="Campaign name or id.")],
+    batch: Annotated[int, typer.Option("--batch", "-q", help="Number of recipes to propose.")] = 4,
+    seed: Annotated[
+        int | None, typer.Option(help="Override the seed (default: campaign seed + batch number).")
+    ] = None,
+    fast: Annotated[
+        bool, typer.Option(help="Smaller optimizer budget (quicker, a little worse).")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Propose the next batch of recipes, store them as proposals, print them with their reasons."""
+    from anodelab.campaign import recommend as run
+
+    records, result = run(_db(db), campaign, batch, seed=seed, budget="fast" if fast else "default")
+    if as_json:
+        print_json(records)
+        return
+    console.print(f"[bold]{result.strategy}[/]: {result.message}")
+    for r in records:
+        params = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in r["parameters"].items()
+        )
+        console.print(f"\n[bold]proposal {r['id']}[/] ({r['sample']}): {params}")
+        for key, p in r["predictions"].items():
+            console.print(f"  predicted {key}: {p['mean']:.4g} ± {p['std']:.2g}")
+        reasons = r["reasons"]
+        if "expected_improvement" in reasons:
+            console.print(f"  expected improvement: {reasons['expected_improvement']:.3g}")
+        if "expected_hypervolume_improvement" in reasons:
+            console.print(
+                f"  expected hypervolume improvement: {reasons['expected_hypervolume_improvement']:.3g}"
+            )
+        for text, prob in reasons.get("constraint_probability", {}).items():
+            console.print(f"  P({text}) = {prob:.2f}")
+        for n in reasons.get("nearest_measured", [])[:2]:
+            meas = ", ".join(f"{k}={v['mean']:.4g}" for k, v in n["measured"].items())
+            console.print(
+                f"  near {n['sample']} ({n['source']}, distance {n['distance']:.2f}): {meas}"
+            )
+        for key, imp in list(reasons.get("parameter_importance", {}).items())[:2]:
+            top = ", ".join(f"{k} {v:.0%}" for k, v in list(imp.items())[:3])
+            console.print(f"  drivers of {key}: {top}")
+    missing = result.missing
+    if len(missing):
+        console.print(
+            f"\n{missing['sample'].nunique()} KB sample(s) not used for training (see --json or `anodelab fit`); reasons:"
+        )
+        for reason, n in missing.groupby("reason").size().items():
+            console.print(f"  {n} × {reason}")
+
+
+def record(
+    proposal: Annotated[str, typer.Argument(help="Proposal id or sample name.")],
+    values: Annotated[
+        list[str],
+        typer.Argument(help="PROPERTY=VALUE[unit], e.g. discharge_capacity=1050mAh/g ICE=86%"),
+    ],
+    at: AtOption = None,
+    cycles: Annotated[
+        int | None, typer.Option(help="Cycles completed so far (a partial long-cycling result).")
+    ] = None,
+    planned: Annotated[
+        int | None, typer.Option(help="Cycles planned (default: the objective's cycle).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Free-text note kept with the result.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record measured values for a proposal (conditions default to the objective's)."""
+    from anodelab.campaign import record as run
+
+    rows = run(
+        _db(db), proposal, values, at, cycles_completed=cycles, cycles_planned=planned, note=note
+    )
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        state = "final" if r["is_final"] else "partial"
+        console.print(
+            f"recorded {r['property']} = {r['value']:.4g} {r['unit'] or ''} at {r['conditions']} ({state}, version {r['version']})"
+        )
+
+
+def fit(
+    property: Annotated[str, typer.Argument(help="Property name or synonym, e.g. ICE.")],
+    at: AtOption = None,
+    space: Annotated[
+        Path | None, typer.Option(help="Use the free parameters of this space as inputs.")
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="gp (BoTorch GP) or forest (random-forest baseline).")
+    ] = "gp",
+    plot: Annotated[Path | None, typer.Option(help="Write the parity plot here.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cross-validate a surrogate on the KB: LOO and leave-one-source-out R², MAE, calibration."""
+    from anodelab.campaign import fit_report
+    from anodelab.plots.optimization import plot_parity
+
+    if model not in ("gp", "forest"):
+        raise typer.BadParameter("model must be gp or forest")
+    rep = fit_report(_db(db), property, at, space_path=space, model=model)
+    if plot is not None:
+        plot_parity(rep["predictions"], f"{rep['outcome']} ({rep['unit']})", rep["loo"], plot)
+    if as_json:
+        print_json({k: v for k, v in rep.items() if k not in ("predictions", "missing")}
+                   | {"predictions": rep["predictions"].to_dict("records")})  # fmt: skip
+        return
+    console.print(
+        f"[bold]{rep['outcome']}[/] ({rep['unit']}), {rep['model']}, n = {rep['n']}, inputs: {', '.join(rep['features'])}"
+    )
+    for label in ("loo", "loso"):
+        m = rep[label]
+        if m:
+            console.print(
+                f"  {label.upper():5s} R² {m['r2']:.2f}  MAE {m['mae']:.3g}  coverage 68% → {m['coverage_68']:.0%}, 95% → {m['coverage_95']:.0%}  (n {m['n']})"
+            )
+    if plot is not None:
+        console.print(f"parity plot: {plot}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``campaign``, ``recommend``, ``record`` and ``fit`` to the main app."""
+    app.add_typer(campaign_app, name="campaign")
+    app.command("recommend")(recommend)
+    app.command("record")(record)
+    app.command("fit")(fit)

@@ -1,0 +1,308 @@
+"""Campaign tables: design space + objectives, every proposal, and its (possibly partial) results.
+
+Tables (created idempotently by :func:`create_tables`, run as a KB migration hook):
+
+``campaigns``  one row per campaign: name, space and objectives (JSON), seed, settings.
+``proposals``  one row per proposed recipe: the recipe (JSON), predictions, acquisition value,
+               strategy, reasons, model version, data version (hash of the training data), seed,
+               time, ``status`` ∈ proposed / running / done / abandoned, and the ``sample`` name
+               under which its measurements are filed (so ``anodelab import-run --sample`` links
+               them too).
+``proposal_results``  every recorded value, never overwritten: property, conditions (JSON,
+               canonical units), value in the canonical unit, ``cycles_completed`` of
+               ``cycles_planned``, ``is_final`` and a ``version`` counting updates of the same
+               (proposal, property, conditions).  Partial results (first N of 500 cycles) are kept
+               beside the final one; models use final results only (a later early-prediction model
+               can use the partial ones).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+from anodelab.kb.db import register_migration_hook, transaction
+from anodelab.schema.errors import AnodelabError, InputError
+
+__all__ = [
+    "STATUSES",
+    "create_tables",
+    "create_campaign",
+    "get_campaign",
+    "list_campaigns",
+    "add_proposals",
+    "proposals",
+    "set_status",
+    "add_result",
+    "results",
+]
+
+STATUSES = ("proposed", "running", "done", "abandoned")
+
+_DDL = [
+    """CREATE TABLE IF NOT EXISTS campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        space_json TEXT NOT NULL,
+        objectives_json TEXT NOT NULL,
+        seed INTEGER NOT NULL DEFAULT 0,
+        settings_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS proposals (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        batch INTEGER NOT NULL,
+        sample TEXT NOT NULL UNIQUE,
+        parameters_json TEXT NOT NULL,
+        predictions_json TEXT NOT NULL DEFAULT '{}',
+        acquisition_value REAL,
+        strategy TEXT NOT NULL,
+        reasons_json TEXT NOT NULL DEFAULT '{}',
+        model_version TEXT,
+        data_version TEXT,
+        seed INTEGER,
+        status TEXT NOT NULL DEFAULT 'proposed'
+            CHECK (status IN ('proposed', 'running', 'done', 'abandoned')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS proposal_results (
+        id INTEGER PRIMARY KEY,
+        proposal_id INTEGER NOT NULL REFERENCES proposals(id),
+        property TEXT NOT NULL,
+        conditions_json TEXT NOT NULL DEFAULT '{}',
+        value REAL NOT NULL,
+        unit TEXT,
+        cycles_completed INTEGER,
+        cycles_planned INTEGER,
+        is_final INTEGER NOT NULL DEFAULT 1 CHECK (is_final IN (0, 1)),
+        version INTEGER NOT NULL,
+        measurement_id INTEGER,
+        note TEXT,
+        recorded_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS idx_proposals_campaign ON proposals(campaign_id)",
+    "CREATE INDEX IF NOT EXISTS idx_results_proposal ON proposal_results(proposal_id)",
+]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    """Create the campaign tables if they do not exist (idempotent; a migration hook)."""
+    for statement in _DDL:
+        db.execute(statement)
+
+
+register_migration_hook(create_tables)
+
+
+def create_campaign(
+    db: sqlite_utils.Database,
+    name: str,
+    space: dict[str, Any],
+    objectives: dict[str, Any],
+    *,
+    seed: int = 0,
+    settings: dict[str, Any] | None = None,
+) -> int:
+    """Insert a campaign; its name must be new.  Returns the campaign id."""
+    create_tables(db)
+    if db.execute("SELECT 1 FROM campaigns WHERE name = ?", [name]).fetchone():
+        raise InputError(f"a campaign named {name!r} already exists; pick another --name")
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO campaigns (name, space_json, objectives_json, seed, settings_json, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                name,
+                json.dumps(space),
+                json.dumps(objectives),
+                seed,
+                json.dumps(settings or {}),
+                _now(),
+            ],
+        )
+        return int(cursor.lastrowid)
+
+
+def get_campaign(db: sqlite_utils.Database, campaign: str | int) -> dict[str, Any]:
+    """A campaign by name or id, with ``space``/``objectives``/``settings`` decoded."""
+    create_tables(db)
+    row = db.execute(
+        "SELECT id, name, space_json, objectives_json, seed, settings_json, created_at FROM campaigns"
+        " WHERE name = ? OR CAST(id AS TEXT) = ?",
+        [str(campaign), str(campaign)],
+    ).fetchone()
+    if row is None:
+        known = [r[0] for r in db.execute("SELECT name FROM campaigns").fetchall()]
+        raise AnodelabError(f"no campaign {campaign!r}; known campaigns: {known or 'none'}")
+    return {
+        "id": row[0],
+        "name": row[1],
+        "space": json.loads(row[2]),
+        "objectives": json.loads(row[3]),
+        "seed": row[4],
+        "settings": json.loads(row[5]),
+        "created_at": row[6],
+    }
+
+
+def list_campaigns(db: sqlite_utils.Database) -> pd.DataFrame:
+    create_tables(db)
+    return pd.read_sql_query(
+        "SELECT c.id, c.name, c.created_at, COUNT(p.id) AS proposals,"
+        " SUM(p.status = 'done') AS done FROM campaigns c LEFT JOIN proposals p"
+        " ON p.campaign_id = c.id GROUP BY c.id ORDER BY c.id",
+        db.conn,
+    )
+
+
+def add_proposals(
+    db: sqlite_utils.Database, campaign_id: int, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Store one batch of proposals (all or nothing).  Each row: ``parameters``, ``predictions``,
+    ``acquisition_value``, ``strategy``, ``reasons``, ``model_version``, ``data_version``, ``seed``.
+    Returns the new ids; each proposal's sample is named ``<campaign>-p<id>``."""
+    name = get_campaign(db, campaign_id)["name"]
+    ids = []
+    with transaction(db):
+        batch = db.execute(
+            "SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE campaign_id = ?", [campaign_id]
+        ).fetchone()[0]
+        for row in rows:
+            now = _now()
+            cursor = db.execute(
+                "INSERT INTO proposals (campaign_id, batch, sample, parameters_json, predictions_json,"
+                " acquisition_value, strategy, reasons_json, model_version, data_version, seed,"
+                " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?)",
+                [
+                    campaign_id,
+                    batch,
+                    f"pending-{now}-{len(ids)}",
+                    json.dumps(row["parameters"]),
+                    json.dumps(row.get("predictions", {})),
+                    row.get("acquisition_value"),
+                    row["strategy"],
+                    json.dumps(row.get("reasons", {}), default=str),
+                    row.get("model_version"),
+                    row.get("data_version"),
+                    row.get("seed"),
+                    now,
+                    now,
+                ],
+            )
+            pid = int(cursor.lastrowid)
+            db.execute("UPDATE proposals SET sample = ? WHERE id = ?", [f"{name}-p{pid}", pid])
+            ids.append(pid)
+    return ids
+
+
+def proposals(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.DataFrame:
+    """Proposals (one row each) with ``parameters``/``predictions``/``reasons`` decoded."""
+    create_tables(db)
+    sql = "SELECT * FROM proposals" + (" WHERE campaign_id = ?" if campaign_id is not None else "")
+    frame = pd.read_sql_query(
+        sql + " ORDER BY id", db.conn, params=[] if campaign_id is None else [campaign_id]
+    )
+    for column in ("parameters", "predictions", "reasons"):
+        frame[column] = [json.loads(v) for v in frame.pop(f"{column}_json")]
+    return frame
+
+
+def _proposal(db: sqlite_utils.Database, proposal: int | str) -> tuple[int, str]:
+    row = db.execute(
+        "SELECT id, status FROM proposals WHERE CAST(id AS TEXT) = ? OR sample = ?",
+        [str(proposal), str(proposal)],
+    ).fetchone()
+    if row is None:
+        raise AnodelabError(f"no proposal {proposal!r}; see `anodelab campaign show CAMPAIGN`")
+    return int(row[0]), row[1]
+
+
+def set_status(db: sqlite_utils.Database, proposal: int | str, status: str) -> None:
+    if status not in STATUSES:
+        raise InputError(f"status must be one of {STATUSES}, got {status!r}")
+    pid, _ = _proposal(db, proposal)
+    with transaction(db):
+        db.execute(
+            "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?", [status, _now(), pid]
+        )
+
+
+def add_result(
+    db: sqlite_utils.Database,
+    proposal: int | str,
+    property: str,
+    value: float,
+    unit: str | None,
+    conditions: dict[str, Any] | None = None,
+    *,
+    cycles_completed: int | None = None,
+    cycles_planned: int | None = None,
+    is_final: bool = True,
+    measurement_id: int | None = None,
+    note: str | None = None,
+) -> int:
+    """Append a result version (earlier versions are kept); sets the proposal's status to
+    ``done`` when final, ``running`` otherwise.  Returns the new version number."""
+    pid, status = _proposal(db, proposal)
+    if status == "abandoned":
+        raise InputError(f"proposal {proposal} was abandoned; set its status back first")
+    cond = json.dumps(conditions or {}, sort_keys=True)
+    with transaction(db):
+        version = db.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM proposal_results"
+            " WHERE proposal_id = ? AND property = ? AND conditions_json = ?",
+            [pid, property, cond],
+        ).fetchone()[0]
+        db.execute(
+            "INSERT INTO proposal_results (proposal_id, property, conditions_json, value, unit,"
+            " cycles_completed, cycles_planned, is_final, version, measurement_id, note, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [pid, property, cond, float(value), unit, cycles_completed, cycles_planned,
+             int(is_final), version, measurement_id, note, _now()],
+        )  # fmt: skip
+        open_partial = db.execute(
+            "SELECT COUNT(*) FROM proposal_results r WHERE proposal_id = ? AND is_final = 0"
+            " AND version = (SELECT MAX(version) FROM proposal_results s WHERE s.proposal_id ="
+            " r.proposal_id AND s.property = r.property AND s.conditions_json = r.conditions_json)",
+            [pid],
+        ).fetchone()[0]
+        new_status = "running" if open_partial else "done"
+        db.execute(
+            "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?",
+            [new_status, _now(), pid],
+        )
+    return int(version)
+
+
+def results(
+    db: sqlite_utils.Database, campaign_id: int | None = None, *, latest: bool = True
+) -> pd.DataFrame:
+    """Recorded results joined to their proposal's sample; ``latest`` keeps the newest version."""
+    create_tables(db)
+    sql = (
+        "SELECT r.*, p.sample, p.campaign_id FROM proposal_results r JOIN proposals p"
+        " ON p.id = r.proposal_id"
+    )
+    where, params = [], []
+    if campaign_id is not None:
+        where.append("p.campaign_id = ?")
+        params.append(campaign_id)
+    if latest:
+        where.append(
+            "r.version = (SELECT MAX(version) FROM proposal_results s WHERE s.proposal_id ="
+            " r.proposal_id AND s.property = r.property AND s.conditions_json = r.conditions_json)"
+        )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    frame = pd.read_sql_query(sql + " ORDER BY r.id", db.conn, params=params)
+    frame["conditions"] = [json.loads(v) for v in frame.pop("conditions_json")]
+    return frame
