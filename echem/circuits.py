@@ -225,22 +225,28 @@ def _element_z(
 
 
 def _evaluate(
-    node: Node | Element, p: np.ndarray, omega: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Impedance of a subtree and the (n_params × n_freq) matrix of its derivatives."""
+    node: Node | Element, p: np.ndarray, omega: np.ndarray
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Impedance of a subtree and its derivatives ``{parameter index: dZ/dp}``."""
     if isinstance(node, Element):
         z, dz = _element_z(node, p, omega)
-        jac = np.zeros((n, omega.size), dtype=complex)
-        for i, d in enumerate(dz):
-            jac[node.first_param + i] = d
-        return z, jac
-    parts = [_evaluate(child, p, omega, n) for child in node.children]
+        return z, {node.first_param + i: d for i, d in enumerate(dz)}
+    parts = [_evaluate(child, p, omega) for child in node.children]
     if node.op == "s":
-        return sum(z for z, _ in parts), sum(j for _, j in parts)
-    admittance = sum(1.0 / z for z, _ in parts)
+        z = parts[0][0].copy()
+        for zc, _ in parts[1:]:
+            z += zc
+        return z, {k: d for _, dd in parts for k, d in dd.items()}
+    admittance = 1.0 / parts[0][0]
+    for zc, _ in parts[1:]:
+        admittance += 1.0 / zc
     z = 1.0 / admittance
-    jac = sum((z**2 / zc**2) * jc for zc, jc in parts)
-    return z, jac
+    derivs: dict[int, np.ndarray] = {}
+    for zc, dd in parts:
+        factor = (z / zc) ** 2
+        for k, d in dd.items():
+            derivs[k] = factor * d
+    return z, derivs
 
 
 class Circuit:
@@ -294,7 +300,11 @@ class Circuit:
         if p.size != self.n_params:
             raise InputError(f"circuit {self.text!r} has {self.n_params} parameters, got {p.size}")
         omega = 2.0 * np.pi * np.asarray(frequency_hz, dtype=float)
-        return _evaluate(self.tree, p, omega, self.n_params)
+        z, derivs = _evaluate(self.tree, p, omega)
+        jac = np.empty((self.n_params, omega.size), dtype=complex)
+        for k, d in derivs.items():
+            jac[k] = d
+        return z, jac
 
     def model(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """A plain ``f(params, frequency_hz) -> Z`` callable."""

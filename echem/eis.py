@@ -399,9 +399,9 @@ def _solve(circuit: Circuit, f: np.ndarray, z: np.ndarray, p0: np.ndarray):
         bounds=(lo, hi),
         method="trf",
         x_scale="jac",
-        ftol=1e-10,
-        xtol=1e-10,
-        gtol=1e-10,
+        ftol=1e-8,
+        xtol=1e-8,
+        gtol=1e-8,
         max_nfev=300,
     )
 
@@ -420,6 +420,16 @@ def _starts(
     return starts
 
 
+def _arcs_in_order(circuit: Circuit, p: np.ndarray) -> bool:
+    """True when the apex frequencies of the RC/CPE blocks decrease along the series."""
+    apex = []
+    for res, cap in _arc_blocks(circuit):
+        r, q = p[res.first_param], p[cap.first_param]
+        alpha = p[cap.first_param + 1] if cap.kind == "CPE" else 1.0
+        apex.append((r * q) ** (-1.0 / alpha))
+    return all(a >= b for a, b in zip(apex, apex[1:], strict=False))
+
+
 def fit_circuit(
     frequency_hz: np.ndarray,
     z: np.ndarray,
@@ -435,24 +445,36 @@ def fit_circuit(
         raise InputError(
             f"{f.size} points cannot determine the {c.n_params} parameters of {c.text}"
         )
-    best = None
     starts = _starts(c, f, zz, n_starts, seed)
-    agree = 0
-    used = 0
-    for p0 in starts:
-        sol = _solve(c, f, zz, p0)
-        used += 1
-        if best is not None and abs(sol.cost - best[0].cost) <= 1e-6 * best[0].cost:
-            agree += 1
-        elif best is None or sol.cost < best[0].cost:
-            best, agree = (sol, p0), 0
+    solutions: list = []
+    for p0 in starts:  # stop early once two starts agree on the best arc-ordered optimum
+        solutions.append((_solve(c, f, zz, p0), p0))
+        ordered_costs = sorted(s.cost for s, _ in solutions if _arcs_in_order(c, _to_p(c, s.x)[0]))
+        if (
+            len(ordered_costs) >= 2
+            and ordered_costs[1] - ordered_costs[0] <= 1e-6 * ordered_costs[0]
+        ):
+            if ordered_costs[0] <= min(s.cost for s, _ in solutions) * 1.0000001:
+                break
+    used = len(solutions)
+    best = min(solutions, key=lambda item: item[0].cost)
+    # Arcs are numbered from high to low frequency (R1 = SEI, R2 = charge transfer).  Swapped
+    # assignments fit almost as well, so among solutions within 10 % of the best cost keep the
+    # best one whose arcs are in that order.
+    ordered = [item for item in solutions if _arcs_in_order(c, _to_p(c, item[0].x)[0])]
+    ordered_best = min(ordered, key=lambda item: item[0].cost) if ordered else None
+    arc_warning = None
+    if ordered_best is not None and ordered_best[0].cost <= 1.1 * best[0].cost:
+        best = ordered_best
+    elif len(_arc_blocks(c)) > 1:
+        arc_warning = "EIS fit: the arcs' time constants are not in series order (R1 at higher frequency than R2)"
     sol, p0 = best  # type: ignore[misc]
     values, dp_dx = _to_p(c, sol.x)
     m, k = 2 * f.size, c.n_params
     s2 = 2 * sol.cost / max(m - k, 1)
     cov = np.linalg.pinv(sol.jac.T @ sol.jac) * s2
     stderr = np.abs(dp_dx) * np.sqrt(np.clip(np.diag(cov), 0, None))
-    warnings: list[str] = []
+    warnings: list[str] = [arc_warning] if arc_warning else []
     at_bound = (np.abs(sol.x - _to_x(c, c.lower)) < 1e-6) | (
         np.abs(sol.x - _to_x(c, c.upper)) < 1e-6
     )
