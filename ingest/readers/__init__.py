@@ -32,7 +32,14 @@ from anodelab.echem.steps import (
 from anodelab.ingest.readers.registry import READERS, get_reader, reader_for_path, register_reader
 from anodelab.schema.errors import InputError
 
-__all__ = ["read_cycler", "file_sha256", "register_reader", "READERS", "CURRENT_SIGNS"]
+__all__ = [
+    "read_cycler",
+    "summarize_cycler_file",
+    "file_sha256",
+    "register_reader",
+    "READERS",
+    "CURRENT_SIGNS",
+]
 
 CURRENT_SIGNS = ("auto", "positive-charge", "negative-charge")
 
@@ -190,3 +197,12 @@ def read_cycler(
         ),
     }
     return frame
+
+
+def __getattr__(name: str) -> Any:
+    """``summarize_cycler_file`` (streaming per-cycle summary), imported on first use."""
+    if name == "summarize_cycler_file":
+        from anodelab.ingest.readers.streaming import summarize_cycler_file
+
+        return summarize_cycler_file
+    raise AttributeError(name)
