@@ -12,11 +12,14 @@ are fixed and log-spaced over the measured range, plus a series resistance and i
     \\qquad \\tau_1 = \\frac{1}{\\omega_{max}},\\ \\tau_M = \\frac{1}{\\omega_{min}}
 
 Every such model obeys the KK relations, so a spectrum that it cannot reproduce is not KK
-compliant (drift, non-linearity, instability).  M grows from 3 until the over-fitting measure
+compliant (drift, non-linearity, instability).  Over-fitting is measured by
 
 .. math:: \\mu = 1 - \\frac{\\sum_{R_k<0} |R_k|}{\\sum_{R_k \\ge 0} |R_k|}
 
-drops below ``mu_criterion`` (0.85 in the paper).  Residuals are
+Schönleber et al. take the first M (from 3 up) with μ below ``mu_criterion`` (0.85).  That rule
+stops too early for sharp, ideal RC arcs (a 5-element fit of a single RC leaves 50 % residuals),
+so here every M up to N/2 is fitted and the best (smallest structured residual) among the fits
+that are *not* over-fitted (μ > 0.85) is kept; Schönleber's M is the fallback.  Residuals are
 :math:`\\Delta_{re} = (Z' - \\hat Z')/|Z|` and :math:`\\Delta_{im} = (Z'' - \\hat Z'')/|Z|`.
 
 A spectrum is flagged not valid when the residuals show *structure* larger than the noise: a
