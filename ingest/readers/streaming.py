@@ -2,8 +2,8 @@
 
 :func:`summarize_cycler_file` gives the same :class:`~anodelab.echem.results.AnalysisResult` as
 ``analyze_cycling(read_cycler(path))`` but reads the file once in record batches
-(``pyarrow.csv.open_csv`` with ``include_columns`` and float64 column types), hashing the bytes as
-pyarrow reads them, and keeps only per-*run* sums: a run is a stretch of rows with one vendor step
+(``pyarrow.csv.open_csv`` with ``include_columns`` and float64 column types), hashing the bytes in
+a background thread meanwhile, and keeps only per-*run* sums: a run is a stretch of rows with one vendor step
 id and one current class.  Memory is bounded by one batch plus the runs, not by the rows.
 
 Rows are classed against a bracket ``[lo, hi]`` around the rest threshold before the threshold is
@@ -26,8 +26,8 @@ instead, with the same result.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,30 +74,32 @@ class _Fallback(Exception):
     """The streaming path does not handle this file; read it in full instead."""
 
 
-class _HashingFile(io.RawIOBase):
-    """A read-only file that feeds every byte it hands out into a SHA-256."""
+class _FileHasher(threading.Thread):
+    """SHA-256 of a file computed in a background thread while pyarrow parses it.
 
-    def __init__(self, path: Path) -> None:
-        self._handle = open(path, "rb")  # noqa: SIM115 - closed by close()
+    hashlib releases the GIL on large buffers, so the hash overlaps the parse; the bytes come
+    from the page cache that the parse fills anyway.
+    """
+
+    def __init__(self, path: Path, chunk_bytes: int = 1 << 22) -> None:
+        super().__init__(daemon=True)
+        self.path, self.chunk_bytes = path, chunk_bytes
         self.digest = hashlib.sha256()
+        self.error: BaseException | None = None
 
-    def readable(self) -> bool:
-        return True
+    def run(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                while block := handle.read(self.chunk_bytes):
+                    self.digest.update(block)
+        except BaseException as exc:  # reported by hexdigest()
+            self.error = exc
 
-    def readinto(self, buffer: Any) -> int:
-        n = self._handle.readinto(buffer)
-        if n:
-            self.digest.update(memoryview(buffer)[:n])
-        return n or 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        self.digest.update(data)
-        return data
-
-    def close(self) -> None:
-        self._handle.close()
-        super().close()
+    def hexdigest(self) -> str:
+        self.join()
+        if self.error is not None:
+            raise InputError(f"cannot read the file to hash it: {self.error}") from self.error
+        return self.digest.hexdigest()
 
 
 class _TopValues:
@@ -213,7 +215,8 @@ def _stream(
     )
     factor = {key: layout.columns[key].factor for key in keys}
     caps = [k for k in _CAPACITY_KEYS if k in keys]
-    source = _HashingFile(path)
+    hasher = _FileHasher(path)
+    hasher.start()
     runs = _Runs()
     top = _TopValues(keep)
     facts: dict[str, Any] = {
@@ -227,7 +230,7 @@ def _stream(
     }
     prev: dict[str, float] | None = None
     try:
-        reader = pacsv.open_csv(source, read_options, parse_options, convert)
+        reader = pacsv.open_csv(path, read_options, parse_options, convert)
         for batch in reader:
             if batch.num_rows == 0:
                 continue
@@ -327,8 +330,8 @@ def _stream(
     except pa.ArrowInvalid as exc:
         raise _Fallback(f"parse error: {exc}") from exc
     finally:
-        source.close()
-    facts["sha256"] = source.digest.hexdigest()
+        sha256 = hasher.hexdigest()
+    facts["sha256"] = sha256
     facts["skipped_invalid_rows"] = skipped["rows"]
     facts["top"] = top
     return (runs.arrays() if runs.parts else {}), facts
