@@ -24,7 +24,9 @@ from anodelab.cli import main as cli
 
 __all__ = ["run_demo", "EXAMPLES"]
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLES = (
+    Path(__file__).resolve().parents[1] / "examples"
+)  # the repository's examples/ (make demo)
 console = Console()
 
 
@@ -66,20 +68,9 @@ def _analysis_steps(db: Path, out: Path) -> list[list[str]]:
         steps.append(["import-run", str(cycling), "--kind", "cycling", "--sample", "demo-cell-1", "--source", "demo-lab",
                       "--mass", "1.2mg", "--db", str(db)])  # fmt: skip
     if eis.exists():
-        steps.append(
-            [
-                "analyze",
-                str(eis),
-                "--kind",
-                "eis",
-                "--circuit",
-                "R0-p(R1,CPE1)-p(R2,CPE2)-W1",
-                "--plot",
-                str(out / "nyquist.png"),
-            ]
-        )
-        steps.append(["import-run", str(eis), "--kind", "eis", "--circuit", "R0-p(R1,CPE1)-p(R2,CPE2)-W1",
-                      "--sample", "demo-cell-1", "--source", "demo-lab", "--db", str(db)])  # fmt: skip
+        steps.append(["analyze", str(eis), "--kind", "eis", "--plot", str(out / "nyquist.png")])
+        steps.append(["import-run", str(eis), "--kind", "eis", "--sample", "demo-cell-1", "--source", "demo-lab",
+                      "--db", str(db)])  # fmt: skip
     return steps
 
 

@@ -128,6 +128,11 @@ def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str
         )
         tol = 100.0 * (dn / den["value"] + num["value"] * dd / den["value"] ** 2)
         candidates = _matching(stated_ice, d, ignore={"cycle", "half_cycle"})
+        if candidates.empty:  # an ICE stated for this sample and cell with fewer conditions
+            same_cell = stated_ice[(stated_ice["sample_id"] == d["sample_id"])]
+            candidates = same_cell[
+                np.array([_same(a, d["cell_id"]) for a in same_cell["cell_id"]], dtype=bool)
+            ]
         stated = candidates.iloc[0] if len(candidates) == 1 else None
         if stated is not None:
             tol += rounding_half_unit(stated["raw_value"], stated["value"])

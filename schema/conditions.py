@@ -153,12 +153,14 @@ class ConditionSpec:
                 keep &= column.astype("string").str.lower() == cond.text.lower()
             else:
                 target = float(cond.value)  # type: ignore[arg-type]
+                # measured currents/scan rates sit within a fraction of a percent of the nominal one
+                tolerance = max(self.rel_tol, load_vocabulary().conditions()[name].match_rel_tol)
                 numeric = pd.to_numeric(column, errors="coerce")
                 keep &= numeric.apply(
-                    lambda v, t=target: (
+                    lambda v, t=target, tol=tolerance: (
                         v is not None
                         and not math.isnan(v)
-                        and math.isclose(v, t, rel_tol=self.rel_tol, abs_tol=1e-12)
+                        and math.isclose(v, t, rel_tol=tol, abs_tol=1e-12)
                     )
                 )
         return keep

@@ -65,6 +65,7 @@ class Term:
     synonyms: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
     derivation: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    match_rel_tol: float = 1e-6  # conditions: relative tolerance when matching measured values
 
     @property
     def unit_label(self) -> str:
@@ -215,6 +216,7 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
         synonyms=tuple(str(s) for s in entry.get("synonyms", ())),
         values=tuple(str(v) for v in entry.get("values", ())),
         derivation=derivation,
+        match_rel_tol=float(entry.get("match_rel_tol", 1e-6)),
     )
 
 

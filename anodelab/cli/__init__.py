@@ -7,6 +7,7 @@ message naming file, row and column — never a traceback — and exit with stat
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import typer
@@ -51,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     except AnodelabError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 1
+    except (
+        sqlite3.DatabaseError
+    ) as exc:  # a file that is not a KB, a full disk, a lock held too long
+        err_console.print(f"[bold red]database error:[/] {exc}", highlight=False)
         return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

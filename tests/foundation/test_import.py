@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,14 +221,13 @@ def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:
         anodelab.open(other)
 
 
-def _writer(path: str, folder: str, result) -> None:  # runs in a child process
-    try:
-        kb = anodelab.open(path, create=True)
-        kb.import_folder(folder)
-        kb.close()
-        result.put("ok")
-    except Exception as exc:  # report to the parent
-        result.put(repr(exc))
+WRITER = """
+import sys, anodelab
+kb = anodelab.open(sys.argv[1], create=True)
+kb.import_folder(sys.argv[2])
+kb.close()
+print("ok")
+"""
 
 
 def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
@@ -238,14 +238,18 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
         tables = {name: text.replace("t1", key) for name, text in
                   {"sources": SOURCES, "samples": SAMPLES, "steps": STEPS, "cells": CELLS, "measurements": MEASUREMENTS}.items()}  # fmt: skip
         folders.append(write_folder(tmp_path / key, **tables))
-    ctx = multiprocessing.get_context("spawn")
-    result = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(str(path), str(f), result)) for f in folders]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert sorted(result.get(timeout=5) for _ in procs) == ["ok", "ok"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in folders
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == ["ok", "ok"]
     kb = anodelab.open(path)
     assert set(kb.sources()["source"]) == {"pa", "pb"}
     assert len(kb.measurements()) == 2 * len(anodelab.open(path).measurements(source="pa"))

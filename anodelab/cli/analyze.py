@@ -1,0 +1,238 @@
+"""``anodelab analyze`` and ``anodelab import-run``: raw lab files → metrics (→ KB)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+import anodelab
+from anodelab.cli.common import DbOption, JsonOption, console, db_path, print_frame, print_json
+from anodelab.ingest.runs import (
+    ANALYSES,
+    CELL_TYPES,
+    AnalyzedRun,
+    RunOptions,
+    analyze_files,
+    import_run,
+)
+from anodelab.schema.conditions import split_number_unit
+from anodelab.schema.errors import InputError
+from anodelab.schema.units import to_canonical
+
+__all__ = ["register", "parse_option", "plot_run"]
+
+Kind = Annotated[str, typer.Option("--kind", "-k", help=f"One of {', '.join(ANALYSES)}.")]
+Mass = Annotated[str | None, typer.Option(help="Active mass with unit, e.g. 2.1mg.")]
+Area = Annotated[str | None, typer.Option(help="Electrode area with unit, e.g. 1.13cm2.")]
+Radius = Annotated[
+    str | None, typer.Option("--particle-radius", help="GITT particle radius, e.g. 5um.")
+]
+Concentration = Annotated[
+    str | None,
+    typer.Option(help="Li concentration for Warburg/Randles–Sevcik D, e.g. 1e-3mol/cm3."),
+]
+Electrons = Annotated[int, typer.Option(help="Electrons transferred, n.")]
+Temperature = Annotated[str, typer.Option(help="Temperature with unit, e.g. 298K or 25degC.")]
+Circuit = Annotated[
+    str | None,
+    typer.Option(
+        help="Equivalent circuit, e.g. 'R0-p(R1,CPE1)-p(R2,CPE2)-W1' (default: the papers' circuits, best by AIC)."
+    ),
+]
+Cell = Annotated[str, typer.Option(help=f"Convention: {', '.join(CELL_TYPES)}.")]
+ReferenceCycle = Annotated[int, typer.Option(help="Reference cycle for retention and fade rate.")]
+ScanRate = Annotated[
+    str | None, typer.Option(help="CV scan rate of a single-rate file, e.g. 0.1mV/s.")
+]
+Preset = Annotated[
+    str | None,
+    typer.Option(
+        help="Reader preset: generic, excel, arbin, maccor, biologic, neware, neware-export, biologic-mpr."
+    ),
+]
+Plot = Annotated[
+    Path | None,
+    typer.Option(help="Write the figure a researcher expects for this kind (PNG/PDF/SVG)."),
+]
+
+
+def parse_option(text: str | None, unit: str, what: str) -> float | None:
+    """``"2.1mg"`` → 0.0021 for ``unit="g"``; a bare number is taken in ``unit``."""
+    if text is None:
+        return None
+    try:
+        value, given = split_number_unit(text)
+    except ValueError as exc:
+        raise InputError(f"--{what}: {exc}") from None
+    return to_canonical(value, given, unit, what=f"--{what}") if given else value
+
+
+def _options(mass: str | None, area: str | None, particle_radius: str | None, concentration: str | None,
+             electrons: int, temperature: str, circuit: str | None, cell: str, reference_cycle: int,
+             scan_rate: str | None, preset: str | None) -> RunOptions:  # fmt: skip
+    return RunOptions(
+        mass_g=parse_option(mass, "g", "mass"),
+        area_cm2=parse_option(area, "cm**2", "area"),
+        particle_radius_cm=parse_option(particle_radius, "cm", "particle-radius"),
+        concentration_mol_per_cm3=parse_option(concentration, "mol/cm**3", "concentration"),
+        electrons=electrons,
+        temperature_K=parse_option(temperature, "K", "temperature") or 298.15,
+        circuit=circuit,
+        cell=cell,
+        reference_cycle=reference_cycle,
+        scan_rate_mV_per_s=parse_option(scan_rate, "mV/s", "scan-rate"),
+        preset=preset,
+    )
+
+
+def plot_run(run: AnalyzedRun, path: Path) -> None:
+    """Write the standard figure of an analysis: capacity/CE, dQ/dV, Nyquist, D vs voltage, CV."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from anodelab.plots import cycling, echem
+
+    result = run.result
+    if run.kind in ("cycling", "rate"):
+        fig = cycling.plot_capacity_ce(result)
+    elif run.kind == "dqdv":
+        cycles = [c["cycle"] for c in result.results.get("cycles", [])][:5] or [1]
+        fig = cycling.plot_dqdv(run.data, cycles)
+    elif run.kind == "eis":
+        frame = run.data
+        z = frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()
+        fig = echem.plot_nyquist(result, frame["frequency_hertz"].to_numpy(), z)
+    elif run.kind == "gitt":
+        fig = echem.plot_gitt_diffusion(result)
+    else:
+        frames = run.data
+        data: Any = (
+            frames[0]
+            if len(frames) == 1
+            else {float(f["scan_rate_mV_per_s"].iloc[0]): f for f in frames}
+        )
+        fig = echem.plot_cv(data, result)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+
+
+def _print_result(run: AnalyzedRun) -> None:
+    import pandas as pd
+
+    result = run.result
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    res = result.results
+    if run.kind == "cycling":
+        cycles = pd.DataFrame(res["cycles"])
+        wanted = ["cycle", "discharge_capacity_mAh_per_g", "charge_capacity_mAh_per_g", "discharge_capacity_mAh",
+                  "charge_capacity_mAh", "coulombic_efficiency_percent", "average_discharge_voltage_V",
+                  "average_charge_voltage_V", "discharge_current_density_mA_per_g"]  # fmt: skip
+        cycles = cycles[[c for c in wanted if c in cycles]].dropna(axis=1, how="all")
+        print_frame(cycles, title=f"cycling — {run.files[0].name}", max_rows=30)
+        summary = {k: v for k, v in res["summary"].items() if not isinstance(v, dict)}
+        print_frame(
+            pd.DataFrame({"metric": list(summary), "value": list(summary.values())}),
+            title="summary",
+        )
+        for key, text in res["summary"].get("convention", {}).items():
+            console.print(f"  convention {key}: {text}")
+    elif run.kind == "rate":
+        print_frame(pd.DataFrame(res["steps"]), title=f"rate capability — {run.files[0].name}")
+    elif run.kind == "gitt":
+        print_frame(pd.DataFrame(res["pulses"]), title=f"GITT — {run.files[0].name}", max_rows=60)
+        print_frame(pd.DataFrame([res["summary"]]), title="summary")
+    elif run.kind == "eis":
+        params = pd.DataFrame([{"parameter": k, **v} for k, v in res["parameters"].items()])
+        print_frame(params, title=f"EIS fit {res.get('circuit')} — {run.files[0].name}")
+        console.print(f"Kramers–Kronig: {res.get('kramers_kronig')}")
+    else:
+        print_frame(pd.DataFrame([{"metric": m.property, "value": m.value, "unit": m.unit, **{
+            k: (v[0] if isinstance(v, tuple) else v) for k, v in m.conditions.items()}} for m in result.metrics]),
+            title=f"{run.kind} — {', '.join(f.name for f in run.files)}")  # fmt: skip
+
+
+def analyze(
+    files: Annotated[
+        list[Path], typer.Argument(help="Raw data file(s); CV takes one file per scan rate.")
+    ],
+    kind: Kind = "cycling",
+    mass: Mass = None,
+    area: Area = None,
+    particle_radius: Radius = None,
+    concentration: Concentration = None,
+    electrons: Electrons = 1,
+    temperature: Temperature = "298.15K",
+    circuit: Circuit = None,
+    cell: Cell = "anode-half",
+    reference_cycle: ReferenceCycle = 1,
+    scan_rate: ScanRate = None,
+    preset: Preset = None,
+    plot: Plot = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Analyze raw lab data and print the metrics (nothing is stored), e.g.
+    `anodelab analyze cell.csv --kind cycling --mass 2.1mg --plot capacity.png`."""
+    options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
+                       reference_cycle, scan_rate, preset)  # fmt: skip
+    with console.status(f"analyzing {', '.join(f.name for f in files)} …", spinner="dots"):
+        run = analyze_files(files, kind, options)
+    if plot is not None:
+        plot_run(run, plot)
+    if as_json:
+        print_json(run.to_json_dict())
+        return
+    _print_result(run)
+    if plot is not None:
+        console.print(f"figure written to {plot}")
+
+
+def import_run_command(
+    files: Annotated[list[Path], typer.Argument(help="Raw data file(s).")],
+    sample: Annotated[
+        str, typer.Option(help="Sample label the results belong to (created if new).")
+    ],
+    kind: Kind = "cycling",
+    source: Annotated[
+        str, typer.Option(help="Source key (a lab notebook or run); created if new.")
+    ] = "lab",
+    cell_label: Annotated[
+        str | None, typer.Option("--cell-label", help="Cell label (default: sample | file name).")
+    ] = None,
+    db: DbOption = None,
+    mass: Mass = None,
+    area: Area = None,
+    particle_radius: Radius = None,
+    concentration: Concentration = None,
+    electrons: Electrons = 1,
+    temperature: Temperature = "298.15K",
+    circuit: Circuit = None,
+    cell: Cell = "anode-half",
+    reference_cycle: ReferenceCycle = 1,
+    scan_rate: ScanRate = None,
+    preset: Preset = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Analyze raw files and store the metrics as measurements with the file hash, analyzer and options."""
+    options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
+                       reference_cycle, scan_rate, preset)  # fmt: skip
+    with (
+        anodelab.open(db_path(db), create=True) as kb,
+        console.status("analyzing and storing …", spinner="dots"),
+    ):
+        run, report = import_run(
+            kb.db, files, kind, sample=sample, source=source, options=options, cell_label=cell_label
+        )
+    if as_json:
+        print_json({**run.to_json_dict(), "import": report.to_dict()})
+        return
+    for warning in report.warnings:
+        console.print(f"[yellow]{warning}[/]")
+    console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for sample {sample!r} "
+                  f"(source {source!r}, import {report.import_id})")  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(analyze)
+    app.command("import-run")(import_run_command)
