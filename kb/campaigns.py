@@ -270,9 +270,9 @@ def add_result(
              int(is_final), version, measurement_id, note, _now()],
         )  # fmt: skip
         open_partial = db.execute(
-            "SELECT COUNT(*) FROM proposal_results r WHERE proposal_id = ? AND is_final = 0"
-            " AND version = (SELECT MAX(version) FROM proposal_results s WHERE s.proposal_id ="
-            " r.proposal_id AND s.property = r.property AND s.conditions_json = r.conditions_json)",
+            "SELECT COUNT(DISTINCT property) FROM proposal_results r WHERE proposal_id = ?"
+            " AND is_final = 0 AND NOT EXISTS (SELECT 1 FROM proposal_results s WHERE"
+            " s.proposal_id = r.proposal_id AND s.property = r.property AND s.is_final = 1)",
             [pid],
         ).fetchone()[0]
         new_status = "running" if open_partial else "done"

@@ -262,7 +262,7 @@ def _matches(measurements: pd.DataFrame, outcome: Outcome, rtol: float) -> np.nd
 
 
 def _values(rows: pd.DataFrame, outcome: Outcome) -> np.ndarray:
-    value = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float)
+    value = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float).copy()
     if "value_min" in rows and "value_max" in rows:
         mid = (
             pd.to_numeric(rows["value_min"], errors="coerce").to_numpy(dtype=float)

@@ -245,7 +245,10 @@ def _close(a: Any, b: Any) -> bool:
 
 def _anti_join(pool: pd.DataFrame, done: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     def key(df: pd.DataFrame) -> pd.Series:
-        return df[list(names)].astype(str).agg("|".join, axis=1)
+        def text(v: Any) -> str:
+            return f"{float(v):.10g}" if isinstance(v, (int, float, np.number)) else str(v)
+
+        return df[list(names)].map(text).agg("|".join, axis=1)
 
     return pool[~key(pool).isin(set(key(done)))].reset_index(drop=True)
 

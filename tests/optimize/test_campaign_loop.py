@@ -1,0 +1,145 @@
+"""The campaign loop on the virtual lab: recommend → measure → record → recommend, through the
+Python API and the CLI's JSON interface; reproducibility with a seed; constraint satisfaction."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from anodelab.kb import campaigns as store
+from anodelab.kb.db import open_db
+from anodelab.optimize.space import space_from_dict
+from anodelab.optimize.virtual_lab import VirtualSiCLab
+from typer.testing import CliRunner
+
+from anodelab.campaign import campaign_summary, new_campaign, recommend, record, training_data
+from anodelab.cli import app
+
+SPACE = """
+name: loop
+parameters:
+  pitch_wt_pct: {type: continuous, bounds: [0, 50], unit: wt%}
+  dextrin_g: {type: continuous, bounds: [1, 4], unit: g}
+  zif8_g: {type: continuous, bounds: [0, 2], unit: g}
+  coating_precursor: {type: fixed, value: pitch}
+constraints:
+  - dextrin_g + zif8_g <= 4.5
+  - pitch_wt_pct + 10*zif8_g <= 55
+min_observations: 4
+objectives:
+  - property: discharge_capacity
+    at: {cycle: 500, current_density: 1 A/g}
+    goal: maximize
+"""
+
+
+@pytest.fixture
+def kb(tmp_path):
+    (tmp_path / "space.yaml").write_text(SPACE)
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, tmp_path / "space.yaml", seed=7)
+    return db, tmp_path
+
+
+def _measure(db, records, lab):
+    recipes = pd.DataFrame([r["parameters"] for r in records])
+    truth = lab.truth(recipes)["discharge_capacity"].to_numpy()
+    for r, value in zip(records, truth, strict=True):
+        record(
+            db, r["id"], [f"discharge_capacity={value / 1000:.6f} A h/g"]
+        )  # unit converted on record
+    return truth
+
+
+def test_loop_cold_start_then_model_based_with_constraints_and_pending(kb):
+    db, _ = kb
+    lab = VirtualSiCLab(noise=False)
+    space = space_from_dict({"parameters": {"pitch_wt_pct": {"bounds": [0, 50]}, "dextrin_g": {"bounds": [1, 4]},
+                             "zif8_g": {"bounds": [0, 2]}, "coating_precursor": {"type": "fixed", "value": "pitch"}},
+                             "constraints": ["dextrin_g + zif8_g <= 4.5", "pitch_wt_pct + 10*zif8_g <= 55"]})  # fmt: skip
+    first, result = recommend(db, "loop", 4, budget="fast")
+    assert result.strategy == "sobol" and "cold start" in result.message
+    y1 = _measure(db, first, lab)
+    training, pending, _ = training_data(db, "loop")
+    assert len(training.tables[next(iter(training.tables))]) == 4 and pending.empty
+    second, result = recommend(db, "loop", 3, budget="fast")
+    assert result.strategy == "qLogNEI"
+    # pending proposals are taken into account: the next batch differs from them
+    third, _ = recommend(db, "loop", 2, budget="fast")
+    for rec in second + third:
+        assert space.violations(pd.DataFrame([rec["parameters"]])) == []
+        pred = rec["predictions"]["discharge_capacity@current_density=1000,cycle=500"]
+        assert pred["std"] > 0
+        assert rec["reasons"]["nearest_measured"] and "expected_improvement" in rec["reasons"]
+    p2 = np.array(
+        [[r["parameters"][k] for k in ("pitch_wt_pct", "dextrin_g", "zif8_g")] for r in second]
+    )
+    p3 = np.array(
+        [[r["parameters"][k] for k in ("pitch_wt_pct", "dextrin_g", "zif8_g")] for r in third]
+    )
+    assert np.min(np.abs(p2[:, None, :] - p3[None, :, :]).sum(-1)) > 1e-3
+    y2 = _measure(db, second, lab)
+    # the model-based batch beats the space-filling one on this smooth problem (truth, no noise)
+    assert y2.max() > y1.max()
+    summary = campaign_summary(db, "loop")
+    assert summary["status_counts"] == {"proposed": 2, "running": 0, "done": 7, "abandoned": 0}
+    best = summary["best"]["discharge_capacity@current_density=1000,cycle=500"]
+    assert best["value"] == pytest.approx(max(y1.max(), y2.max()), rel=1e-5)
+
+
+def test_same_seed_same_kb_gives_identical_proposals(tmp_path):
+    lab = VirtualSiCLab(noise=False)
+    runs = []
+    for k in range(2):
+        (tmp_path / f"s{k}.yaml").write_text(SPACE)
+        db = open_db(tmp_path / f"kb{k}.db")
+        new_campaign(db, tmp_path / f"s{k}.yaml", seed=11)
+        _measure(db, recommend(db, "loop", 4, budget="fast")[0], lab)
+        runs.append(recommend(db, "loop", 2, budget="fast")[0])
+    for a, b in zip(*runs, strict=True):
+        for name in a["parameters"]:
+            assert a["parameters"][name] == pytest.approx(b["parameters"][name], abs=1e-9)
+
+
+def test_partial_results_are_versioned_and_only_final_ones_train(kb):
+    db, _ = kb
+    recs, _ = recommend(db, "loop", 1, budget="fast")
+    pid = recs[0]["id"]
+    rows = record(db, pid, ["discharge_capacity=1200"], cycles_completed=100)
+    assert rows[0]["is_final"] is False and rows[0]["conditions"]["cycle"] == 100
+    record(db, pid, ["discharge_capacity=1100"], cycles_completed=200)
+    assert store.proposals(db).loc[0, "status"] == "running"
+    training, pending, _ = training_data(db, "loop")
+    assert all(len(t) == 0 for t in training.tables.values()) and len(pending) == 1
+    record(db, pid, ["discharge_capacity=900"], cycles_completed=500)
+    assert store.proposals(db).loc[0, "status"] == "done"
+    every = store.results(db, latest=False)
+    assert len(every) == 3 and every["is_final"].tolist() == [0, 0, 1]
+    training, pending, _ = training_data(db, "loop")
+    assert [t["y"].tolist() for t in training.tables.values()] == [[900.0]] and pending.empty
+
+
+def test_cli_json_interface_drives_the_loop(kb, monkeypatch):
+    db, tmp = kb
+    monkeypatch.setenv("ANODELAB_DB", str(tmp / "kb.db"))
+    runner = CliRunner()
+    out = runner.invoke(app, ["recommend", "loop", "--batch", "2", "--fast", "--json"])
+    assert out.exit_code == 0, out.output
+    records = json.loads(out.stdout)
+    assert {"id", "parameters", "predictions", "reasons"} <= set(records[0])
+    assert set(records[0]["parameters"]) == {
+        "pitch_wt_pct",
+        "dextrin_g",
+        "zif8_g",
+        "coating_precursor",
+    }
+    out = runner.invoke(
+        app, ["record", str(records[0]["id"]), "discharge_capacity=1.05 A h/g", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)[0]["value"] == pytest.approx(1050.0)
+    out = runner.invoke(app, ["record", str(records[1]["id"]), "nonsense_property=3"])
+    assert out.exit_code != 0
+    out = runner.invoke(app, ["campaign", "show", "loop", "--json"])
+    shown = json.loads(out.stdout)
+    assert shown["status_counts"]["done"] == 1 and shown["status_counts"]["proposed"] == 1
