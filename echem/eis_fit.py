@@ -245,22 +245,34 @@ def initial_guess(circuit: Circuit, frequency_hz: np.ndarray, z: np.ndarray) -> 
 
 
 # ----------------------------------------------------------------------------- fitting
+def _bounds_log(circuit: Circuit) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on the working scale: log for positive parameters, linear for exponents."""
+    lo = np.where(circuit.is_exponent, circuit.lower, np.log(circuit.lower))
+    hi = np.where(circuit.is_exponent, circuit.upper, np.log(circuit.upper))
+    return lo, hi
+
+
 def _to_x(circuit: Circuit, p: np.ndarray) -> np.ndarray:
-    """Fit variables: log p for positive parameters, α itself for CPE exponents."""
-    return np.where(circuit.is_exponent, p, np.log(np.clip(p, 1e-300, None)))
+    """Unbounded fit variables: logit of the position of (log) p between its bounds."""
+    lo, hi = _bounds_log(circuit)
+    y = np.where(circuit.is_exponent, p, np.log(np.clip(p, 1e-300, None)))
+    frac = np.clip((y - lo) / (hi - lo), 1e-9, 1 - 1e-9)
+    return np.log(frac / (1 - frac))
 
 
 def _to_p(circuit: Circuit, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Parameters and dp/dx for fit variables ``x``."""
-    expo = np.exp(np.where(circuit.is_exponent, 0.0, x))
-    p = np.where(circuit.is_exponent, x, expo)
-    return p, np.where(circuit.is_exponent, 1.0, expo)
+    """Parameters and dp/dx for fit variables ``x`` (bounded by construction)."""
+    lo, hi = _bounds_log(circuit)
+    s = 1.0 / (1.0 + np.exp(-np.clip(x, -700, 700)))
+    y = lo + (hi - lo) * s
+    dy_dx = (hi - lo) * s * (1 - s)
+    p = np.where(circuit.is_exponent, y, np.exp(np.where(circuit.is_exponent, 0.0, y)))
+    return p, np.where(circuit.is_exponent, dy_dx, p * dy_dx)
 
 
 def _solve(circuit: Circuit, f: np.ndarray, z: np.ndarray, p0: np.ndarray):
-    """Trust-region reflective least squares within the element bounds, analytic Jacobian."""
+    """Levenberg–Marquardt (MINPACK) on bounded-by-construction variables, analytic Jacobian."""
     w = 1.0 / np.abs(z)
-    lo, hi = _to_x(circuit, circuit.lower), _to_x(circuit, circuit.upper)
     cache: dict[str, np.ndarray] = {}
 
     def evaluate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -268,8 +280,15 @@ def _solve(circuit: Circuit, f: np.ndarray, z: np.ndarray, p0: np.ndarray):
             cache["x"], x
         ):  # fun and jac share one model call
             p, dp_dx = _to_p(circuit, x)
-            zm, jac = circuit.impedance_and_jacobian(p, f)
-            cache.update(x=x.copy(), d=(zm - z) * w, j=(jac * dp_dx[:, None] * w).T)
+            with np.errstate(all="ignore"):
+                zm, jac = circuit.impedance_and_jacobian(p, f)
+            d, j = (zm - z) * w, (jac * dp_dx[:, None] * w).T
+            if not (
+                np.all(np.isfinite(d)) and np.all(np.isfinite(j))
+            ):  # overflow far from the data
+                d = np.where(np.isfinite(d), d, 1e6)
+                j = np.where(np.isfinite(j), j, 0.0)
+            cache.update(x=x.copy(), d=d, j=j)
         return cache["d"], cache["j"]
 
     def residual(x: np.ndarray) -> np.ndarray:
@@ -280,10 +299,43 @@ def _solve(circuit: Circuit, f: np.ndarray, z: np.ndarray, p0: np.ndarray):
         _, jz = evaluate(x)
         return np.vstack([jz.real, jz.imag])
 
-    x0 = np.clip(_to_x(circuit, p0), lo + 1e-9, hi - 1e-9)
+    x0 = _to_x(circuit, p0)
     return least_squares(
         residual,
         x0,
+        jac=jacobian,
+        method="lm",
+        x_scale="jac",
+        ftol=1e-8,
+        xtol=1e-8,
+        gtol=1e-8,
+        max_nfev=300,
+    )
+
+
+def _solve_bounded(circuit: Circuit, f: np.ndarray, z: np.ndarray, p0: np.ndarray):
+    """Fallback: trust-region reflective within the bounds on log-parameters, then an LM polish
+    so that the result lives in the same variables as :func:`_solve`."""
+    w = 1.0 / np.abs(z)
+    lo, hi = _bounds_log(circuit)
+
+    def params(y: np.ndarray) -> np.ndarray:
+        return np.where(circuit.is_exponent, y, np.exp(np.where(circuit.is_exponent, 0.0, y)))
+
+    def residual(y: np.ndarray) -> np.ndarray:
+        d = (circuit.impedance(params(y), f) - z) * w
+        return np.concatenate([d.real, d.imag])
+
+    def jacobian(y: np.ndarray) -> np.ndarray:
+        p = params(y)
+        _, jac = circuit.impedance_and_jacobian(p, f)
+        jz = (jac * np.where(circuit.is_exponent, 1.0, p)[:, None] * w).T
+        return np.vstack([jz.real, jz.imag])
+
+    y0 = np.clip(np.where(circuit.is_exponent, p0, np.log(p0)), lo + 1e-6, hi - 1e-6)
+    sol = least_squares(
+        residual,
+        y0,
         jac=jacobian,
         bounds=(lo, hi),
         method="trf",
@@ -292,6 +344,9 @@ def _solve(circuit: Circuit, f: np.ndarray, z: np.ndarray, p0: np.ndarray):
         xtol=1e-8,
         gtol=1e-8,
         max_nfev=300,
+    )
+    return _solve(
+        circuit, f, z, np.clip(params(sol.x), circuit.lower * 1.0001, circuit.upper * 0.9999)
     )
 
 
@@ -345,8 +400,11 @@ def fit_circuit(
         ):
             if ordered_costs[0] <= min(s.cost for s, _ in solutions) * 1.0000001:
                 break
-    used = len(solutions)
     best = min(solutions, key=lambda item: item[0].cost)
+    if np.any(np.abs(best[0].x) > 12.0):  # LM ran to a bound: retry every start within bounds
+        solutions += [(_solve_bounded(c, f, zz, p0), p0) for p0 in starts]
+        best = min(solutions, key=lambda item: item[0].cost)
+    used = len(solutions)
     # Arcs are numbered from high to low frequency (R1 = SEI, R2 = charge transfer).  Swapped
     # assignments fit almost as well, so among solutions within 10 % of the best cost keep the
     # best one whose arcs are in that order.
@@ -364,9 +422,7 @@ def fit_circuit(
     cov = np.linalg.pinv(sol.jac.T @ sol.jac) * s2
     stderr = np.abs(dp_dx) * np.sqrt(np.clip(np.diag(cov), 0, None))
     warnings: list[str] = [arc_warning] if arc_warning else []
-    at_bound = (np.abs(sol.x - _to_x(c, c.lower)) < 1e-6) | (
-        np.abs(sol.x - _to_x(c, c.upper)) < 1e-6
-    )
+    at_bound = np.abs(sol.x) > 12.0  # within ~1e-5 of a bound on the (log) scale
     for name in np.array(c.param_names)[at_bound]:
         warnings.append(
             f"EIS fit: parameter {name} ended at its bound; the circuit may not suit the spectrum"
