@@ -42,6 +42,10 @@ from anodelab.schema.errors import InputError
 __all__ = ["segment_pulses", "analyze_gitt", "weppner_huggins_D"]
 
 
+_BDF_COLUMNS = ("test_time_second", "voltage_volt", "current_ampere")
+_PLAIN_COLUMNS = ("time_s", "voltage_V", "current_A")
+
+
 def weppner_huggins_D(
     tau_s: float, length_cm: float, delta_es_V: float, delta_et_V: float
 ) -> float:
@@ -127,7 +131,8 @@ def analyze_gitt(
     """D per GITT pulse with validity flags; median D over the valid pulses.
 
     Give ``data`` with BDF columns ``test_time_second``, ``voltage_volt``, ``current_ampere`` (as
-    :func:`anodelab.ingest.readers.read_cycler` returns) or the three arrays.  Geometry: either
+    :func:`anodelab.ingest.readers.read_cycler` returns) or ``time_s``, ``voltage_V``,
+    ``current_A``, or the three arrays.  Geometry: either
     ``particle_radius_cm`` (spheres, L = r/3) or ``mass_g`` + ``molar_volume_cm3_per_mol`` +
     ``molar_mass_g_per_mol`` + ``area_cm2`` (L = m V_M/(M S)); when only the latter is given, the
     validity check uses the sphere-equivalent radius 3L.  Numbers may be text with units.
@@ -135,15 +140,15 @@ def analyze_gitt(
     from anodelab import __version__
 
     if data is not None:
-        missing = [
-            c for c in ("test_time_second", "voltage_volt", "current_ampere") if c not in data
-        ]
-        if missing:
-            raise InputError(f"GITT data lacks columns {missing}; have {list(data.columns)}")
-        time_s, voltage_V, current_A = (
-            data[c].to_numpy(dtype=float)
-            for c in ("test_time_second", "voltage_volt", "current_ampere")
+        names = next(
+            (cols for cols in (_BDF_COLUMNS, _PLAIN_COLUMNS) if all(c in data for c in cols)), None
         )
+        if names is None:
+            raise InputError(
+                f"GITT data needs columns {list(_BDF_COLUMNS)} (or {list(_PLAIN_COLUMNS)}); "
+                f"have {list(data.columns)}"
+            )
+        time_s, voltage_V, current_A = (data[c].to_numpy(dtype=float) for c in names)
     if time_s is None or voltage_V is None or current_A is None:
         raise InputError("GITT needs time (s), voltage (V) and current (A)")
     t = np.asarray(time_s, dtype=float)

@@ -108,3 +108,21 @@ def test_missing_inputs_raise_input_error():
             current_A=np.ones(5),
             particle_radius_cm=1e-4,
         )
+
+
+def test_plain_column_names_are_accepted_too():
+    frame = load("gitt_short_d1e-14")
+    plain = frame.rename(
+        columns={
+            "test_time_second": "time_s",
+            "voltage_volt": "voltage_V",
+            "current_ampere": "current_A",
+        }
+    )
+    a = analyze_gitt(plain, particle_radius_cm=5.86e-4).results["summary"][
+        "diffusion_coefficient_cm2_per_s"
+    ]
+    b = analyze_gitt(frame, particle_radius_cm=5.86e-4).results["summary"][
+        "diffusion_coefficient_cm2_per_s"
+    ]
+    assert a == b
