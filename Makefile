@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# BoTorch compiles its fused hypervolume kernel once (~30 s, g++ + ninja), not on a user's first command.
+	$(BIN)/python -m anodelab.optimize.warmup
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,15 +27,17 @@ test: $(STAMP)
 	$(BIN)/pytest tests -n 2 -q
 
 # mypy and import-linter cannot see the package-dir mapping; give them a symlink shim.
+# (copies: import-linter's scanner follows neither directory nor file symlinks)
 typecheck-shim:
-	rm -rf .typecheck && mkdir -p .typecheck/anodelab
-	for f in anodelab/*; do ln -s ../../$$f .typecheck/anodelab/$$(basename $$f); done
-	for d in schema kb ingest echem models optimize; do ln -s ../../$$d .typecheck/anodelab/$$d; done
+	rm -rf .typecheck && mkdir -p .typecheck
+	cp -r $(CURDIR)/anodelab .typecheck/anodelab
+	for d in schema kb ingest echem models optimize; do cp -r $(CURDIR)/$$d .typecheck/anodelab/$$d; done
+	find .typecheck -name __pycache__ -prune -exec rm -rf {} +
 
 lint: $(STAMP) typecheck-shim
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=.typecheck $(BIN)/lint-imports
+	$(BIN)/python tools/lint_imports.py
 	MYPYPATH=.typecheck $(BIN)/mypy -p anodelab
 
 bench: $(STAMP)

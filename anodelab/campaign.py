@@ -16,7 +16,6 @@ import pandas as pd
 import sqlite_utils
 import yaml
 
-from anodelab import __version__
 from anodelab.kb import campaigns as store
 from anodelab.kb import query
 from anodelab.kb.recipes import recipe_vectors
@@ -30,6 +29,7 @@ from anodelab.optimize.objectives import (
 from anodelab.optimize.propose import ProposalSet, propose
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
+from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = [
@@ -85,7 +85,7 @@ def training_data(
     campaign's proposals."""
     row, space, objectives = load_campaign(db, campaign)
     names = [f.name for f in space.features()]
-    kb_recipes = recipe_vectors(db)
+    kb_recipes, kb_excluded = _comparable_recipes(recipe_vectors(db), names)
     props = pd.DataFrame(store.proposals(db, row["id"]))
     camp_recipes = pd.DataFrame(
         [
@@ -93,13 +93,14 @@ def training_data(
             for s, p in zip(props.get("sample", []), props.get("parameters", []), strict=True)
         ]
     )
+    kb_meas = query.measurements(db)
+    kb_recipes, kb_meas = _unique_sample_keys(kb_recipes, kb_meas)
     recipes = pd.concat([kb_recipes, camp_recipes], ignore_index=True)
     for n in names:
         if n not in recipes.columns:
             recipes[n] = np.nan
     if "source" not in recipes.columns:
         recipes["source"] = "unknown"
-    kb_meas = query.measurements(db)
     res = store.results(db, row["id"])
     res = res[res["is_final"] == 1] if len(res) else res
     res_rows = pd.DataFrame(
@@ -115,6 +116,8 @@ def training_data(
     if "source" in measurements.columns and "source" in recipes.columns:
         measurements = measurements.drop(columns=["source"])
     training = assemble(recipes, measurements, objectives.outcomes(), space.features())
+    if not kb_excluded.empty:
+        training.missing = pd.concat([kb_excluded, training.missing], ignore_index=True)
     pending = pd.DataFrame(
         [
             p
@@ -123,6 +126,68 @@ def training_data(
         ]
     )
     return training, pending, props
+
+
+def _comparable_recipes(
+    recipes: pd.DataFrame, space_names: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """KB recipes that are points of the design space; the others with the reason they are not.
+
+    A blend or a group is not a recipe of the space; neither is a recipe that adds an ingredient
+    the space does not vary (``graphite_wt_pct = 90`` when the space has no graphite): its
+    measured values would be credited to the wrong recipe.
+    """
+    vocab = load_vocabulary()
+    reasons: list[dict[str, Any]] = []
+    keep = np.ones(len(recipes), dtype=bool)
+    for i, (_, r) in enumerate(recipes.iterrows()):
+        if r.get("kind") in ("blend", "group"):
+            keep[i] = False
+            reasons.append(
+                {
+                    "sample": r["sample"],
+                    "outcome": "*",
+                    "reason": f"a {r['kind']}, not a recipe of this space",
+                }
+            )
+            continue
+        for name, term in vocab.parameters().items():
+            absent = term.derivation.get("absent_value")
+            if name in space_names or absent is None or name not in recipes.columns:
+                continue
+            value = r[name]
+            if (
+                value is not None
+                and not (isinstance(value, float) and np.isnan(value))
+                and float(value) != float(absent)
+            ):
+                keep[i] = False
+                reasons.append({"sample": r["sample"], "outcome": "*",
+                                "reason": f"recipe has {name}={float(value):g}, which this space does not vary"})  # fmt: skip
+                break
+    return recipes[keep].reset_index(drop=True), pd.DataFrame(
+        reasons, columns=["sample", "outcome", "reason"]
+    )
+
+
+def _unique_sample_keys(
+    recipes: pd.DataFrame, measurements: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Make sample labels unique across sources (``Si [lee2025]``) so recipes join the right values."""
+    counts = recipes.groupby("sample")["source"].nunique()
+    shared = set(counts[counts > 1].index)
+    if not shared:
+        return recipes, measurements
+
+    def rename(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        mask = frame["sample"].isin(shared)
+        frame.loc[mask, "sample"] = (
+            frame.loc[mask, "sample"] + " [" + frame.loc[mask, "source"] + "]"
+        )
+        return frame
+
+    return rename(recipes), rename(measurements)
 
 
 def _data_version(training: Assembled) -> str:

@@ -170,7 +170,7 @@ def analyze_cv(
     :func:`anodelab.ingest.readers.spectra.read_cv` returns), a list of such frames (one file per
     scan rate), or ``{scan_rate_mV_per_s: frame}``.  With a ``cycle`` column the last cycle is used.
     """
-    from anodelab import __version__
+    from anodelab.schema.version import __version__
 
     frames = {r: _last_cycle(f) for r, f in _by_rate(data).items()}
     area = as_float(area_cm2, "cm**2", what="area")

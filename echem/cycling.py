@@ -52,7 +52,7 @@ from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.echem.steps import add_step_and_cycle_index, current_state, leading_sign
 from anodelab.schema.errors import InputError
 
-from anodelab import __version__
+from anodelab.schema.version import __version__
 
 __all__ = [
     "cycle_summary",

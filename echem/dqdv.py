@@ -31,7 +31,7 @@ from anodelab.echem.steps import add_step_and_cycle_index, current_state
 from anodelab.schema.errors import InputError
 from scipy.signal import find_peaks, savgol_filter
 
-from anodelab import __version__
+from anodelab.schema.version import __version__
 
 __all__ = ["incremental_capacity", "analyze_dqdv"]
 

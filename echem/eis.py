@@ -83,7 +83,7 @@ def analyze_eis(
     """
     from anodelab.echem.kk import lin_kk
 
-    from anodelab import __version__
+    from anodelab.schema.version import __version__
 
     area = as_float(area_cm2, "cm**2", what="area")
     conc = as_float(concentration_mol_per_cm3, "mol/cm**3", what="concentration")

@@ -137,7 +137,7 @@ def analyze_gitt(
     ``molar_mass_g_per_mol`` + ``area_cm2`` (L = m V_M/(M S)); when only the latter is given, the
     validity check uses the sphere-equivalent radius 3L.  Numbers may be text with units.
     """
-    from anodelab import __version__
+    from anodelab.schema.version import __version__
 
     if data is not None:
         names = next(

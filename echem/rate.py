@@ -23,7 +23,7 @@ from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.echem.steps import leading_sign
 from anodelab.schema.errors import InputError
 
-from anodelab import __version__
+from anodelab.schema.version import __version__
 
 __all__ = ["analyze_rate", "rate_steps"]
 

@@ -31,7 +31,7 @@ def analyze_swelling(
     delithiated_um: float | str | None = None,
 ) -> AnalysisResult:
     """Thickness changes pristine→lithiated, lithiated→delithiated and pristine→delithiated (net)."""
-    from anodelab import __version__
+    from anodelab.schema.version import __version__
 
     t0 = as_float(pristine_um, "um", what="pristine thickness")
     t1 = as_float(lithiated_um, "um", what="lithiated thickness")

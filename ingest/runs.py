@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlite_utils
+
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.ingest.readers import file_sha256, read_cycler
+from anodelab.kb.db import Database
 from anodelab.kb.write import WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
@@ -33,9 +34,8 @@ from anodelab.schema.records import (
     SampleRecord,
     SourceRecord,
 )
+from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
-
-from anodelab import __version__
 
 __all__ = ["ANALYSES", "RunOptions", "AnalyzedRun", "analyze_files", "run_bundle", "import_run"]
 
@@ -88,16 +88,14 @@ def _one_file(kind: str, paths: list[Path]) -> Path:
 
 
 def _cycling(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
-    from anodelab.echem.cycling import analyze_cycling
+    """Streamed in one pass for large text exports (same result as read_cycler + analyze_cycling)."""
+    from anodelab.ingest.readers import summarize_cycler_file
 
-    frame = read_cycler(
-        _one_file("cycling", paths), preset=o.preset, current_sign=o.current_sign, cell=o.cell
-    )
-    result = analyze_cycling(
-        frame, mass_g=o.mass_g, area_cm2=o.area_cm2, cell=o.cell, reference_cycle=o.reference_cycle
-    )
-    result.warnings[:0] = list(frame.attrs.get("warnings", []))
-    return result, frame
+    result = summarize_cycler_file(
+        _one_file("cycling", paths), mass_g=o.mass_g, area_cm2=o.area_cm2, cell=o.cell, preset=o.preset,
+        current_sign=o.current_sign, reference_cycle=o.reference_cycle,
+    )  # fmt: skip
+    return result, None
 
 
 def _rate(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
@@ -300,7 +298,7 @@ def run_bundle(
 
 
 def import_run(
-    db: sqlite_utils.Database,
+    db: Database,
     paths: list[str | Path] | str | Path,
     kind: str,
     *,

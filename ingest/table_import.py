@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from anodelab.ingest.layout import LAYOUTS, bundle_from_rows, detect_layout
+from anodelab.kb.db import Database
 from anodelab.kb.write import ImportRejected, WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import Bundle, Problem
-
-from anodelab import __version__
+from anodelab.schema.version import __version__
 
 __all__ = ["ImportReport", "import_table", "import_folder", "read_layout_table", "LITERATURE_ORDER"]
 
@@ -143,7 +142,7 @@ def _bundle_for(
 
 
 def import_table(
-    db: sqlite_utils.Database,
+    db: Database,
     path: str | Path,
     *,
     source: str | None = None,
@@ -217,7 +216,7 @@ def _first_source(bundle: Bundle) -> str | None:
     return None
 
 
-def import_folder(db: sqlite_utils.Database, folder: str | Path) -> list[ImportReport]:
+def import_folder(db: Database, folder: str | Path) -> list[ImportReport]:
     """Import a literature folder (sources, samples, steps, cells, measurements CSVs, in that order)."""
     folder = Path(folder)
     reports = []

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
+
 from anodelab.schema.errors import AnodelabError, SchemaVersionError
 from anodelab.schema.vocabulary import load_vocabulary
 
@@ -27,6 +28,8 @@ __all__ = [
     "default_db_path",
     "register_migration_hook",
 ]
+
+Database = sqlite_utils.Database  # the KB handle other layers may name in type hints
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "anodelab.db"
@@ -95,6 +98,8 @@ def open_db(
 def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
     if version == 0 and db.table_names() and "schema_meta" not in db.table_names():
         raise SchemaVersionError(f"{db_path} is an SQLite file but not an anodelab knowledge base")
+    import anodelab.kb.campaigns  # noqa: F401  (registers the campaign tables' migration hook)
+
     with transaction(db):
         if version < 1:
             sql = (
