@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 import sqlite_utils
+
 from anodelab.kb.db import register_migration_hook, transaction
 from anodelab.schema.errors import AnodelabError, InputError
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlite_utils
+
 from anodelab.kb.views import condition_columns
 
 __all__ = ["run_checks", "rounding_half_unit"]

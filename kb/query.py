@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import sqlite_utils
+
 from anodelab.kb.recipes import lineage_steps, recipe_vectors
 from anodelab.kb.views import condition_columns
 from anodelab.schema.conditions import ConditionSpec

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import sqlite_utils
+
 from anodelab.schema.vocabulary import Term, load_vocabulary, name_key
 
 __all__ = ["lineage_steps", "recipe_vectors", "materialize_recipe_vectors", "RECIPE_TABLE"]

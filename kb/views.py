@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import sqlite_utils
+
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = ["create_views", "condition_columns"]

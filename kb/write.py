@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
+
 from anodelab.kb.checks import run_checks
 from anodelab.kb.db import transaction
 from anodelab.kb.recipes import materialize_recipe_vectors

@@ -27,6 +27,7 @@ import unicodedata
 from functools import lru_cache
 
 import pint
+
 from anodelab.schema.errors import UnitError
 
 __all__ = [

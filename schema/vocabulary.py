@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
+
 from anodelab.schema.errors import InputError, UnknownNameError, suggest
 from anodelab.schema.units import parse_unit, to_canonical, unit_label
 
