@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from anodelab.schema.errors import InputError, UnitError
 from anodelab.schema.units import to_canonical
 
@@ -39,8 +40,9 @@ def _split_unit(header: str) -> tuple[str, str | None]:
     m = _UNIT_IN_NAME.match(text)
     if m and (m.group(2) or m.group(3)):
         name, unit = m.group(1), (m.group(2) or m.group(3)).strip()
-        if unit.lower() == "z":
-            return text.lower(), None  # 'Re(Z)', 'Phase(Z)' are names, not units
+        if unit.lower() in ("z", "a", "b"):
+            # 'Re(Z)', 'Phase(Z)' are names, not units; so are ZPlot's "Z'(a)" and "Z''(b)"
+            return text.lower(), None
         return name.strip().lower(), unit
     return text.lower(), None
 
@@ -55,29 +57,125 @@ def _read_text(path: Path) -> str:
     raise InputError("cannot decode file as text", file=str(path))
 
 
+_NUMBER = re.compile(r"^\s*[-+]?(\d+[.,]?\d*|[.,]\d+)([eE][-+]?\d+)?\s*$|^\s*nan\s*$", re.I)
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    """Fields of ``line`` with trailing separators dropped and spaces/quotes stripped."""
+    text = line.rstrip().rstrip(sep).rstrip()
+    return [x.strip().strip('"').strip() for x in text.split(sep)]
+
+
+def _numeric_row(fields: list[str]) -> bool:
+    """At least two numbers and numbers in most filled fields (a text status column such as
+    Gamry's ``Over`` = ``..........a`` does not hide the row)."""
+    filled = [x for x in fields if x]
+    numbers = sum(bool(_NUMBER.match(x)) for x in filled)
+    return numbers >= 2 and 2 * numbers > len(filled)
+
+
+def _header_for(lines: list[str], start: int, sep: str, width: int) -> list[str] | None:
+    """Column names for the numeric block starting at ``lines[start]``, looking back up to
+    three lines: a name row, optionally followed by a unit row (Gamry ``.DTA``: ``Freq`` over
+    ``Hz``) and/or a one-field marker line (ZPlot ``End Comments``); a one-field name row split
+    on runs of spaces (Scribner/Autolab ``"  Freq (Hz)    Ampl ..."`` over comma data)."""
+    units: list[str] | None = None
+    for k in range(start - 1, max(start - 4, -1), -1):
+        fields = _fields(lines[k], sep)
+        if len(fields) == 1:
+            spaced = re.split(r"\s{2,}", fields[0].strip())
+            if abs(len(spaced) - width) <= 1 and not any(_NUMBER.match(x) for x in spaced):
+                fields = spaced
+            elif units is None:
+                continue  # a marker or count line between header and data
+            else:
+                break
+        if abs(len(fields) - width) > 1 or any(_NUMBER.match(x) for x in fields if x):
+            break
+        prev = _fields(lines[k - 1], sep) if k > 0 else []
+        looks_like_units = all(len(x) <= 10 for x in fields)
+        if (
+            units is None
+            and looks_like_units
+            and len(prev) == len(fields)
+            and not any(_NUMBER.match(x) for x in prev if x)
+            and sum(bool(x) for x in prev) >= 2
+        ):
+            units = fields  # this row holds units; the row above holds the names
+            continue
+        if units is not None:
+            return [
+                f"{n} ({u})" if n and u and u != "#" else n
+                for n, u in zip(fields, units, strict=True)
+            ]
+        return fields
+    return None
+
+
+def _tables(path: Path):
+    """Yield every table of a text export as a numeric DataFrame, in file order.
+
+    A table is a run of numeric rows (``;``/tab/``,``/whitespace separated, decimal commas
+    handled) under a header found by :func:`_header_for`.  A file that is numbers only (no
+    header at all, e.g. impedance.py's ``exampleData.csv``) gives one table with columns
+    ``column_1``, ``column_2``, ... and ``frame.attrs["headerless"] = True``.
+    """
+    lines = [line for line in _read_text(path).splitlines() if line.strip()]
+    for sep in ("\t", ";", ","):
+        found = False
+        i = 0
+        while i < len(lines):
+            first = _fields(lines[i], sep)
+            if not _numeric_row(first):
+                i += 1
+                continue
+            names = _header_for(lines, i, sep, len(first))
+            width = max(len(first), len(names or []))
+            j = i + 1
+            while j < len(lines):
+                row = _fields(lines[j], sep)
+                if not (2 <= len(row) <= width and _numeric_row(row)):
+                    break
+                j += 1
+            headerless = names is None and i == 0 and j == len(lines)
+            if names is None and not headerless:
+                i = j
+                continue
+            if names is None:
+                names = [f"column_{n + 1}" for n in range(width)]
+            names = [n or f"unnamed_{c}" for c, n in enumerate(names)]
+            names += [f"unnamed_{c}" for c in range(len(names), width)]
+            body = "\n".join(sep.join(_fields(line, sep)) for line in lines[i:j])
+            decimal = "," if sep != "," and re.search(r"\d,\d", lines[i]) else "."
+            frame = pd.read_csv(
+                io.StringIO(body),
+                sep=sep,
+                header=None,
+                names=names[:width],
+                decimal=decimal,
+                skipinitialspace=True,
+                engine="c",
+            )
+            frame = frame.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
+            frame = frame.dropna(how="all").reset_index(drop=True)
+            frame.attrs["headerless"] = headerless
+            frame.attrs["first_line"] = i
+            found = True
+            yield frame
+            i = j
+        if found:
+            return
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Find the header line (first line whose fields are mostly non-numeric and followed by
-    numeric rows) and parse the table; decimal commas and ``;``/tab/``,`` separators handled."""
+    """The first table of a text export (see :func:`_tables`): header line found above the first
+    run of numeric rows, unit rows merged into the names, decimal commas and ``;``/tab/``,``
+    separators handled."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=str(path))
-    lines = _read_text(path).splitlines()
-    number = re.compile(r"^\s*[-+]?(\d+[.,]?\d*|[.,]\d+)([eE][-+]?\d+)?\s*$")
-    for sep in ("\t", ";", ","):
-        for i, line in enumerate(lines[:200]):
-            fields = [x for x in line.split(sep)]
-            if len(fields) < 2:
-                continue
-            nxt = lines[i + 1].split(sep) if i + 1 < len(lines) else []
-            numeric_next = sum(bool(number.match(x)) for x in nxt)
-            numeric_here = sum(bool(number.match(x)) for x in fields)
-            if numeric_here == 0 and numeric_next >= 2 and len(nxt) >= len(fields) - 1:
-                body = "\n".join(lines[i:])
-                decimal = "," if sep != "," and re.search(r"\d,\d", lines[i + 1]) else "."
-                frame = pd.read_csv(io.StringIO(body), sep=sep, decimal=decimal, engine="python")
-                frame = frame.dropna(axis=1, how="all")
-                frame.columns = [str(c).strip() for c in frame.columns]
-                return frame.apply(pd.to_numeric, errors="coerce").dropna(how="all")
+    for frame in _tables(path):
+        return frame
     raise InputError("no header line followed by numeric rows found", file=str(path))
 
 
@@ -108,6 +206,7 @@ def _scaled(
 _FREQ = [r"freq(uency)?([ _](hz|hertz))?", r"f", r"frequency\s*\(hz\)", r"freq/hz"]
 _REAL = [
     r"z_?real(_ohm)?",
+    r"z'\s*\(a\)",
     r"re\s*\(z\)",
     r"z'?\s*re(al)?",
     r"z_?re(al)?",
@@ -121,6 +220,8 @@ _IMAG = [
     r"-?\s*z_?imag(_ohm)?",
     r"-?\s*im\s*\(z\)",
     r"-?\s*z''",
+    r"-?\s*z''\s*\(b\)",
+    r"-?\s*z_?img",
     r"-?\s*z\"",
     r"-?\s*z_?im(ag)?",
     r"-?\s*zimag",
@@ -132,12 +233,40 @@ _MOD = [r"\|z\|", r"zmod", r"z_?mod(ulus)?", r"\|z\|\s*\(ohm\)", r"modulus"]
 _PHASE = [r"-?\s*phase(\s*\(z\))?", r"-?\s*theta", r"-?\s*phz"]
 
 
+def _eis_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The first table of the file that holds a frequency column and Z′/Z″ or |Z|/phase columns
+    (Gamry ``.DTA`` files hold an OCV table before the impedance table)."""
+    if not path.exists():
+        raise InputError("file not found", file=str(path))
+    seen: list[list[str]] = []
+    for frame in _tables(path):
+        cols = list(frame.columns)
+        if frame.attrs.get("headerless") and len(cols) >= 3:
+            names = {cols[0]: "frequency (Hz)", cols[1]: "Z' (ohm)", cols[2]: "Z'' (ohm)"}
+            note = (
+                "file has no header: columns 1-3 read as frequency/Hz, Z′/Ω, Z″/Ω "
+                "(impedance.py's CSV layout)"
+            )
+            return frame.rename(columns=names), [note]
+        has_z = _find(cols, _REAL) and _find(cols, _IMAG)
+        has_polar = _find(cols, _MOD) and _find(cols, _PHASE)
+        if _find(cols, _FREQ) and (has_z or has_polar):
+            return frame, []
+        seen.append(cols)
+    if not seen:
+        raise InputError("no header line followed by numeric rows found", file=str(path))
+    if not any(_find(cols, _FREQ) for cols in seen):
+        raise InputError(f"no frequency column among {seen[0]}", file=str(path))
+    raise InputError(
+        f"need Z′ and Z″ columns or |Z| and phase columns; found {seen[0]}", file=str(path)
+    )
+
+
 def read_eis(path: str | Path) -> pd.DataFrame:
     """Read an impedance spectrum; see the module docstring for columns and sign rules."""
     file = str(path)
-    frame = read_table(path)
+    frame, warnings = _eis_table(Path(path))
     cols = list(frame.columns)
-    warnings: list[str] = []
     f_col = _find(cols, _FREQ)
     if f_col is None:
         raise InputError(f"no frequency column among {cols}", file=file)
