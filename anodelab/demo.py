@@ -84,7 +84,7 @@ def _recommend_steps(db: Path, out: Path) -> list[list[str]]:
     ]
 
 
-def run_demo(db: Path, out: Path, *, log: Callable[[str], None] = console.print) -> None:
+def run_demo(db: Path, out: Path, *, log: Callable[..., None] = console.print) -> None:
     """Run every demo step; figures go to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     available = {name for name in _commands()}

@@ -24,8 +24,10 @@ def unit_slug(unit: str | None) -> str:
     parsed = parse_unit(unit)
     if parsed == ureg.dimensionless:
         return ""
-    pos, neg = [], []
-    for name, power in parsed._units.items():
+    pos: list[str] = []
+    neg: list[str] = []
+    for name, raw_power in parsed._units.items():
+        power = float(raw_power)  # type: ignore[arg-type]
         symbol = _SLUG_SYMBOLS.get(name, ureg.get_symbol(name))
         if not symbol:
             continue

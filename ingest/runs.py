@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,7 +184,7 @@ ANALYSES: dict[str, Callable[[list[Path], RunOptions], tuple[AnalysisResult, Any
 
 
 def analyze_files(
-    paths: list[str | Path] | str | Path, kind: str, options: RunOptions | None = None
+    paths: Sequence[str | Path] | str | Path, kind: str, options: RunOptions | None = None
 ) -> AnalyzedRun:
     """Read ``paths`` and run the ``kind`` analyzer (cycling, rate, dqdv, gitt, eis, cv)."""
     if kind not in ANALYSES:
@@ -299,7 +299,7 @@ def run_bundle(
 
 def import_run(
     db: Database,
-    paths: list[str | Path] | str | Path,
+    paths: Sequence[str | Path] | str | Path,
     kind: str,
     *,
     sample: str,

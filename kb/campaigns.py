@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from anodelab.kb.db import register_migration_hook, transaction
+from anodelab.kb.db import inserted_id, register_migration_hook, transaction
 from anodelab.schema.errors import AnodelabError, InputError
 
 __all__ = [
@@ -130,7 +130,7 @@ def create_campaign(
                 _now(),
             ],
         )
-        return int(cursor.lastrowid)
+        return inserted_id(cursor)
 
 
 def get_campaign(db: sqlite_utils.Database, campaign: str | int) -> dict[str, Any]:
@@ -172,7 +172,7 @@ def add_proposals(
     ``acquisition_value``, ``strategy``, ``reasons``, ``model_version``, ``data_version``, ``seed``.
     Returns the new ids; each proposal's sample is named ``<campaign>-p<id>``."""
     name = get_campaign(db, campaign_id)["name"]
-    ids = []
+    ids: list[int] = []
     with transaction(db):
         batch = db.execute(
             "SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE campaign_id = ?", [campaign_id]
@@ -199,7 +199,7 @@ def add_proposals(
                     now,
                 ],
             )
-            pid = int(cursor.lastrowid)
+            pid = inserted_id(cursor)
             db.execute("UPDATE proposals SET sample = ? WHERE id = ?", [f"{name}-p{pid}", pid])
             ids.append(pid)
     return ids

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
+from anodelab.kb.db import inserted_id
 from anodelab.kb.views import condition_columns
 
 __all__ = ["run_checks", "rounding_half_unit"]
@@ -143,13 +144,13 @@ def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str
                          [d["measurement_id"], c["measurement_id"]], ice, "percent", tol, convention)  # fmt: skip
         counts[status] = counts.get(status, 0) + 1
         if stated is None and len(candidates) == 0:
-            mid = db.execute(
+            mid = inserted_id(db.execute(
                 """INSERT INTO measurements (sample_id, cell_id, source_id, property, value, unit, qualifier, origin, note, locator)
                    VALUES (?,?,?,?,?,?,?,?,?,?)""",
                 [int(d["sample_id"]), None if pd.isna(d["cell_id"]) else int(d["cell_id"]), int(d["source_id"]),
                  "initial_coulombic_efficiency", ice, "percent", "=", "computed",
                  f"computed from stated first-cycle capacities ({convention})", "computed"],
-            ).lastrowid  # fmt: skip
+            ))  # fmt: skip
             _copy_conditions(db, int(d["measurement_id"]), int(mid))
 
 

@@ -45,6 +45,13 @@ def register_migration_hook(hook: Callable[[sqlite_utils.Database], None]) -> No
         _HOOKS.append(hook)
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote (sqlite3 types ``lastrowid`` as optional)."""
+    if cursor.lastrowid is None:  # pragma: no cover - always set after an INSERT
+        raise AnodelabError("INSERT returned no row id")
+    return int(cursor.lastrowid)
+
+
 def default_db_path() -> Path:
     """``$ANODELAB_DB`` if set, else ``./anodelab.db``."""
     return Path(os.environ.get("ANODELAB_DB") or DEFAULT_DB)

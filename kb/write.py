@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from anodelab.kb.checks import run_checks
-from anodelab.kb.db import transaction
+from anodelab.kb.db import inserted_id, transaction
 from anodelab.kb.recipes import materialize_recipe_vectors
 from anodelab.schema.errors import AnodelabError
 from anodelab.schema.records import Bundle, MeasurementRecord, Problem
@@ -134,24 +134,26 @@ def write_bundle(
                 dataset=dataset, status="unchanged", import_id=previous[0], warnings=bundle.warnings
             )
         old_values = _existing_measurements(db, previous[0]) if previous else {}
-        import_id = db.execute(
-            """INSERT INTO imports (dataset, source_key, file_path, file_sha256, content_sha256, importer,
+        import_id = inserted_id(
+            db.execute(
+                """INSERT INTO imports (dataset, source_key, file_path, file_sha256, content_sha256, importer,
                importer_version, started_at, status, replaces_import_id) VALUES (?,?,?,?,?,?,?,?,?,?)""",
-            [
-                dataset,
-                bundle.sources[0].key
-                if bundle.sources
-                else (bundle.measurements[0].source if bundle.measurements else None),
-                file_path,
-                file_sha256,
-                content_sha256,
-                importer,
-                importer_version,
-                _now(),
-                "writing",
-                previous[0] if previous else None,
-            ],
-        ).lastrowid
+                [
+                    dataset,
+                    bundle.sources[0].key
+                    if bundle.sources
+                    else (bundle.measurements[0].source if bundle.measurements else None),
+                    file_path,
+                    file_sha256,
+                    content_sha256,
+                    importer,
+                    importer_version,
+                    _now(),
+                    "writing",
+                    previous[0] if previous else None,
+                ],
+            )
+        )
         writer = _Writer(db, import_id, create_missing_samples)
         if previous:
             writer.remove_import(previous[0], keep_entities=True)
@@ -336,10 +338,12 @@ class _Writer:
         if len(rows) == 1:
             return int(rows[0][0])
         if self.create_missing_samples:
-            sid = self.db.execute(
-                "INSERT INTO samples (source_id, label, kind, import_id) VALUES (?, ?, 'material', ?)",
-                [source_id, label, self.import_id],
-            ).lastrowid
+            sid = inserted_id(
+                self.db.execute(
+                    "INSERT INTO samples (source_id, label, kind, import_id) VALUES (?, ?, 'material', ?)",
+                    [source_id, label, self.import_id],
+                )
+            )
             self.touched_samples.add(int(sid))
             return int(sid)
         from anodelab.schema.errors import suggest
@@ -421,10 +425,12 @@ class _Writer:
             )
             self.touched_samples.add(int(row[0]))
         else:
-            sid = self.db.execute(
-                "INSERT INTO samples (source_id, label, kind, family, description, locator, import_id) VALUES (?,?,?,?,?,?,?)",
-                [source_id, sample.label, *values, self.import_id],
-            ).lastrowid
+            sid = inserted_id(
+                self.db.execute(
+                    "INSERT INTO samples (source_id, label, kind, family, description, locator, import_id) VALUES (?,?,?,?,?,?,?)",
+                    [source_id, sample.label, *values, self.import_id],
+                )
+            )
             self.touched_samples.add(int(sid))
 
     def _write_links(self, sample: Any) -> None:
@@ -480,11 +486,13 @@ class _Writer:
             )
             self.touched_cells.add(int(row[0]))
         else:
-            cid = self.db.execute(
-                f"INSERT INTO cells (source_id, label, sample_id, {', '.join(columns)}, locator, import_id) "
-                f"VALUES ({', '.join('?' for _ in range(len(columns) + 5))})",
-                [source_id, cell.label, sid, *values, self.import_id],
-            ).lastrowid
+            cid = inserted_id(
+                self.db.execute(
+                    f"INSERT INTO cells (source_id, label, sample_id, {', '.join(columns)}, locator, import_id) "
+                    f"VALUES ({', '.join('?' for _ in range(len(columns) + 5))})",
+                    [source_id, cell.label, sid, *values, self.import_id],
+                )
+            )
             self.touched_cells.add(int(cid))
 
     def _write_step_parameter(self, sp: Any, steps: dict[tuple[int, int], int]) -> None:
@@ -511,11 +519,11 @@ class _Writer:
                     return
                 step_id = int(row[0])
             else:
-                step_id = int(
+                step_id = inserted_id(
                     self.db.execute(
                         "INSERT INTO process_steps (sample_id, step_order, step_type, import_id) VALUES (?,?,?,?)",
                         [sid, sp.step, sp.step_type, self.import_id],
-                    ).lastrowid
+                    )
                 )
             steps[key] = step_id
         else:
@@ -570,7 +578,7 @@ class _Writer:
                 return
             cell_id = int(row[0])
         prov = m.provenance
-        mid = self.db.execute(
+        mid = inserted_id(self.db.execute(
             """INSERT INTO measurements (sample_id, cell_id, source_id, property, value, unit, value_min, value_max,
                uncertainty, uncertainty_kind, qualifier, basis, origin, raw_value, raw_unit, raw, note, flags, locator,
                file, row, col, raw_file_sha256, analyzer, analyzer_version, options_json, import_id)
@@ -581,7 +589,7 @@ class _Writer:
                 ";".join(m.flags) or None, prov.locator, prov.file, prov.row, prov.column, prov.raw_file_sha256,
                 prov.analyzer, prov.analyzer_version, json.dumps(prov.options) if prov.options else None, self.import_id,
             ],
-        ).lastrowid  # fmt: skip
+        ))  # fmt: skip
         for name, cond in m.conditions.items():
             self.db.execute(
                 "INSERT INTO measurement_conditions (measurement_id, name, value, unit, text_value, raw) VALUES (?,?,?,?,?,?)",

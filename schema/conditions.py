@@ -83,7 +83,7 @@ def parse_conditions(
     In tables a number needs its unit unless the condition is dimensionless (``cycle=500``);
     with ``bare_is_canonical`` (command line, API) a bare number is read in the canonical unit.
     """
-    where = {"file": file, "row": row, "column": column}
+    where: dict[str, Any] = {"file": file, "row": row, "column": column}
     if conditions is None:
         return {}
     if isinstance(conditions, Mapping):

@@ -41,7 +41,7 @@ __all__ = [
     "is_dimensionless_percent",
 ]
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
 # Fractions with their own dimension: "wt%" and "at%" are not interchangeable with a bare percent
 # of something else (an ICE).  A bare "%" is accepted for them by ``to_canonical``.
 ureg.define("mass_fraction_unit = [mass_fraction] = wt_fraction")
@@ -237,7 +237,7 @@ def parse_unit(text: str | None) -> pint.Unit:
         raise UnitError(
             f"unit {text!r} carries a factor {parsed.magnitude} (normalized {normalized!r})"
         )
-    return parsed.units
+    return parsed.units  # type: ignore[return-value]  # pint's PlainUnit is a Unit
 
 
 _SUPERSCRIPT_OUT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
@@ -264,7 +264,7 @@ def unit_label(unit: str | pint.Unit | None) -> str:
     parsed = parse_unit(unit) if isinstance(unit, str) else unit
     if parsed == ureg.dimensionless:
         return ""
-    items = list(parsed._units.items())
+    items = [(name, float(power)) for name, power in parsed._units.items()]  # type: ignore[arg-type]
     parts: list[str] = []
     for name, power in sorted(items, key=lambda item: item[1] < 0):
         symbol = _LABEL_SYMBOLS.get(name) or ureg.get_symbol(name)

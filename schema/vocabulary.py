@@ -205,7 +205,9 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
         if unit is None:
             raise ValueError(f"schema/data/{filename}: {entry['name']} needs a unit")
         parse_unit(unit)  # fail loudly at load if a canonical unit does not parse
-    derivation = {k: entry[k] for k in ("from", "pick", "absent_value") if k in entry}
+    derivation: dict[str, Any] = {
+        k: entry[k] for k in ("from", "pick", "absent_value") if k in entry
+    }
     return Term(
         name=entry["name"],
         kind=kind,
