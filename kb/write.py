@@ -265,49 +265,48 @@ class _Writer:
         )
         # Entities the previous version defined and this one re-defined now belong to this import.
 
+    # Entities other rows point at: what uses them, and what goes with them when they go.
+    _ENTITIES = (
+        ("cell", "cells", ("SELECT COUNT(*) FROM measurements WHERE cell_id = ?",), ()),
+        (
+            "sample",
+            "samples",
+            (
+                "SELECT COUNT(*) FROM measurements WHERE sample_id = ?",
+                "SELECT COUNT(*) FROM process_steps WHERE sample_id = ?",
+                "SELECT COUNT(*) FROM cells WHERE sample_id = ?",
+                "SELECT COUNT(*) FROM sample_parents WHERE parent_id = ?",
+                "SELECT COUNT(*) FROM group_members WHERE member_id = ?",
+            ),
+            (
+                "DELETE FROM sample_parents WHERE sample_id = ?",
+                "DELETE FROM group_members WHERE group_id = ?",
+            ),
+        ),
+    )
+
     def _delete_unused_entities(self, import_id: int, keep: set[int], keep_cells: set[int]) -> None:
+        """Delete the cells and samples an import defined, unless still used by other imports."""
         db = self.db
-        for cell_id, label in db.execute(
-            "SELECT id, label FROM cells WHERE import_id = ?", [import_id]
-        ).fetchall():
-            if cell_id in keep_cells:
-                continue
-            used = db.execute(
-                "SELECT COUNT(*) FROM measurements WHERE cell_id = ?", [cell_id]
-            ).fetchone()[0]
-            if used:
-                self.problems.append(
-                    Problem(
-                        f"cell {label!r} is still used by {used} value(s) from other imports; remove those first"
+        for kind, table, usages, cleanups in self._ENTITIES:
+            kept = keep_cells if kind == "cell" else keep
+            rows = db.execute(
+                f"SELECT id, label FROM {table} WHERE import_id = ?", [import_id]
+            ).fetchall()
+            for entity_id, label in rows:
+                if entity_id in kept:
+                    continue
+                used = sum(db.execute(sql, [entity_id]).fetchone()[0] for sql in usages)
+                if used:
+                    self.problems.append(
+                        Problem(
+                            f"{kind} {label!r} is still used by {used} row(s) of other imports; remove those first"
+                        )
                     )
-                )
-            else:
-                db.execute("DELETE FROM cells WHERE id = ?", [cell_id])
-        for sample_id, label in db.execute(
-            "SELECT id, label FROM samples WHERE import_id = ?", [import_id]
-        ).fetchall():
-            if sample_id in keep:
-                continue
-            used = sum(
-                db.execute(sql, [sample_id]).fetchone()[0]
-                for sql in (
-                    "SELECT COUNT(*) FROM measurements WHERE sample_id = ?",
-                    "SELECT COUNT(*) FROM process_steps WHERE sample_id = ?",
-                    "SELECT COUNT(*) FROM cells WHERE sample_id = ?",
-                    "SELECT COUNT(*) FROM sample_parents WHERE parent_id = ?",
-                    "SELECT COUNT(*) FROM group_members WHERE member_id = ?",
-                )
-            )
-            if used:
-                self.problems.append(
-                    Problem(
-                        f"sample {label!r} is still used by other imports (values, steps, cells or children); remove those first"
-                    )
-                )
-            else:
-                db.execute("DELETE FROM sample_parents WHERE sample_id = ?", [sample_id])
-                db.execute("DELETE FROM group_members WHERE group_id = ?", [sample_id])
-                db.execute("DELETE FROM samples WHERE id = ?", [sample_id])
+                    continue
+                for sql in cleanups:
+                    db.execute(sql, [entity_id])
+                db.execute(f"DELETE FROM {table} WHERE id = ?", [entity_id])
 
     # -- lookup ---------------------------------------------------------------------------
     def source_id(self, key: str, problem_at: Problem | None = None) -> int | None:
