@@ -24,7 +24,7 @@ from anodelab.schema.cells import parse_cell
 from anodelab.schema.errors import AnodelabError, UnknownNameError
 from anodelab.schema.records import ConditionValue
 from anodelab.schema.units import parse_unit, to_canonical, unit_label, ureg
-from anodelab.schema.vocabulary import Term, Vocabulary, load_vocabulary, name_key
+from anodelab.schema.vocabulary import Kind, Term, Vocabulary, load_vocabulary, name_key
 
 __all__ = [
     "ColumnSpec",
@@ -74,7 +74,7 @@ SOURCE_NAMES = {
         "year/ref.",
     )
 }
-_LONG_NAMES = {
+_LONG_NAMES: dict[str, Role] = {
     name_key("property"): "property_name",
     name_key("quantity"): "property_name",
     name_key("value"): "value",
@@ -214,14 +214,14 @@ def condition_from_text(
         return term.name, make_condition(term, cell.value, unit, text)
     if not cell.unit_text:
         raise UnknownNameError("condition (no unit to recognise it by)", text)
-    unit = parse_unit(cell.unit_text)
+    cell_unit = parse_unit(cell.unit_text)
     for term in vocab.conditions().values():
         if (
             term.is_numeric
             and term.unit
-            and parse_unit(term.unit).dimensionality == unit.dimensionality
+            and parse_unit(term.unit).dimensionality == cell_unit.dimensionality
         ):
-            if unit.dimensionality == ureg.dimensionless.dimensionality:
+            if cell_unit.dimensionality == ureg.dimensionless.dimensionality:
                 continue  # a bare number or % says nothing about which condition it is
             return term.name, make_condition(term, cell.value, cell.unit_text, text)
     raise UnknownNameError("condition with unit", cell.unit_text)
@@ -267,9 +267,9 @@ def _extract_unit(text: str) -> tuple[str, str | None]:
         if _try_unit(inner):
             rest = (text[: match.start()] + " " + text[match.end() :]).strip()
             return re.sub(r"\s+", " ", rest), inner
-    match = re.match(r"^(.*?\S)\s*,\s*(.+)$", text)
-    if match and _try_unit(match.group(2)):
-        return match.group(1).strip(), match.group(2).strip()
+    comma = re.match(r"^(.*?\S)\s*,\s*(.+)$", text)
+    if comma and _try_unit(comma.group(2)):
+        return comma.group(1).strip(), comma.group(2).strip()
     if _PAIR.search(text):
         return text, None
     for slash in [m.start() for m in re.finditer("/", text)]:
@@ -338,7 +338,7 @@ def parse_header(
         spec.fill_down = True
         return spec
     if key in _LONG_NAMES:
-        spec.role = _LONG_NAMES[key]  # type: ignore[assignment]
+        spec.role = _LONG_NAMES[key]
         return spec
     rest = _extract_conditions(text, spec, vocab)
     name, unit = _extract_unit(rest)
@@ -370,19 +370,21 @@ def parse_header(
             _check_unit(spec)
             return spec
     term = _lookup(name, vocab)
-    if term is None and _INITIAL.match(name):
+    initial = _INITIAL.match(name) if term is None else None
+    if initial is not None:
         term = _lookup(_INITIAL.sub("", name), vocab)
         if term is not None and term.kind == "property":
             spec.conditions.setdefault(
                 "cycle",
-                ConditionValue(value=1.0, unit="cycle_count", raw=_INITIAL.match(name).group(1)),
+                ConditionValue(value=1.0, unit="cycle_count", raw=initial.group(1)),
             )
     if term is None:
         spec.role = "unknown"
         hits: list[str] = []
-        for kind in ("property", "parameter", "condition"):
+        kinds: tuple[Kind, ...] = ("property", "parameter", "condition")
+        for kind in kinds:
             try:
-                vocab.get(kind, name)  # type: ignore[arg-type]
+                vocab.get(kind, name)
             except UnknownNameError as exc:
                 hits += [h for h in exc.suggestions if h not in hits]
         spec.suggestions = hits[:5]

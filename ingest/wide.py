@@ -58,8 +58,10 @@ def as_raw_table(
 ) -> RawTable:
     """Accept a :class:`RawTable`, a path, or a pandas DataFrame (header = its columns)."""
     if isinstance(table, RawTable):
-        reread = mapping is not None and (mapping.header_rows or mapping.decimal or mapping.sheet)
-        if reread and table.file and Path(table.file).is_file():
+        reread = mapping is not None and bool(
+            mapping.header_rows or mapping.decimal or mapping.sheet
+        )
+        if mapping is not None and reread and table.file and Path(table.file).is_file():
             return read_any_table(
                 table.file, sheet=table.name if not mapping.sheet else None, mapping=mapping
             )
@@ -162,19 +164,23 @@ def describe_columns(
 
 
 def _table_source(mapping: TableMapping | None, source: str | None) -> SourceRecord | None:
-    doi = key = text = None
+    doi: str | None = None
+    key: str | None = None
+    text: str | None = None
     if source:
-        if _DOI.search(source):
-            doi = _DOI.search(source).group(0).rstrip(".")  # type: ignore[union-attr]
+        found = _DOI.search(source)
+        if found:
+            doi = found.group(0).rstrip(".")
         else:
             key = source.strip()
     if mapping is not None:
         doi = doi or mapping.source_doi
         key = key or mapping.source_key
         text = mapping.source_text
-    if not (doi or key or text):
+    record_key = key or doi or text
+    if not record_key:
         return None
-    return SourceRecord(key=key or doi or text, kind="paper", doi=doi, title=text)  # type: ignore[arg-type]
+    return SourceRecord(key=record_key, kind="paper", doi=doi, title=text)
 
 
 def _row_source(ref: str, table_source: SourceRecord | None) -> SourceRecord:
@@ -307,9 +313,9 @@ def bundle_from_table(
             )
             continue
         sources.setdefault(src.key, src)
-        key = (src.key, label)
-        if key not in samples:
-            samples[key] = SampleRecord(
+        sample_key = (src.key, label)
+        if sample_key not in samples:
+            samples[sample_key] = SampleRecord(
                 source=src.key,
                 label=label,
                 kind="material",

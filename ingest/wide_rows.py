@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from anodelab.ingest.headers import ColumnSpec
-from anodelab.schema.cells import CellValue, parse_cell
+from anodelab.schema.cells import CellLocation, CellValue, parse_cell
 from anodelab.schema.compositions import composite_capacity_mAh_per_g
 from anodelab.schema.errors import AnodelabError
 from anodelab.schema.records import (
@@ -141,7 +141,7 @@ def _row_conditions(
                 decimal=ctx.decimal,
                 where={"file": ctx.file, "row": row, "column": spec.header},
             )
-            if cell.kind != "number":
+            if cell.kind != "number" or cell.value is None:  # a "number" cell always has a value
                 if cell.kind == "missing":
                     problems.append(
                         ctx.problem(
@@ -161,7 +161,7 @@ def _row_conditions(
             unit, _ = _unit_for(spec, cell, term)
             conditions[term.name] = ConditionValue(
                 value=term.canonical_value(cell.value, unit), unit=term.unit, raw=text.strip()
-            )  # type: ignore[arg-type]
+            )
         except AnodelabError as exc:
             problems.append(ctx.problem(exc, row, spec.header, text))
     return conditions, problems
@@ -247,7 +247,7 @@ def row_measurements(
                 targets.append((spec, list(spec.pair_terms), None))
     for spec, terms, unit_cell in targets:
         text = cells[spec.index]
-        where = {"file": ctx.file, "row": row, "column": spec.header}
+        where: CellLocation = {"file": ctx.file, "row": row, "column": spec.header}
         try:
             cell = parse_cell(text, allow_pair=len(terms) == 2, decimal=ctx.decimal, where=where)
             if cell.kind == "blank":

@@ -28,14 +28,44 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Required, TypedDict
 
 from anodelab.schema.errors import InputError, UnitError
 from anodelab.schema.units import parse_unit
 
-__all__ = ["CellValue", "parse_cell", "parse_number", "normalize_cell_text", "MISSING_MARKERS"]
+__all__ = [
+    "CellLocation",
+    "CellValue",
+    "parse_cell",
+    "parse_number",
+    "normalize_cell_text",
+    "MISSING_MARKERS",
+]
 
 CellKind = Literal["number", "range", "pair", "missing", "blank"]
+
+
+class CellLocation(TypedDict, total=False):
+    """Where a cell sits, as :class:`~anodelab.schema.errors.InputError` takes it."""
+
+    file: str | None
+    row: int | None
+    column: str | None
+
+
+class _ParsedFields(TypedDict, total=False):
+    """The :class:`CellValue` fields collected while parsing, before ``kind``/``value`` are known."""
+
+    raw: Required[str]
+    qualifier: str
+    footnotes: tuple[str, ...]
+    uncertainty: float
+    uncertainty_kind: str
+    value_min: float
+    value_max: float
+    second: float
+    unit_text: str
+
 
 MISSING_MARKERS: dict[str, str] = {
     "-": "not stated (printed '-')",
@@ -192,7 +222,7 @@ def parse_cell(
     *,
     allow_pair: bool = False,
     decimal: str = ".",
-    where: dict[str, object] | None = None,
+    where: CellLocation | None = None,
 ) -> CellValue:
     """Parse the text of one table cell (see the module docstring for the grammar).
 
@@ -201,7 +231,7 @@ def parse_cell(
     that is not a value.
     """
     raw = "" if text is None else str(text)
-    loc = dict(where or {})
+    loc: CellLocation = where.copy() if where else {}
     if not raw.strip():
         return CellValue(raw=raw, kind="blank", reason="blank cell")
     stripped = raw.strip()
@@ -229,15 +259,14 @@ def parse_cell(
     except ValueError:
         raise InputError(f"not a number: {raw!r}", value=raw, **loc) from None
     rest = rest.strip()
-    result: dict[str, object] = {"raw": raw, "qualifier": qualifier, "footnotes": tuple(notes)}
+    result: _ParsedFields = {"raw": raw, "qualifier": qualifier, "footnotes": tuple(notes)}
 
     # 5.23(4): concise uncertainty on the last digits
     concise = re.match(r"^\((\d+)\)", rest)
     if concise and "." in first_text and "e" not in first_text.lower() and "10" not in rest:
         decimals = len(first_text.split(".")[1])
-        result.update(
-            uncertainty=int(concise.group(1)) * 10.0**-decimals, uncertainty_kind="unspecified"
-        )
+        result["uncertainty"] = int(concise.group(1)) * 10.0**-decimals
+        result["uncertainty_kind"] = "unspecified"
         rest = rest[concise.end() :].strip()
         return _finish(result, "number", first, first_text, rest, loc)
     # 651 ± 12 / 85.3 (± 1.2) / 85.3 ± 1.2 %
@@ -254,7 +283,8 @@ def parse_cell(
             after = after[1:].strip()
         if error < 0:
             raise InputError(f"negative uncertainty in {raw!r}", value=raw, **loc)
-        result.update(uncertainty=error, uncertainty_kind="unspecified")
+        result["uncertainty"] = error
+        result["uncertainty_kind"] = "unspecified"
         return _finish(result, "number", first, first_text, after, loc)
     # ranges: 50–140, 50 - 140 nm, 0.2 to 0.45, 50 nm – 140 nm
     rng = re.match(r"^(?P<unit>[^\d±()/]*?)(?P<sep>\s*(?:-|~|to\b)\s*)(?=[+-]?[\d.])", rest)
@@ -271,7 +301,8 @@ def parse_cell(
             raise InputError(f"range {raw!r} has two different units", value=raw, **loc)
         if second < first:
             raise InputError(f"range {raw!r} runs backwards", value=raw, **loc)
-        result.update(value_min=first, value_max=second)
+        result["value_min"] = first
+        result["value_max"] = second
         return _finish(
             result, "range", None, f"{first_text}–{second_text}", after or unit_part, loc
         )
@@ -286,20 +317,20 @@ def parse_cell(
                 **loc,
             )
         second, second_text, after = parse_number(rest[pair.end() :])
-        result.update(second=second)
+        result["second"] = second
         return _finish(result, "pair", first, f"{first_text}/{second_text}", after.strip(), loc)
     return _finish(result, "number", first, first_text, rest, loc)
 
 
 def _finish(
-    result: dict[str, object],
+    result: _ParsedFields,
     kind: CellKind,
     value: float | None,
     number_text: str,
     rest: str,
-    loc: dict[str, object],
+    loc: CellLocation,
 ) -> CellValue:
-    raw = str(result["raw"])
+    raw = result["raw"]
     rest = rest.strip()
     if rest:
         if re.match(r"^(st|nd|rd|th)\b", rest, re.IGNORECASE):
@@ -321,7 +352,7 @@ def _finish(
                 )
             raise InputError(f"text {rest!r} after the number in {raw!r}", value=raw, **loc)
         result["unit_text"] = rest
-    return CellValue(kind=kind, value=value, number_text=number_text, **result)  # type: ignore[arg-type]
+    return CellValue(kind=kind, value=value, number_text=number_text, **result)
 
 
 _UNITISH = re.compile(r"^[A-Za-zµμΩ°%℃⁰¹²³⁴⁵⁶⁷⁸⁹⁻·/\^\-\s\d.*()]+$")

@@ -109,15 +109,14 @@ def split_header_rows(
     """
     if not grid:
         return [], None, [], 0
+    unit: list[str] | None = None
     if header_rows is not None:
         names, rest = grid[:header_rows], grid[header_rows:]
-        unit = None
         if len(names) > 1 and _is_unit_row(names[-1]):
             unit = names[-1]
             names = names[:-1]
         return names, unit, rest, header_rows
     names = [grid[0]]
-    unit: list[str] | None = None
     i = 1
     while i < len(grid) and i <= 3:
         row = grid[i]
