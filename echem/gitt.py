@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from anodelab.echem.quantities import as_float
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.schema.errors import InputError
@@ -57,12 +58,13 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Inclusive (start, end) index pairs of the True runs of ``mask``."""
     padded = np.concatenate([[False], mask, [False]]).astype(int)
     d = np.diff(padded)
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1, strict=True))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
+    return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
 def segment_pulses(
     current_A: np.ndarray, rest_current_A: float | None = None
-) -> list[dict[str, int]]:
+) -> list[dict[str, tuple[int, int]]]:
     """Pulses with a rest before and after: ``[{"rest_before": (s, e), "pulse": (s, e), "rest_after": (s, e)}]``
     as index ranges.  A rest is |I| ≤ ``rest_current_A`` (default 1 % of max |I|)."""
     i = np.asarray(current_A, dtype=float)
@@ -70,7 +72,7 @@ def segment_pulses(
     rest = np.abs(i) <= limit
     rests = _runs(rest)
     pulses = _runs(~rest)
-    out = []
+    out: list[dict[str, tuple[int, int]]] = []
     for ps, pe in pulses:
         before = [r for r in rests if r[1] == ps - 1]
         after = [r for r in rests if r[0] == pe + 1]
