@@ -13,15 +13,24 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
 from anodelab.ingest.readers.columns import ColumnMatch, match_column, match_columns
 from anodelab.schema.errors import InputError
 
-__all__ = ["TextLayout", "sniff_text", "read_delimited", "read_excel_table", "frame_from_columns"]
+__all__ = [
+    "TextLayout",
+    "ExcelTableInfo",
+    "sniff_text",
+    "read_delimited",
+    "read_excel_table",
+    "frame_from_columns",
+]
 
 _SNIFF_BYTES = 256 * 1024
 _DELIMITERS = ("\t", ";", ",")
@@ -188,9 +197,17 @@ def read_delimited(path: Path, layout: TextLayout) -> tuple[pd.DataFrame, dict[s
     return frame, {"skipped_invalid_rows": skipped["rows"]}
 
 
+class ExcelTableInfo(TypedDict):
+    """Where :func:`read_excel_table` found the table and which columns it recognised."""
+
+    sheet: str
+    header_line: int
+    columns: dict[str, ColumnMatch]
+
+
 def read_excel_table(
     path: Path, overrides: dict[str, str] | None = None
-) -> tuple[pd.DataFrame, dict[str, object]]:
+) -> tuple[pd.DataFrame, ExcelTableInfo]:
     """Read the first sheet of an .xlsx/.xls workbook whose header is recognisable."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, nrows=60, dtype=object)

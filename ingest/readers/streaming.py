@@ -30,11 +30,12 @@ import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
 from anodelab.echem.cycling import (
     CycleSums,
     _quantum,
@@ -465,6 +466,19 @@ def _vote(
     return 1, f"detected from voltage trend ({agree}/{agree + disagree} steps): positive = charge"
 
 
+class _CyclingOptions(TypedDict):
+    """The keyword arguments shared by ``analyze_cycling`` and ``cycling_result``."""
+
+    mass_g: float | None
+    area_cm2: float | None
+    cell: str
+    reference_cycle: int
+    retention_threshold_percent: float
+    retention_basis: str
+    capacity_source: str
+    rest_current: float | None
+
+
 def summarize_cycler_file(
     path: str | Path,
     *,
@@ -491,7 +505,7 @@ def summarize_cycler_file(
     path = Path(path)
     check_cycling_options(mass_g=mass_g, area_cm2=area_cm2, retention_basis=retention_basis)
     leading_sign(cell)
-    options = dict(
+    options = _CyclingOptions(
         mass_g=mass_g,
         area_cm2=area_cm2,
         cell=cell,
@@ -522,7 +536,7 @@ def summarize_cycler_file(
 
 
 def _summarize_streaming(
-    path: Path, preset: str | None, current_sign: str | int | None, options: dict[str, Any]
+    path: Path, preset: str | None, current_sign: str | int | None, options: _CyclingOptions
 ) -> tuple[AnalysisResult, dict[str, Any]]:
     from anodelab.ingest.readers.registry import reader_for_path
     from anodelab.ingest.readers.vendors import _ARBIN

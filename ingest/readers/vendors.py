@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from anodelab.ingest.readers.columns import match_columns
 from anodelab.ingest.readers.generic import (
     frame_from_columns,
@@ -42,13 +43,18 @@ def _text_or_excel(
     path: Path, overrides: dict[str, str] | None, vendor: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     if path.suffix.lower() in _EXCEL:
-        raw, info = read_excel_table(path, overrides)
-        columns = info.pop("columns")
-        frame = frame_from_columns(raw, columns, str(path))  # type: ignore[arg-type]
-        meta: dict[str, Any] = {"vendor": vendor, "format": "excel", **info}
+        raw, excel = read_excel_table(path, overrides)
+        columns = excel["columns"]
+        frame = frame_from_columns(raw, columns, str(path))
+        meta: dict[str, Any] = {
+            "vendor": vendor,
+            "format": "excel",
+            "sheet": excel["sheet"],
+            "header_line": excel["header_line"],
+        }
     else:
         layout = sniff_text(path, overrides)
-        raw, info = read_delimited(path, layout)
+        raw, counts = read_delimited(path, layout)
         columns = layout.columns
         frame = frame_from_columns(raw, columns, str(path))
         meta = {
@@ -58,13 +64,13 @@ def _text_or_excel(
             "delimiter": layout.delimiter,
             "decimal": layout.decimal,
             "encoding": layout.encoding,
-            **info,
+            **counts,
         }
         if vendor == "generic":
             meta["vendor"] = _guess_vendor("\n".join(layout.preamble[:40]), layout.headers)
     meta["columns"] = {
         key: {"header": m.header, "unit": m.unit, "factor": m.factor} for key, m in columns.items()
-    }  # type: ignore[union-attr]
+    }
     meta["dropped_rows"] = frame.attrs.pop("dropped_rows", 0)
     return frame, meta
 
