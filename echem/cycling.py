@@ -48,10 +48,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.echem.steps import add_step_and_cycle_index, current_state, leading_sign
 from anodelab.schema.errors import InputError
-
 from anodelab.schema.version import __version__
 
 __all__ = [

@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.signal import find_peaks, savgol_filter
+
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import add_step_and_cycle_index, current_state
 from anodelab.schema.errors import InputError
-from scipy.signal import find_peaks, savgol_filter
-
 from anodelab.schema.version import __version__
 
 __all__ = ["incremental_capacity", "analyze_dqdv"]

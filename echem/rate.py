@@ -18,11 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+
 from anodelab.echem.cycling import cycle_summary
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.echem.steps import leading_sign
 from anodelab.schema.errors import InputError
-
 from anodelab.schema.version import __version__
 
 __all__ = ["analyze_rate", "rate_steps"]

@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
 from anodelab.schema.errors import InputError
 
 __all__ = [

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from anodelab.schema.errors import InputError, suggest
 
 __all__ = ["Reader", "ReaderFunc", "register_reader", "get_reader", "reader_for_path", "READERS"]

@@ -32,8 +32,9 @@ def read_excel(
     decimal: str | None = None,
 ) -> RawTable:
     """Read one sheet; every merged range is filled with its top-left value (merged headers)."""
-    from anodelab.ingest.tables.readers import _finish
     from openpyxl import load_workbook
+
+    from anodelab.ingest.tables.readers import _finish
 
     try:
         book = load_workbook(path, data_only=True)
