@@ -323,6 +323,8 @@ def parse_header(
         elif unit_row and _try_unit(_clean(unit_row).strip("()[] ")):
             spec.unit_text, spec.unit_from = _clean(unit_row).strip("()[] "), "unit row"
         spec.term = term
+        # Term.kind also admits "step_quantity", which is not a Role; mapping files name only
+        # property/parameter/condition terms (ingest.mapping), so the kind is a valid role here.
         spec.role = "property" if term.kind == "property" else term.kind  # type: ignore[assignment]
         _check_unit(spec)
         return spec
@@ -394,6 +396,7 @@ def parse_header(
         )
         return spec
     spec.term = term
+    # _lookup finds only property/parameter/condition terms, all valid roles (see above)
     spec.role = "property" if term.kind == "property" else term.kind  # type: ignore[assignment]
     _check_unit(spec)
     return spec

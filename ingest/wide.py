@@ -95,6 +95,9 @@ def understand_columns(
         cm = mapping.column(header, header_name_part(header), j) if mapping else None
         try:
             if cm is not None and cm.kind is not None:
+                # ingest.mapping types kind/name/role as plain str but fills kind and name together,
+                # from the property/parameter/condition keys, and role from its _ROLES set; the
+                # proper fix is Literal types in ingest/mapping.py
                 term = vocab.get(cm.kind, cm.name)  # type: ignore[arg-type]
                 spec = parse_header(
                     header, j, unit_row=unit_row, vocab=vocab, term=term, unit=cm.unit

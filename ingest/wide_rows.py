@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Literal
 
 from anodelab.ingest.headers import ColumnSpec
 from anodelab.schema.cells import CellLocation, CellValue, parse_cell
@@ -81,11 +82,11 @@ class RowContext:
         row: int,
         column: str | None,
         value: str | None = None,
-        severity: str = "error",
+        severity: Literal["error", "warning"] = "error",
     ) -> Problem:
         if isinstance(message, Exception):
             message = getattr(message, "message", None) or str(message)
-        return Problem(str(message), severity, self.file, row, column, value)  # type: ignore[arg-type]
+        return Problem(str(message), severity, self.file, row, column, value)
 
 
 def _unit_for(
