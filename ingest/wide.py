@@ -200,6 +200,27 @@ def _row_source(ref: str, table_source: SourceRecord | None) -> SourceRecord:
     return SourceRecord(key=ref, kind="paper", title=ref)
 
 
+def _refuse_ambiguous_headers(specs: list[ColumnSpec], bundle: Bundle, file: str | None) -> None:
+    """Two used columns with the same header would give values an ambiguous provenance."""
+    seen: dict[str, int] = {}
+    for spec in specs:
+        if spec.role in ("unknown", "ignore") or not spec.header:
+            continue
+        if spec.header in seen:
+            bundle.problems.append(
+                Problem(
+                    f"columns {seen[spec.header] + 1} and {spec.index + 1} have the same header; "
+                    f"name them apart in a mapping file (columns can be given as '#{spec.index + 1}')",
+                    "error",
+                    file,
+                    None,
+                    spec.header,
+                )
+            )
+        else:
+            seen[spec.header] = spec.index
+
+
 def bundle_from_table(
     table: Any,
     *,
@@ -218,6 +239,7 @@ def bundle_from_table(
     file = file or raw.file
     bundle = Bundle()
     specs = understand_columns(raw, mapping, vocab)
+    _refuse_ambiguous_headers(specs, bundle, file)
     for spec in specs:
         for message in spec.problems:
             bundle.problems.append(Problem(message, "error", file, None, spec.header))
