@@ -29,3 +29,16 @@ def empty_kb(tmp_path: Path):
     kb = anodelab.open(tmp_path / "kb.db", create=True)
     yield kb
     kb.close()
+
+
+# CI runs the property tests with a fixed example sequence (reproducible); locally they explore.
+try:
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
