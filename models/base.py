@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+
 from anodelab.models.features import Feature
 from anodelab.schema.errors import InputError
 

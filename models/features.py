@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from anodelab.schema.errors import InputError
 
 __all__ = ["Feature", "encode", "decode", "one_hot", "unit_cube"]

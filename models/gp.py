@@ -21,14 +21,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from anodelab.models.base import check_training_data
-from anodelab.models.features import Feature, encode
-from anodelab.schema.errors import InputError
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import MixedSingleTaskGP, MultiTaskGP, SingleTaskGP
 from botorch.models.transforms.input import Normalize
 from botorch.models.transforms.outcome import Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
+
+from anodelab.models.base import check_training_data
+from anodelab.models.features import Feature, encode
+from anodelab.models.threads import torch_threads
+from anodelab.schema.errors import InputError
 
 __all__ = ["GPSurrogate", "DTYPE"]
 
@@ -80,6 +82,10 @@ class GPSurrogate:
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
         """Fit hyperparameters by maximum marginal likelihood; returns ``self``."""
+        with torch_threads():
+            return self._fit(X, y)
+
+    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
         self._mtgp = self.task_column is not None
         matrix = encode(X, self.features)
         y = check_training_data(matrix, y)
@@ -153,7 +159,7 @@ class GPSurrogate:
         if not hasattr(self, "model_"):
             raise InputError("GPSurrogate is not fitted; call fit(X, y) first")
         matrix = torch.tensor(encode(X, self.features), dtype=DTYPE)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads():
             posterior = self.model_.posterior(matrix, observation_noise=observation_noise)
             mean = posterior.mean.reshape(-1).numpy()
             std = posterior.variance.clamp_min(0).sqrt().reshape(-1).numpy()

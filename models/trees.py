@@ -15,10 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import RandomForestRegressor
+
 from anodelab.models.base import check_training_data
 from anodelab.models.features import Feature, encode, one_hot
 from anodelab.schema.errors import InputError
-from sklearn.ensemble import RandomForestRegressor
 
 __all__ = ["ForestSurrogate"]
 

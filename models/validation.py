@@ -23,9 +23,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+
 from anodelab.models.base import Surrogate
 from anodelab.schema.errors import InputError
-from scipy.stats import norm
 
 __all__ = ["cross_validate", "cv_metrics"]
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import torch
-from anodelab.optimize.objectives import ObjectiveSet
 from botorch.acquisition import AcquisitionFunction
 from botorch.acquisition.logei import qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
@@ -28,6 +27,8 @@ from botorch.acquisition.multi_objective.objective import WeightedMCMultiOutputO
 from botorch.acquisition.objective import GenericMCObjective
 from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
+
+from anodelab.optimize.objectives import ObjectiveSet
 
 __all__ = ["ACQUISITIONS", "register_acquisition", "build_acquisition", "default_acquisition"]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from anodelab.models.features import Feature, encode
 
 __all__ = ["gower_distance", "nearest_recipes"]

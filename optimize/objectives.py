@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from anodelab.models.features import Feature
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import to_canonical

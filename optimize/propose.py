@@ -21,16 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from botorch.models import ModelListGP
+from botorch.optim import optimize_acqf, optimize_acqf_discrete
+from botorch.optim.optimize_mixed import optimize_acqf_mixed_alternating
+
 from anodelab.models.features import encode
 from anodelab.models.gp import DTYPE, GPSurrogate
+from anodelab.models.threads import torch_threads
 from anodelab.optimize.acquisition import build_acquisition, default_acquisition
 from anodelab.optimize.explain import nearest_recipes
 from anodelab.optimize.objectives import Assembled, ObjectiveSet
 from anodelab.optimize.space import Space
 from anodelab.schema.errors import InputError
-from botorch.models import ModelListGP
-from botorch.optim import optimize_acqf, optimize_acqf_discrete
-from botorch.optim.optimize_mixed import optimize_acqf_mixed_alternating
 
 __all__ = ["Proposal", "ProposalSet", "propose", "fit_outcome_models", "OPTIMIZER_BUDGET"]
 
@@ -67,9 +69,14 @@ def fit_outcome_models(
     target_source: str | None = None,
     seed: int = 0,
 ) -> dict[str, GPSurrogate]:
-    """One GP per outcome key with at least two observations (multi-task when ``transfer``)."""
+    """One GP per outcome key with at least two observations (multi-task when ``transfer``).
+
+    Separate GPs, not one batched multi-output GP: on the latency benchmark the batched fit took
+    1.3–2.2 s against 0.6–0.95 s for two separate fits (the summed likelihood needs more L-BFGS
+    iterations) for identical predictions, and its posterior was slower inside qLogNEHVI.
+    """
     features = space.features()
-    models = {}
+    models: dict[str, GPSurrogate] = {}
     for key, table in training.tables.items():
         if len(table) < 2:
             continue
@@ -98,7 +105,41 @@ def propose(
     acquisition: str | None = None,
     budget: str = "default",
 ) -> ProposalSet:
-    """Next ``q`` recipes for ``space`` maximising ``objectives`` given ``training`` data."""
+    """Next ``q`` recipes for ``space`` maximising ``objectives`` given ``training`` data.
+
+    Runs with one torch thread (``ANODELAB_TORCH_THREADS`` overrides; see
+    :mod:`anodelab.models.threads`).
+    """
+    with torch_threads():
+        return _propose(
+            space,
+            objectives,
+            training,
+            q,
+            pending=pending,
+            seed=seed,
+            min_observations=min_observations,
+            transfer=transfer,
+            target_source=target_source,
+            acquisition=acquisition,
+            budget=budget,
+        )
+
+
+def _propose(
+    space: Space,
+    objectives: ObjectiveSet,
+    training: Assembled,
+    q: int,
+    *,
+    pending: pd.DataFrame | None,
+    seed: int,
+    min_observations: int,
+    transfer: bool,
+    target_source: str | None,
+    acquisition: str | None,
+    budget: str,
+) -> ProposalSet:
     if q < 1:
         raise InputError(f"batch size q must be ≥ 1, got {q}")
     features = space.features()

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+
 from anodelab.models.features import Feature
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.vocabulary import Term, load_vocabulary

@@ -22,5 +22,8 @@ def warm() -> bool:
 
 if __name__ == "__main__":
     ok = warm()
-    sys.stdout.write("BoTorch fused qLogNEHVI kernel: " + ("ready\n" if ok else "unavailable (pure-Python fallback)\n"))
+    sys.stdout.write(
+        "BoTorch fused qLogNEHVI kernel: "
+        + ("ready\n" if ok else "unavailable (pure-Python fallback)\n")
+    )
     sys.exit(0)

@@ -5,6 +5,9 @@ y2 = −|x−0.7|² + 0.3 cos(4 x1), noise 0.01; fixed seed; imports excluded; 3
 
     .venv/bin/python bench/optimization/latency.py anodelab
     /work/venv-bench/bin/python bench/optimization/latency.py baybe     # BayBE 0.15, installed only there
+    /work/venv-bench/bin/python bench/optimization/latency.py ax        # Ax 1.3.1 Client, installed only there
+
+``latency_suite.sh`` runs the three interleaved, several rounds, so that they share the machine's load.
 """
 
 from __future__ import annotations
@@ -54,9 +57,32 @@ def baybe_once() -> float:
     return time.perf_counter() - t
 
 
+def ax_once() -> float:
+    from ax.api.client import Client
+    from ax.api.configs import RangeParameterConfig
+
+    t = time.perf_counter()
+    client = Client(random_seed=0)
+    client.configure_experiment(
+        parameters=[
+            RangeParameterConfig(name=n, bounds=(0.0, 1.0), parameter_type="float") for n in NAMES
+        ]
+    )
+    client.configure_optimization(objective="y1, y2")
+    for i in range(50):
+        idx = client.attach_trial(parameters={n: float(X[i, j]) for j, n in enumerate(NAMES)})
+        client.complete_trial(trial_index=idx, raw_data={"y1": float(Y1[i]), "y2": float(Y2[i])})
+    trials = client.get_next_trials(max_trials=4)
+    if len(trials) != 4:
+        raise RuntimeError(f"Ax returned {len(trials)} trials, 4 requested")
+    return time.perf_counter() - t
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "anodelab"
-    fn = {"anodelab": anodelab_once, "baybe": baybe_once}[which]
+    fn = {"anodelab": anodelab_once, "baybe": baybe_once, "ax": ax_once}[which]
     first = fn()
     reps = [fn() for _ in range(3)]
-    print(f"{which}: first call {first:.2f} s; then {', '.join(f'{r:.2f}' for r in reps)} s; median {np.median(reps):.2f} s")
+    print(
+        f"{which}: first call {first:.2f} s; then {', '.join(f'{r:.2f}' for r in reps)} s; median {np.median(reps):.2f} s"
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from anodelab.optimize.objectives import Objective, ObjectiveSet, Outcome
 from anodelab.optimize.space import Parameter, Space
 

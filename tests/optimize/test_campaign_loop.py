@@ -6,14 +6,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from anodelab.kb import campaigns as store
-from anodelab.kb.db import open_db
-from anodelab.optimize.space import space_from_dict
-from anodelab.optimize.virtual_lab import VirtualSiCLab
 from typer.testing import CliRunner
 
 from anodelab.campaign import campaign_summary, new_campaign, recommend, record, training_data
 from anodelab.cli import app
+from anodelab.kb import campaigns as store
+from anodelab.kb.db import open_db
+from anodelab.optimize.space import space_from_dict
+from anodelab.optimize.virtual_lab import VirtualSiCLab
 
 SPACE = """
 name: loop

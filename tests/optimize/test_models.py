@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.models import ForestSurrogate, GPSurrogate, cross_validate, cv_metrics
 from anodelab.models.features import Feature
 

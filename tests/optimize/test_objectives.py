@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.models.features import Feature
 from anodelab.optimize.objectives import assemble, objectives_from_dict
 from anodelab.schema.errors import InputError

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.optimize.space import load_space, space_from_dict
 from anodelab.schema.errors import InputError
 
