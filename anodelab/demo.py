@@ -74,25 +74,47 @@ def _analysis_steps(db: Path, out: Path) -> list[list[str]]:
     return steps
 
 
+def _campaign_exists(db: Path, name: str) -> bool:
+    if not db.exists():
+        return False
+    import anodelab
+    from anodelab.kb.campaigns import get_campaign
+    from anodelab.schema.errors import AnodelabError
+
+    with anodelab.open(db) as kb:
+        try:
+            get_campaign(kb.db, name)
+        except AnodelabError:
+            return False
+    return True
+
+
 def _recommend_steps(db: Path, out: Path) -> list[list[str]]:
     space = EXAMPLES / "spaces" / "si_c_pitch.yaml"
     if not space.exists():
         return []
-    return [
-        ["campaign", "new", str(space), "--name", "demo", "--db", str(db)],
-        ["recommend", "demo", "--batch", "4", "--db", str(db)],
-    ]
+    steps = (
+        []
+        if _campaign_exists(db, "demo")
+        else [["campaign", "new", str(space), "--name", "demo", "--db", str(db)]]
+    )
+    return [*steps, ["recommend", "demo", "--batch", "4", "--db", str(db)]]
 
 
 def run_demo(db: Path, out: Path, *, log: Callable[..., None] = console.print) -> None:
     """Run every demo step; figures go to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     available = {name for name in _commands()}
-    for args in _kb_steps(db, out) + _analysis_steps(db, out) + _recommend_steps(db, out):
-        if args[0] not in available:
-            log(f"[yellow]skipping `anodelab {args[0]}`: not available in this build[/]")
-            continue
-        _run(args)
+    for group in (
+        _kb_steps,
+        _analysis_steps,
+        _recommend_steps,
+    ):  # each group sees the KB the previous left
+        for args in group(db, out):
+            if args[0] not in available:
+                log(f"[yellow]skipping `anodelab {args[0]}`: not available in this build[/]")
+                continue
+            _run(args)
     log(Rule("[bold]done"))
     log(f"knowledge base: {db}   figures: {out}/")
 
