@@ -445,3 +445,66 @@ def fit_report(
         "predictions": loo.assign(sample=table["sample"].to_numpy()),
         "missing": training.missing,
     }
+
+
+def proposal_sample(db: sqlite_utils.Database, proposal: int | str) -> str:
+    """The sample name of a proposal (``demo-p3``), given its id or name."""
+    props = store.proposals(db)
+    match = props[(props["id"].astype(str) == str(proposal)) | (props["sample"] == str(proposal))]
+    if match.empty:
+        raise InputError(f"no proposal {proposal!r}")
+    return str(match.iloc[0]["sample"])
+
+
+def results_from_import(
+    db: sqlite_utils.Database, proposal: int | str, import_id: int
+) -> list[dict[str, Any]]:
+    """Close the loop: record the objectives a stored analysis measured as results of ``proposal``.
+
+    For every objective of the proposal's campaign, the values written by import ``import_id``
+    (``anodelab import-run``) at the objective's conditions become a result linked to its
+    measurement.  A long-cycling objective (``cycle = 500``) measured only to cycle N < 500 is
+    recorded as a *partial* result at cycle N (cycles_completed = N, planned = 500); a later
+    import of the same, longer file adds the next version, and the one at cycle 500 is final.
+    """
+    sample = proposal_sample(db, proposal)
+    props = store.proposals(db)
+    campaign_id = int(props[props["sample"] == sample].iloc[0]["campaign_id"])
+    _, _, objectives = load_campaign(db, campaign_id)
+    values = query.measurements(db)
+    values = values[values["import_id"] == import_id]
+    recorded: list[dict[str, Any]] = []
+    for outcome in objectives.outcomes():
+        rows = values[values["property"] == outcome.property]
+        wanted = outcome.conditions()
+        target_cycle = wanted.pop("cycle", None)
+        if wanted:
+            rows = rows[query.ConditionSpec.parse(wanted).mask(rows)]
+        if rows.empty:
+            continue
+        if target_cycle is not None:
+            cycles = pd.to_numeric(rows["cycle"], errors="coerce")
+            reached = rows[cycles == float(target_cycle)]
+            if reached.empty:
+                below = rows[cycles < float(target_cycle)]
+                if below.empty:
+                    continue
+                reached = below[
+                    pd.to_numeric(below["cycle"]) == pd.to_numeric(below["cycle"]).max()
+                ]
+            row = reached.iloc[0]
+            completed = int(row["cycle"])
+            final = completed >= int(target_cycle)
+            conditions = {**wanted, "cycle": float(completed)}
+            planned: int | None = int(target_cycle)
+        else:
+            row = rows.iloc[0]
+            completed, final, conditions, planned = None, True, wanted, None
+        version = store.add_result(
+            db, proposal, outcome.property, float(row["value"]), row["unit"], conditions,
+            cycles_completed=completed, cycles_planned=planned, is_final=final,
+            measurement_id=int(row["measurement_id"]), note=f"from import {import_id}",
+        )  # fmt: skip
+        recorded.append({"property": outcome.property, "value": float(row["value"]), "unit": row["unit"],
+                         "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
+    return recorded

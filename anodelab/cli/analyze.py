@@ -191,8 +191,17 @@ def analyze(
 def import_run_command(
     files: Annotated[list[Path], typer.Argument(help="Raw data file(s).")],
     sample: Annotated[
-        str, typer.Option(help="Sample label the results belong to (created if new).")
-    ],
+        str | None,
+        typer.Option(
+            help="Sample label the results belong to (created if new; default: the --proposal's sample)."
+        ),
+    ] = None,
+    proposal: Annotated[
+        str | None,
+        typer.Option(
+            help="Campaign proposal this run measures: its objectives are recorded as (partial) results."
+        ),
+    ] = None,
     kind: Kind = "cycling",
     source: Annotated[
         str, typer.Option(help="Source key (a lab notebook or run); created if new.")
@@ -214,23 +223,43 @@ def import_run_command(
     preset: Preset = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Analyze raw files and store the metrics as measurements with the file hash, analyzer and options."""
+    """Analyze raw files and store the metrics as measurements with the file hash, analyzer and options.
+
+    With `--proposal demo-p3` the run also closes the campaign loop: `anodelab import-run
+    cell.csv --kind cycling --mass 1.2mg --proposal demo-p3`.
+    """
+    from anodelab.campaign import proposal_sample, results_from_import
+    from anodelab.schema.errors import AnodelabError
+
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
                        reference_cycle, scan_rate, preset)  # fmt: skip
+    recorded: list[dict[str, Any]] = []
     with (
         anodelab.open(db_path(db), create=True) as kb,
         console.status("analyzing and storing …", spinner="dots"),
     ):
+        if sample is None:
+            if proposal is None:
+                raise AnodelabError("give --sample LABEL (or --proposal of a campaign)")
+            sample = proposal_sample(kb.db, proposal)
         run, report = import_run(
             kb.db, files, kind, sample=sample, source=source, options=options, cell_label=cell_label
         )
+        if proposal is not None and report.status != "unchanged" and report.import_id is not None:
+            recorded = results_from_import(kb.db, proposal, report.import_id)
     if as_json:
-        print_json({**run.to_json_dict(), "import": report.to_dict()})
+        print_json({**run.to_json_dict(), "import": report.to_dict(), "campaign_results": recorded})
         return
     for warning in report.warnings:
         console.print(f"[yellow]{warning}[/]")
     console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for sample {sample!r} "
                   f"(source {source!r}, import {report.import_id})")  # fmt: skip
+    for item in recorded:
+        state = "final" if item["is_final"] else "partial"
+        console.print(f"  recorded for {proposal}: {item['property']} = {item['value']:g} {item['unit']} "
+                      f"at {item['conditions']} ({state}, version {item['version']})")  # fmt: skip
+    if proposal is not None and not recorded and report.status != "unchanged":
+        console.print(f"[yellow]no objective of {proposal}'s campaign was measured by this run[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,54 @@
+"""A lab run imported with `anodelab import-run --proposal` closes the campaign loop."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import anodelab
+from anodelab.campaign import new_campaign
+from anodelab.cli import main
+from anodelab.kb import campaigns as store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def campaign_kb(shipped_kb, tmp_path: Path) -> Path:
+    path = tmp_path / "kb.db"
+    shutil.copy(shipped_kb.path, path)
+    with anodelab.open(path) as kb:
+        new_campaign(kb.db, ROOT / "examples" / "spaces" / "si_c_pitch.yaml", name="loop")
+        cid = store.get_campaign(kb.db, "loop")["id"]
+        store.add_proposals(kb.db, cid, [{"parameters": {"pitch_wt_pct": 30.0, "carbonization_temperature_C": 900.0,
+                                                          "dextrin_g": 1.5, "zif8_g": 1.0}, "strategy": "manual"}])  # fmt: skip
+    return path
+
+
+def test_import_run_records_partial_long_cycling_and_final_ice(campaign_kb: Path) -> None:
+    args = ["import-run", str(ROOT / "examples" / "cycling_half_cell.csv"), "--kind", "cycling", "--mass", "1.2mg",
+            "--proposal", "loop-p1", "--db", str(campaign_kb)]  # fmt: skip
+    assert main(args) == 0
+    with anodelab.open(campaign_kb) as kb:
+        results = store.results(kb.db, latest=False)
+        by_property = {r["property"]: r for _, r in results.iterrows()}
+        capacity = by_property["discharge_capacity"]
+        assert (
+            not capacity["is_final"]
+            and capacity["cycles_completed"] == 40
+            and capacity["cycles_planned"] == 500
+        )
+        assert capacity["measurement_id"] is not None
+        stored = kb.measurements(
+            "discharge_capacity", sample="loop-p1", cycle=40, current_density="1 A/g"
+        )
+        assert capacity["value"] == pytest.approx(stored["value"].iloc[0])
+        assert by_property["initial_coulombic_efficiency"]["is_final"]
+        assert by_property["initial_coulombic_efficiency"]["value"] == pytest.approx(75.0)
+        status = store.proposals(kb.db).set_index("sample").loc["loop-p1", "status"]
+        assert status == "running"  # the 500-cycle objective is still partial
+    assert main(args) == 0  # the same file again: nothing new
+    with anodelab.open(campaign_kb) as kb:
+        assert len(store.results(kb.db, latest=False)) == len(results)
