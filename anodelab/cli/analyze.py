@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 import anodelab
-from anodelab.cli.common import DbOption, JsonOption, console, db_path, print_frame, print_json
+from anodelab.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    db_path,
+    err_console,
+    print_frame,
+    print_json,
+)
 from anodelab.ingest.runs import (
     ANALYSES,
     CELL_TYPES,
@@ -176,7 +184,7 @@ def analyze(
     `anodelab analyze cell.csv --kind cycling --mass 2.1mg --plot capacity.png`."""
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
                        reference_cycle, scan_rate, preset)  # fmt: skip
-    with console.status(f"analyzing {', '.join(f.name for f in files)} …", spinner="dots"):
+    with err_console.status(f"analyzing {', '.join(f.name for f in files)} …", spinner="dots"):
         run = analyze_files(files, kind, options)
     if plot is not None:
         plot_run(run, plot)
@@ -236,7 +244,7 @@ def import_run_command(
     recorded: list[dict[str, Any]] = []
     with (
         anodelab.open(db_path(db), create=True) as kb,
-        console.status("analyzing and storing …", spinner="dots"),
+        err_console.status("analyzing and storing …", spinner="dots"),
     ):
         if sample is None:
             if proposal is None:

@@ -19,6 +19,7 @@ from anodelab.cli.common import (
     JsonOption,
     console,
     db_path,
+    err_console,
     print_frame,
     print_json,
 )
@@ -123,7 +124,12 @@ def recommend(
     """Propose the next batch of recipes, store them as proposals, print them with their reasons."""
     from anodelab.campaign import recommend as run
 
-    records, result = run(_db(db), campaign, batch, seed=seed, budget="fast" if fast else "default")
+    with err_console.status(
+        f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"
+    ):
+        records, result = run(
+            _db(db), campaign, batch, seed=seed, budget="fast" if fast else "default"
+        )
     if as_json:
         print_json(records)
         return
@@ -214,7 +220,8 @@ def fit(
 
     if model not in ("gp", "forest"):
         raise typer.BadParameter("model must be gp or forest")
-    rep = fit_report(_db(db), property, at, space_path=space, model=model)
+    with err_console.status("cross-validating the surrogate …"):
+        rep = fit_report(_db(db), property, at, space_path=space, model=model)
     if plot is not None:
         plot_parity(rep["predictions"], f"{rep['outcome']} ({rep['unit']})", rep["loo"], plot)
     if as_json:

@@ -17,6 +17,7 @@ from anodelab.cli.common import (
     JsonOption,
     console,
     db_path,
+    err_console,
     frame_records,
     print_frame,
     print_json,
@@ -36,7 +37,7 @@ def init(db: DbOption = None, as_json: JsonOption = False) -> None:
         rows.append({"source": source, "table": Path(report.file).name, "status": report.status,
                      "rows": sum(report.to_dict()["counts"].values()), "warnings": len(report.bundle.warnings)})  # fmt: skip
 
-    with console.status("loading the shipped literature …", spinner="dots"):
+    with err_console.status("loading the shipped literature …", spinner="dots"):
         kb = anodelab.init(path, progress=progress)
     checks = kb.checks()
     if as_json:
