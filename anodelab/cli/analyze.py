@@ -113,6 +113,26 @@ def plot_run(run: AnalyzedRun, path: Path) -> None:
         z = frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()
         fig = echem.plot_nyquist(result, frame["frequency_hertz"].to_numpy(), z)
     elif run.kind == "gitt":
+        pulses = pd.DataFrame(res["pulses"])
+        keep = [
+            "index",
+            "voltage_V",
+            "diffusion_coefficient_cm2_per_s",
+            "tau_D_over_r2",
+            "valid",
+            "reason",
+        ]
+        print_frame(
+            pulses[[c for c in keep if c in pulses]],
+            title=f"GITT — {run.files[0].name}",
+            max_rows=60,
+        )
+        print_frame(pd.DataFrame([res["summary"]]), title="summary")
+    elif run.kind == "eis":
+        frame = run.data
+        z = frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()
+        fig = echem.plot_nyquist(result, frame["frequency_hertz"].to_numpy(), z)
+    elif run.kind == "gitt":
         fig = echem.plot_gitt_diffusion(result)
     else:
         frames = run.data
