@@ -103,31 +103,16 @@ def plot_run(run: AnalyzedRun, path: Path) -> None:
     from anodelab.plots import cycling, echem
 
     result = run.result
-    if run.kind in ("cycling", "rate"):
+    if run.kind == "cycling":
         fig = cycling.plot_capacity_ce(result)
+    elif run.kind == "rate":
+        fig = cycling.plot_rate_capability(result)
     elif run.kind == "dqdv":
-        cycles = [c["cycle"] for c in result.results.get("cycles", [])][:5] or [1]
+        seen = sorted({int(p["cycle"]) for p in result.results.get("peaks", [])})
+        cycles = (
+            sorted({seen[0], seen[len(seen) // 2], seen[-1]}) if seen else [1]
+        )  # first, middle, last
         fig = cycling.plot_dqdv(run.data, cycles)
-    elif run.kind == "eis":
-        frame = run.data
-        z = frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()
-        fig = echem.plot_nyquist(result, frame["frequency_hertz"].to_numpy(), z)
-    elif run.kind == "gitt":
-        pulses = pd.DataFrame(res["pulses"])
-        keep = [
-            "index",
-            "voltage_V",
-            "diffusion_coefficient_cm2_per_s",
-            "tau_D_over_r2",
-            "valid",
-            "reason",
-        ]
-        print_frame(
-            pulses[[c for c in keep if c in pulses]],
-            title=f"GITT — {run.files[0].name}",
-            max_rows=60,
-        )
-        print_frame(pd.DataFrame([res["summary"]]), title="summary")
     elif run.kind == "eis":
         frame = run.data
         z = frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()
@@ -169,7 +154,20 @@ def _print_result(run: AnalyzedRun) -> None:
     elif run.kind == "rate":
         print_frame(pd.DataFrame(res["steps"]), title=f"rate capability — {run.files[0].name}")
     elif run.kind == "gitt":
-        print_frame(pd.DataFrame(res["pulses"]), title=f"GITT — {run.files[0].name}", max_rows=60)
+        pulses = pd.DataFrame(res["pulses"])
+        keep = [
+            "index",
+            "voltage_V",
+            "diffusion_coefficient_cm2_per_s",
+            "tau_D_over_r2",
+            "valid",
+            "reason",
+        ]
+        print_frame(
+            pulses[[c for c in keep if c in pulses]],
+            title=f"GITT — {run.files[0].name}",
+            max_rows=60,
+        )
         print_frame(pd.DataFrame([res["summary"]]), title="summary")
     elif run.kind == "eis":
         params = pd.DataFrame([{"parameter": k, **v} for k, v in res["parameters"].items()])

@@ -14,7 +14,7 @@ from anodelab.echem.dqdv import incremental_capacity  # noqa: E402
 from anodelab.echem.results import AnalysisResult  # noqa: E402
 from anodelab.echem.steps import current_state  # noqa: E402
 
-__all__ = ["plot_capacity_ce", "plot_voltage_profiles", "plot_dqdv"]
+__all__ = ["plot_capacity_ce", "plot_voltage_profiles", "plot_dqdv", "plot_rate_capability"]
 
 
 def plot_capacity_ce(result: AnalysisResult) -> Figure:
@@ -90,4 +90,31 @@ def plot_dqdv(frame: pd.DataFrame, cycles: list[int], window_V: float = 0.015) -
     ax.set_xlabel("voltage (V)")
     ax.set_ylabel("dQ/dV (mA h V⁻¹)")
     ax.legend(fontsize=7)
+    return fig
+
+
+def plot_rate_capability(result: AnalysisResult) -> Figure:
+    """Mean capacity per rate step (bars labelled with the current), as in the papers' rate tests."""
+    steps = pd.DataFrame(result.results["steps"])
+    per_g = "mean_discharge_capacity_mAh_per_g" in steps.columns
+    column, unit = (
+        ("mean_charge_capacity_mAh_per_g", "mA h g⁻¹")
+        if per_g
+        else ("mean_charge_capacity_mAh", "mA h")
+    )
+    if "current_density_mA_per_g" in steps.columns:
+        labels = [f"{v / 1000:g} A g⁻¹" for v in steps["current_density_mA_per_g"]]
+    elif "c_rate" in steps.columns:
+        labels = [f"{v:g} C" for v in steps["c_rate"]]
+    else:
+        labels = [f"{v:g} mA" for v in steps["current_mA"]]
+    labels = [
+        f"{label}\n(recovery)" if rec else label
+        for label, rec in zip(labels, steps["recovery"], strict=True)
+    ]
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    ax.bar(range(len(steps)), steps[column], color="tab:blue")
+    ax.set_xticks(range(len(steps)), labels, fontsize=8)
+    ax.set_ylabel(f"mean reversible capacity ({unit})")
+    ax.set_xlabel("rate step")
     return fig

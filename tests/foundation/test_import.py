@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from anodelab.kb.write import ImportRejected
-from anodelab.schema.errors import AnodelabError, SchemaVersionError
 
 import anodelab
+from anodelab.kb.write import ImportRejected
+from anodelab.schema.errors import AnodelabError, SchemaVersionError
 
 SOURCES = "source,kind,doi,title,year\nt1,paper,10.1/t1,Test paper,2025\n"
 SAMPLES = (

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from anodelab.schema.errors import UnknownNameError
 
 from anodelab.cli import main
+from anodelab.schema.errors import UnknownNameError
 
 
 def points(rel) -> dict[str, tuple[float, float]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from anodelab.schema.errors import UnitError
 from anodelab.schema.units import normalize_unit_text, parse_unit, to_canonical, unit_label, ureg
 

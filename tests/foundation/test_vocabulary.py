@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from anodelab.schema.errors import UnknownNameError
 from anodelab.schema.units import parse_unit
 from anodelab.schema.vocabulary import KINDS, load_vocabulary, name_key

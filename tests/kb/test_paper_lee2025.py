@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.schema.units import parse_unit
 
 SOURCE = "lee2025"
