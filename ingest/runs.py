@@ -39,6 +39,7 @@ from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = ["ANALYSES", "RunOptions", "AnalyzedRun", "analyze_files", "run_bundle", "import_run"]
 
+Progress = Callable[[int, int], None]  # (bytes read, total bytes) of the file being read
 CELL_TYPES = {"anode-half": "half", "cathode-half": "half", "full": "full"}
 
 
@@ -87,18 +88,22 @@ def _one_file(kind: str, paths: list[Path]) -> Path:
     return paths[0]
 
 
-def _cycling(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
+def _cycling(
+    paths: list[Path], o: RunOptions, progress: Progress | None = None
+) -> tuple[AnalysisResult, Any]:
     """Streamed in one pass for large text exports (same result as read_cycler + analyze_cycling)."""
     from anodelab.ingest.readers import summarize_cycler_file
 
     result = summarize_cycler_file(
         _one_file("cycling", paths), mass_g=o.mass_g, area_cm2=o.area_cm2, cell=o.cell, preset=o.preset,
-        current_sign=o.current_sign, reference_cycle=o.reference_cycle,
+        current_sign=o.current_sign, reference_cycle=o.reference_cycle, progress=progress,
     )  # fmt: skip
     return result, None
 
 
-def _rate(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
+def _rate(
+    paths: list[Path], o: RunOptions, progress: Progress | None = None
+) -> tuple[AnalysisResult, Any]:
     from anodelab.echem.rate import analyze_rate
 
     frame = read_cycler(
@@ -107,7 +112,9 @@ def _rate(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
     return analyze_rate(frame, mass_g=o.mass_g, cell=o.cell), frame
 
 
-def _dqdv(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
+def _dqdv(
+    paths: list[Path], o: RunOptions, progress: Progress | None = None
+) -> tuple[AnalysisResult, Any]:
     from anodelab.echem.dqdv import analyze_dqdv
 
     frame = read_cycler(
@@ -116,7 +123,9 @@ def _dqdv(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
     return analyze_dqdv(frame, mass_g=o.mass_g), frame
 
 
-def _gitt(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
+def _gitt(
+    paths: list[Path], o: RunOptions, progress: Progress | None = None
+) -> tuple[AnalysisResult, Any]:
     from anodelab.echem.gitt import analyze_gitt
 
     frame = read_cycler(
@@ -135,7 +144,9 @@ def _gitt(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
     return result, frame
 
 
-def _eis(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
+def _eis(
+    paths: list[Path], o: RunOptions, progress: Progress | None = None
+) -> tuple[AnalysisResult, Any]:
     from anodelab.echem.eis import analyze_eis
     from anodelab.ingest.readers.spectra import read_eis
 
@@ -154,7 +165,9 @@ def _eis(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
     return result, frame
 
 
-def _cv(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
+def _cv(
+    paths: list[Path], o: RunOptions, progress: Progress | None = None
+) -> tuple[AnalysisResult, Any]:
     from anodelab.echem.cv import analyze_cv
     from anodelab.ingest.readers.spectra import read_cv
 
@@ -173,7 +186,9 @@ def _cv(paths: list[Path], o: RunOptions) -> tuple[AnalysisResult, Any]:
     return result, frames
 
 
-ANALYSES: dict[str, Callable[[list[Path], RunOptions], tuple[AnalysisResult, Any]]] = {
+ANALYSES: dict[
+    str, Callable[[list[Path], RunOptions, Progress | None], tuple[AnalysisResult, Any]]
+] = {
     "cycling": _cycling,
     "rate": _rate,
     "dqdv": _dqdv,
@@ -184,7 +199,11 @@ ANALYSES: dict[str, Callable[[list[Path], RunOptions], tuple[AnalysisResult, Any
 
 
 def analyze_files(
-    paths: Sequence[str | Path] | str | Path, kind: str, options: RunOptions | None = None
+    paths: Sequence[str | Path] | str | Path,
+    kind: str,
+    options: RunOptions | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> AnalyzedRun:
     """Read ``paths`` and run the ``kind`` analyzer (cycling, rate, dqdv, gitt, eis, cv)."""
     if kind not in ANALYSES:
@@ -196,7 +215,7 @@ def analyze_files(
     opts = options or RunOptions()
     if opts.cell not in CELL_TYPES:
         raise AnodelabError(f"--cell must be one of {', '.join(CELL_TYPES)}, got {opts.cell!r}")
-    result, data = ANALYSES[kind](files, opts)
+    result, data = ANALYSES[kind](files, opts, progress)
     result.options = {**opts.to_dict(), **result.options}
     return AnalyzedRun(
         kind=kind, files=files, sha256=[file_sha256(f) for f in files], result=result, data=data
@@ -306,9 +325,10 @@ def import_run(
     source: str = "lab",
     options: RunOptions | None = None,
     cell_label: str | None = None,
+    progress: Progress | None = None,
 ) -> tuple[AnalyzedRun, WriteReport]:
     """Analyze raw files and store the metrics in the KB (one transaction, idempotent)."""
-    run = analyze_files(paths, kind, options)
+    run = analyze_files(paths, kind, options, progress=progress)
     bundle = run_bundle(run, sample=sample, source=source, cell_label=cell_label)
     existing = db.execute("SELECT kind FROM sources WHERE key = ?", [source]).fetchone()
     if existing is not None:

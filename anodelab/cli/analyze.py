@@ -11,9 +11,9 @@ import anodelab
 from anodelab.cli.common import (
     DbOption,
     JsonOption,
+    byte_progress,
     console,
     db_path,
-    err_console,
     print_frame,
     print_json,
 )
@@ -202,8 +202,8 @@ def analyze(
     `anodelab analyze cell.csv --kind cycling --mass 2.1mg --plot capacity.png`."""
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
                        reference_cycle, scan_rate, preset)  # fmt: skip
-    with err_console.status(f"analyzing {', '.join(f.name for f in files)} …", spinner="dots"):
-        run = analyze_files(files, kind, options)
+    with byte_progress(f"analyzing {', '.join(f.name for f in files)}") as update:
+        run = analyze_files(files, kind, options, progress=update)
     if plot is not None:
         plot_run(run, plot)
     if as_json:
@@ -262,14 +262,21 @@ def import_run_command(
     recorded: list[dict[str, Any]] = []
     with (
         anodelab.open(db_path(db), create=True) as kb,
-        err_console.status("analyzing and storing …", spinner="dots"),
+        byte_progress("analyzing and storing") as update,
     ):
         if sample is None:
             if proposal is None:
                 raise AnodelabError("give --sample LABEL (or --proposal of a campaign)")
             sample = proposal_sample(kb.db, proposal)
         run, report = import_run(
-            kb.db, files, kind, sample=sample, source=source, options=options, cell_label=cell_label
+            kb.db,
+            files,
+            kind,
+            sample=sample,
+            source=source,
+            options=options,
+            cell_label=cell_label,
+            progress=update,
         )
         if proposal is not None and report.status != "unchanged" and report.import_id is not None:
             recorded = results_from_import(kb.db, proposal, report.import_id)

@@ -92,3 +92,32 @@ def print_frame(
         console.print(
             f"… {len(frame) - max_rows} more rows (use --json or `anodelab export` for all)"
         )
+
+
+class byte_progress:  # noqa: N801 - used like a function: ``with byte_progress("reading") as update``
+    """A rich progress bar (on stderr) for reading a file: ``update(bytes_read, total_bytes)``."""
+
+    def __init__(self, description: str) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            TimeRemainingColumn(), console=err_console, transient=True,
+        )  # fmt: skip
+        self._task = self._progress.add_task(description, total=None)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self._progress.__enter__()
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)

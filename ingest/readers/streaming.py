@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -48,6 +49,8 @@ from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import cycle_index_from_steps, leading_sign
 from anodelab.ingest.readers.generic import sniff_text
 from anodelab.schema.errors import InputError
+
+Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 __all__ = ["summarize_cycler_file", "FALLBACK_REASONS"]
 
@@ -188,9 +191,9 @@ def _increments(c: np.ndarray, previous: float | None) -> np.ndarray:
 
 
 def _stream(
-    path: Path, layout: Any, lo: float, hi: float, keep: int
+    path: Path, layout: Any, lo: float, hi: float, keep: int, progress: Progress | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """One pass over the file: per-run sums and per-file facts."""
+    """One pass over the file: per-run sums and per-file facts (``progress(bytes_read, total)``)."""
     needed = {"test_time_second", "voltage_volt", "current_ampere", "step_id", *_CAPACITY_KEYS}
     wanted = {m.header: key for key, m in layout.columns.items() if key in needed}
     keys = set(wanted.values())
@@ -231,8 +234,12 @@ def _stream(
     }
     prev: dict[str, float] | None = None
     try:
-        reader = pacsv.open_csv(path, read_options, parse_options, convert)
+        source = pa.OSFile(str(path))  # tell() = bytes the parser has taken so far
+        total_bytes = path.stat().st_size
+        reader = pacsv.open_csv(source, read_options, parse_options, convert)
         for batch in reader:
+            if progress is not None:
+                progress(source.tell(), total_bytes)
             if batch.num_rows == 0:
                 continue
             col = {
@@ -492,8 +499,11 @@ def summarize_cycler_file(
     retention_threshold_percent: float = 80.0,
     retention_basis: str = "reversible",
     capacity_source: str = "auto",
+    progress: Progress | None = None,
 ) -> AnalysisResult:
     """Cycling analysis of a cycler file, streamed: ``analyze_cycling(read_cycler(path))`` in one pass.
+
+    ``progress(bytes_read, total_bytes)`` is called after every block read (for a progress bar).
 
     Same arguments, result JSON and metrics as
     :func:`anodelab.echem.cycling.analyze_cycling` (formulas there) with the reader options of
@@ -516,7 +526,7 @@ def summarize_cycler_file(
         rest_current=rest_current,
     )
     try:
-        result, info = _summarize_streaming(path, preset, current_sign, options)
+        result, info = _summarize_streaming(path, preset, current_sign, options, progress)
     except _Fallback as why:
         from anodelab.ingest.readers import read_cycler
 
@@ -536,7 +546,11 @@ def summarize_cycler_file(
 
 
 def _summarize_streaming(
-    path: Path, preset: str | None, current_sign: str | int | None, options: _CyclingOptions
+    path: Path,
+    preset: str | None,
+    current_sign: str | int | None,
+    options: _CyclingOptions,
+    progress: Progress | None = None,
 ) -> tuple[AnalysisResult, dict[str, Any]]:
     from anodelab.ingest.readers.registry import reader_for_path
     from anodelab.ingest.readers.vendors import _ARBIN
@@ -561,12 +575,12 @@ def _summarize_streaming(
         lo = hi = float(rest)
     else:
         lo, hi = _first_bracket(path, layout)
-    runs, facts = _stream(path, layout, lo, hi, keep)
+    runs, facts = _stream(path, layout, lo, hi, keep, progress)
     if facts["rows"] < 2:
         raise InputError("fewer than two data rows", file=str(path))
     tol = float(rest) if rest is not None else _rest_threshold(facts["top"], facts["rows"])
     if not lo <= tol <= hi:  # the bracket missed: the threshold is now known exactly
-        runs, facts = _stream(path, layout, tol, tol, keep)
+        runs, facts = _stream(path, layout, tol, tol, keep, progress)
     read_warnings: list[str] = []
     if facts["skipped_invalid_rows"]:
         read_warnings.append(
