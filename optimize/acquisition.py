@@ -28,6 +28,7 @@ from botorch.acquisition.objective import GenericMCObjective
 from botorch.models.model import Model
 from botorch.sampling import SobolQMCNormalSampler
 
+from anodelab.optimize.kernel_cache import isolate_extension_cache
 from anodelab.optimize.objectives import ObjectiveSet
 
 __all__ = ["ACQUISITIONS", "register_acquisition", "build_acquisition", "default_acquisition"]
@@ -100,6 +101,7 @@ def _q_log_nehvi(
 ) -> AcquisitionFunction:
     if ref_point is None:
         raise ValueError("qLogNEHVI needs a reference point")
+    isolate_extension_cache()  # before BoTorch loads (or builds) its fused kernel
     idx = [keys.index(o.key) for o in objectives.objectives]
     weights = torch.tensor([o.sign for o in objectives.objectives], dtype=X_baseline.dtype)
     return qLogNoisyExpectedHypervolumeImprovement(

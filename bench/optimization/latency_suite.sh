@@ -7,6 +7,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 M=.venv/bin/python
 B=/work/venv-bench/bin/python
+# each venv its own BoTorch kernel cache: a shared one is rebuilt (~50 s) on every venv switch
+export TORCH_EXTENSIONS_DIR_BENCH=$HOME/.cache/torch_extensions/venv-bench
+B="env TORCH_EXTENSIONS_DIR=$TORCH_EXTENSIONS_DIR_BENCH $B"
 S=bench/optimization/latency.py
 for round in 1 2; do
   echo "# round $round, default threads"

@@ -1,19 +1,30 @@
 """Sample-efficiency benchmark: experiments until a result within 5 % of the optimum.
 
-``python bench/optimization/run.py --problems direct_arylation olymp_suzuki --seeds 10 --out results.csv``
+    .venv/bin/python bench/optimization/run.py --problems olymp_suzuki branin \\
+        --strategies anodelab random sobol baybe ax --seeds 10 --out results.csv
 
-Protocol (as BayBE's convergence benchmarks): 5 random initial experiments (counted), then
-batches of 4 until a result reaches ``worst + 0.95 (optimum − worst)`` or the budget (90
-experiments) is spent.  Lookup tables: proposals are drawn from the not-yet-tested rows.
-Strategies: ``anodelab`` (this package, default budget), ``random``.  Prints one line per run
-and appends them to ``--out``.  Random search's exact expectation on a table with N rows of which
-k reach the level is (N+1)/(k+1).
+Protocol (as BayBE's convergence benchmarks): 5 random initial experiments (the same for every
+strategy of a seed, counted), then batches of 4 until a result reaches
+``worst + 0.95 (optimum − worst)`` or the budget (90 experiments) is spent.  With a noisy
+problem (the virtual lab) the optimiser sees noisy values and the level is checked on the
+noise-free truth.  Lookup tables: proposals come from the not-yet-tested rows.
+
+Strategies: ``anodelab`` (this package), ``random``, ``sobol`` (scrambled Sobol; on a lookup
+table the same as random), ``baybe`` / ``ax`` (``peers.py`` in ``/work/venv-bench`` over a
+JSON-lines pipe; Ax only on continuous problems and full-factorial tables).  ``--transfer
+related|unrelated`` gives anodelab 30 measurements of a second source as a multi-task prior
+(virtual lab only).  One line per run, appended to ``--out``.  Random search's exact
+expectation on a table with N rows of which k reach the level is (N+1)/(k+1).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -28,68 +39,129 @@ from anodelab.optimize.objectives import Assembled  # noqa: E402
 from anodelab.optimize.propose import propose  # noqa: E402
 
 warnings.filterwarnings("ignore")
+PEER_PYTHON = os.environ.get("PEER_PYTHON", "/work/venv-bench/bin/python")
+PEER_ENV = {
+    **os.environ,
+    "TORCH_EXTENSIONS_DIR": str(Path.home() / ".cache/torch_extensions/venv-bench"),
+    "OMP_NUM_THREADS": os.environ.get("PEER_THREADS", "1"),
+}
 
 
 def level(p: Problem) -> float:
     return p.worst + 0.95 * (p.optimum - p.worst)
 
 
-def run_one(
-    p: Problem,
-    strategy: str,
-    seed: int,
-    budget: int = 90,
-    batch: int = 4,
-    opt_budget: str = "default",
-) -> dict:
+class Peer:
+    """A BayBE/Ax session in the benchmark venv (see ``peers.py``)."""
+
+    def __init__(self, tool: str, p: Problem, seed: int) -> None:
+        params = []
+        for q in p.space.free:
+            params.append({"name": q.name, "kind": q.kind, "lower": q.lower, "upper": q.upper,
+                           "values": list(q.values) if q.values else None})  # fmt: skip
+        cand = None if p.space.candidates is None else p.space.candidates.to_dict("records")
+        self.file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        json.dump({"parameters": params, "candidates": cand}, self.file)
+        self.file.close()
+        script = str(Path(__file__).parent / "peers.py")
+        self.proc = subprocess.Popen(
+            [PEER_PYTHON, script, tool, self.file.name, str(seed)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(os.environ.get("PEER_LOG", os.devnull), "a"),
+            text=True,
+            env=PEER_ENV,
+        )
+
+    def ask(self, rows: pd.DataFrame, y: np.ndarray, q: int) -> pd.DataFrame:
+        msg = {"rows": rows.to_dict("records"), "y": [float(v) for v in y], "q": q}
+        self.proc.stdin.write(json.dumps(msg, default=float) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("peer process ended without an answer")
+        return pd.DataFrame(json.loads(line)["rows"])
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        os.unlink(self.file.name)
+
+
+def _related(p: Problem, kind: str, seed: int) -> pd.DataFrame:
+    """30 measurements from another source: the same lab shifted a little, or an unrelated one."""
+    X = p.space.sample(30, seed=10_000 + seed)
+    y = p.related(X, kind)
+    return X.assign(y=y, sample=[f"r{i}" for i in range(len(X))], source="literature")
+
+
+def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int = 4,
+            opt_budget: str = "default", transfer: str | None = None) -> dict:  # fmt: skip
     rng = np.random.default_rng(seed)
     names = p.space.names
     tried = p.space.sample(5, seed=seed)
     y = p.evaluate(tried)
+    score = p.score(tried)
+    sobol = p.space.sample(budget + 5, seed=seed + 1) if strategy == "sobol" else None
+    peer = Peer(strategy, p, seed) if strategy in ("baybe", "ax") else None
+    fresh = tried
+    prior = _related(p, transfer, seed) if transfer else None
     t0 = time.time()
-    while len(tried) < budget and y.max() < level(p):
-        if strategy == "random":
-            if p.space.candidates is not None:
-                pool = p.space.candidates
-                key = pool[names].astype(str).agg("|".join, axis=1)
-                done = set(tried[names].astype(str).agg("|".join, axis=1))
-                pool = pool[~key.isin(done)]
-                new = pool.iloc[rng.choice(len(pool), batch, replace=False)]
+    try:
+        while len(tried) < budget and score.max() < level(p):
+            if strategy == "random" or (strategy == "sobol" and p.space.candidates is not None):
+                if p.space.candidates is not None:
+                    pool = p.space.candidates
+                    key = pool[names].astype(str).agg("|".join, axis=1)
+                    done = set(tried[names].astype(str).agg("|".join, axis=1))
+                    pool = pool[~key.isin(done)]
+                    new = pool.iloc[rng.choice(len(pool), batch, replace=False)]
+                else:
+                    new = p.space.from_unit(rng.random((batch, len(p.space.free))))
+            elif strategy == "sobol":
+                new = sobol.iloc[len(tried) - 5 : len(tried) - 5 + batch]
+            elif peer is not None:
+                new = peer.ask(fresh[names], y[-len(fresh) :], batch)
             else:
-                new = p.space.from_unit(rng.random((batch, len(p.space.free))))
-        else:
-            table = tried.assign(y=y, sample=[f"s{i}" for i in range(len(tried))], source="bench")
-            res = propose(
-                p.space,
-                p.objectives,
-                Assembled({"y": table}),
-                q=batch,
-                seed=seed + len(tried),
-                budget=opt_budget,
-            )
-            new = res.table()
-        tried = pd.concat([tried, new[names]], ignore_index=True)
-        y = np.concatenate([y, p.evaluate(new)])
-    hits = np.flatnonzero(y >= level(p))
+                own = tried.assign(y=y, sample=[f"s{i}" for i in range(len(tried))], source="lab")
+                table = own if prior is None else pd.concat([own, prior], ignore_index=True)
+                res = propose(p.space, p.objectives, Assembled({"y": table}), q=batch,
+                              seed=seed + len(tried), budget=opt_budget,
+                              transfer=prior is not None, target_source="lab")  # fmt: skip
+                new = res.table()
+            new = new[names].reset_index(drop=True)
+            fresh = new
+            tried = pd.concat([tried, new], ignore_index=True)
+            y = np.concatenate([y, p.evaluate(new)])
+            score = np.concatenate([score, p.score(new)])
+    finally:
+        if peer is not None:
+            peer.close()
+    hits = np.flatnonzero(score >= level(p))
     n = int(hits[0]) + 1 if len(hits) else None
-    return {"problem": p.name, "strategy": strategy, "seed": seed, "experiments_to_95": n,
-            "best_fraction": float((y.max() - p.worst) / (p.optimum - p.worst)), "seconds": round(time.time() - t0, 1)}  # fmt: skip
+    frac = float((score.max() - p.worst) / (p.optimum - p.worst))
+    name = strategy + (f"+{transfer}" if transfer else "")
+    return {"problem": p.name, "strategy": name, "seed": seed, "experiments_to_95": n,
+            "best_fraction": round(frac, 4), "seconds": round(time.time() - t0, 1)}  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--problems", nargs="+", default=list(PROBLEMS))
-    ap.add_argument("--strategies", nargs="+", default=["anodelab", "random"])
+    ap.add_argument("--strategies", nargs="+", default=["anodelab", "random", "sobol"])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--budget", type=int, default=90)
     ap.add_argument("--opt-budget", default="default")
+    ap.add_argument("--transfer", choices=["related", "unrelated"], default=None)
     ap.add_argument("--out", type=Path, default=Path("bench/optimization/results.csv"))
     args = ap.parse_args()
     for name in args.problems:
         p = PROBLEMS[name]()
         for strategy in args.strategies:
-            for seed in range(args.seeds):
-                r = run_one(p, strategy, seed, args.budget, opt_budget=args.opt_budget)
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                r = run_one(p, strategy, seed, args.budget, opt_budget=args.opt_budget,
+                            transfer=args.transfer)  # fmt: skip
                 print(r, flush=True)
                 pd.DataFrame([r]).to_csv(
                     args.out, mode="a", header=not args.out.exists(), index=False
