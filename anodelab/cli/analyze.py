@@ -27,7 +27,7 @@ from anodelab.ingest.runs import (
 )
 from anodelab.schema.conditions import split_number_unit
 from anodelab.schema.errors import InputError
-from anodelab.schema.units import to_canonical
+from anodelab.schema.units import to_canonical, unit_label
 
 __all__ = ["register", "parse_option", "plot_run"]
 
@@ -289,7 +289,7 @@ def import_run_command(
                   f"(source {source!r}, import {report.import_id})")  # fmt: skip
     for item in recorded:
         state = "final" if item["is_final"] else "partial"
-        console.print(f"  recorded for {proposal}: {item['property']} = {item['value']:g} {item['unit']} "
+        console.print(f"  recorded for {proposal}: {item['property']} = {item['value']:g} {unit_label(item['unit'])} "
                       f"at {item['conditions']} ({state}, version {item['version']})")  # fmt: skip
     if proposal is not None and not recorded and report.status != "unchanged":
         console.print(f"[yellow]no objective of {proposal}'s campaign was measured by this run[/]")

@@ -23,6 +23,7 @@ from anodelab.cli.common import (
     print_frame,
     print_json,
 )
+from anodelab.schema.units import unit_label
 
 __all__ = ["register"]
 
@@ -197,7 +198,7 @@ def record(
     for r in rows:
         state = "final" if r["is_final"] else "partial"
         console.print(
-            f"recorded {r['property']} = {r['value']:.4g} {r['unit'] or ''} at {r['conditions']} ({state}, version {r['version']})"
+            f"recorded {r['property']} = {r['value']:.4g} {unit_label(r['unit']) if r['unit'] else ''} at {r['conditions']} ({state}, version {r['version']})"
         )
 
 
