@@ -54,15 +54,25 @@ def lookup(name: str, file: str, target: str) -> Problem:
     names = [p.name for p in params]
     candidates = table[names].copy()
 
-    def key(row) -> tuple:
-        return tuple(
-            f"{float(v):.10g}" if isinstance(v, (int, float, np.number)) else str(v) for v in row
-        )
-
-    lookup_y = {key(r[names]): r[target] for _, r in table.iterrows()}
+    numeric = [n for n in names if pd.api.types.is_numeric_dtype(table[n])]
+    text = [n for n in names if n not in numeric]
+    values = table[numeric].to_numpy(float)
+    scale = np.abs(values).max(0) + 1e-300
+    labels = table[text].astype(str).agg("|".join, axis=1).to_numpy() if text else None
 
     def evaluate(df: pd.DataFrame) -> np.ndarray:
-        return np.array([lookup_y[key(r[names])] for _, r in df.iterrows()])
+        """The table's value at each recipe: the row equal to it (numbers to 1e-6 of the range)."""
+        out = []
+        for _, r in df.iterrows():
+            gap = (np.abs(values - r[numeric].to_numpy(float)) / scale).max(1) if numeric else 0
+            ok = np.ones(len(table), bool) if not numeric else gap < 1e-6
+            if text:
+                ok &= labels == "|".join(str(r[n]) for n in text)
+            rows = np.flatnonzero(ok)
+            if not len(rows):
+                raise KeyError(f"recipe not in the table: {r.to_dict()}")
+            out.append(float(table[target].iloc[rows[0]]))
+        return np.array(out)
 
     space = Space(
         tuple(params),

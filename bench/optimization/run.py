@@ -141,8 +141,10 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
     n = int(hits[0]) + 1 if len(hits) else None
     frac = float((score.max() - p.worst) / (p.optimum - p.worst))
     name = strategy + (f"+{transfer}" if transfer else "")
+    trace = np.maximum.accumulate((score - p.worst) / (p.optimum - p.worst))
     return {"problem": p.name, "strategy": name, "seed": seed, "experiments_to_95": n,
-            "best_fraction": round(frac, 4), "seconds": round(time.time() - t0, 1)}  # fmt: skip
+            "best_fraction": round(frac, 4), "seconds": round(time.time() - t0, 1),
+            "trace": [round(float(v), 4) for v in trace]}  # fmt: skip
 
 
 def main() -> None:
@@ -162,7 +164,10 @@ def main() -> None:
             for seed in range(args.first_seed, args.first_seed + args.seeds):
                 r = run_one(p, strategy, seed, args.budget, opt_budget=args.opt_budget,
                             transfer=args.transfer)  # fmt: skip
+                trace = r.pop("trace")
                 print(r, flush=True)
+                with open(args.out.with_suffix(".traces.jsonl"), "a") as fh:
+                    fh.write(json.dumps({**r, "trace": trace}) + "\n")
                 pd.DataFrame([r]).to_csv(
                     args.out, mode="a", header=not args.out.exists(), index=False
                 )

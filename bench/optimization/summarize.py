@@ -1,0 +1,87 @@
+"""Tables and convergence figures from the benchmark CSVs (``run.py`` output).
+
+    .venv/bin/python bench/optimization/summarize.py bench/optimization/results/*.csv
+
+Prints a Markdown table per problem × strategy: seeds, median experiments to the 95 % level
+(runs that did not reach it within the budget count as > budget), seeds reaching it within 90
+experiments, median seconds per run.  Writes ``docs/figures/optimization-<problem>.png``: median
+and inter-quartile band of the best-so-far fraction of the optimum vs experiments (from the
+``*.traces.jsonl`` files written next to the CSVs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FIGURES = Path(__file__).resolve().parents[2] / "docs" / "figures"
+
+
+def table(frames: list[pd.DataFrame], budget: int = 90) -> str:
+    df = pd.concat(frames, ignore_index=True).drop_duplicates(["problem", "strategy", "seed"])
+    lines = ["| problem | strategy | seeds | median experiments to 95 % | reached within 90 | median s/run |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for (problem, strategy), g in df.groupby(["problem", "strategy"], sort=False):
+        n = pd.to_numeric(g["experiments_to_95"], errors="coerce").fillna(np.inf).to_numpy()
+        med = np.median(n)
+        text = f"> {budget}" if not np.isfinite(med) else f"{med:g}"
+        reached = int(np.sum(n <= budget))
+        lines.append(f"| {problem} | {strategy} | {len(g)} | {text} | {reached}/{len(g)} | "
+                     f"{np.median(g['seconds']):.1f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def figures(trace_files: list[Path], budget: int = 90) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for f in trace_files for line in f.read_text().splitlines() if line]
+    if not rows:
+        return []
+    df = pd.DataFrame(rows).drop_duplicates(["problem", "strategy", "seed"], keep="last")
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    out = []
+    for problem, g in df.groupby("problem"):
+        fig, ax = plt.subplots(figsize=(5.5, 3.6))
+        for strategy, h in g.groupby("strategy"):
+            curves = np.full((len(h), budget), np.nan)
+            for i, trace in enumerate(h["trace"]):
+                t = np.asarray(trace[:budget], dtype=float)
+                curves[i, : len(t)] = t
+                curves[i, len(t) :] = t[-1]  # stopped after reaching the level: stays there
+            x = np.arange(1, budget + 1)
+            med = np.median(curves, axis=0)
+            ax.plot(x, med, label=f"{strategy} (n={len(h)})")
+            lo, hi = np.percentile(curves, [25, 75], axis=0)
+            ax.fill_between(x, lo, hi, alpha=0.15)
+        ax.axhline(0.95, color="k", lw=0.8, ls="--")
+        ax.set_xlabel("experiments (5 random initial + batches of 4)")
+        ax.set_ylabel("best so far, fraction of optimum range")
+        ax.set_ylim(max(0.0, float(np.nanmin(ax.get_ylim()[0]))), 1.01)
+        ax.set_title(problem)
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        path = (
+            FIGURES / f"optimization-{re.sub(r'[^a-z0-9]+', '-', problem.lower()).strip('-')}.png"
+        )
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    csvs = [Path(p) for p in sys.argv[1:]]
+    sys.stdout.write(table([pd.read_csv(p) for p in csvs if p.exists()]) + "\n")
+    traces = [
+        p.with_suffix(".traces.jsonl") for p in csvs if p.with_suffix(".traces.jsonl").exists()
+    ]
+    for path in figures(traces):
+        sys.stdout.write(f"figure: {path}\n")
