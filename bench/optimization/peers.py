@@ -89,6 +89,11 @@ def ax_session(problem: dict, seed: int):
 
     def step(rows, y, q):
         # rows are Ax's own previous trials (completed in place) or, first, the initial design
+        kinds = {p["name"]: p["kind"] for p in problem["parameters"]}
+        rows = [
+            {k: (str(v) if kinds[k] == "categorical" else float(v)) for k, v in r.items()}
+            for r in rows
+        ]
         indices = pending if len(pending) == len(rows) else [client.attach_trial(r) for r in rows]
         for idx, value in zip(indices, y, strict=True):
             client.complete_trial(trial_index=idx, raw_data={"y": float(value)})
