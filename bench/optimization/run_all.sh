@@ -1,5 +1,5 @@
 #!/bin/sh
-# The runs behind docs/performance-optimization.md (two background jobs on the 2-core machine).
+# The runs behind docs/performance-optimization.md §2 (run the groups as separate background jobs).
 #   nohup sh bench/optimization/run_all.sh ours  > /tmp/bench_ours.log  2>&1 &
 #   nohup sh bench/optimization/run_all.sh peers > /tmp/bench_peers.log 2>&1 &
 cd "$(dirname "$0")/../.." || exit 1
@@ -7,15 +7,18 @@ R="env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/run.py --seeds 10"
 O=bench/optimization/results
 case "$1" in
 ours)
-  $R --problems olymp_suzuki hartmann6 branin mixed virtual_lab --strategies anodelab --out $O/anodelab.csv
-  $R --problems virtual_lab --strategies anodelab --transfer related --out $O/transfer.csv
-  $R --problems virtual_lab --strategies anodelab --transfer unrelated --out $O/transfer.csv
-  $R --problems direct_arylation olymp_hplc --strategies anodelab --out $O/anodelab.csv
+  $R --problems olymp_suzuki hartmann6 branin mixed direct_arylation olymp_hplc --strategies anodelab --out $O/anodelab.csv
+  for t in "" "--transfer related" "--transfer unrelated"; do
+    $R --opt-budget fast --problems virtual_lab --strategies anodelab $t --out $O/virtual_lab.csv
+  done
   ;;
 peers)
   $R --problems olymp_suzuki hartmann6 branin mixed virtual_lab direct_arylation olymp_hplc --strategies random sobol --out $O/baselines.csv
-  $R --problems hartmann6 branin mixed olymp_suzuki --strategies baybe --out $O/peers.csv
+  $R --problems hartmann6 branin mixed olymp_suzuki virtual_lab --strategies baybe --out $O/peers.csv
   $R --problems hartmann6 branin mixed --strategies ax --out $O/peers.csv
-  $R --problems virtual_lab direct_arylation --strategies baybe --out $O/peers.csv
+  $R --problems direct_arylation --strategies baybe ax --out $O/peers_da.csv
+  $R --problems olymp_hplc --strategies baybe --out $O/peers_hplc.csv
   ;;
 esac
+.venv/bin/python bench/optimization/summarize.py $O/anodelab.csv $O/virtual_lab.csv $O/baselines.csv \
+  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv
