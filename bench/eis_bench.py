@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from anodelab.echem.circuits import parse_circuit
 from anodelab.echem.eis import fit_circuit
 

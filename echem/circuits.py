@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from anodelab.schema.errors import InputError
 
 __all__ = [

@@ -26,10 +26,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.signal import find_peaks
+
 from anodelab.echem.quantities import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K, as_float
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.schema.errors import InputError
-from scipy.signal import find_peaks
 
 __all__ = ["split_sweeps", "find_cv_peaks", "randles_sevcik_D", "dunn_analysis", "analyze_cv"]
 

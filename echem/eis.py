@@ -7,6 +7,7 @@ The fitting, lin-KK and Warburg functions are re-exported here for convenience.
 from __future__ import annotations
 
 import numpy as np
+
 from anodelab.echem.circuits import Circuit, Element, Node
 from anodelab.echem.eis_fit import (
     PAPER_CIRCUITS,
@@ -82,7 +83,6 @@ def analyze_eis(
     ``z`` is complex Z′ + jZ″ with the electrochemical sign (Z″ < 0 for capacitive arcs).
     """
     from anodelab.echem.kk import lin_kk
-
     from anodelab.schema.version import __version__
 
     area = as_float(area_cm2, "cm**2", what="area")

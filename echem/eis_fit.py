@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import least_squares
+from scipy.signal import find_peaks
+
 from anodelab.echem.circuits import Circuit, Element, Node, parse_circuit
 from anodelab.echem.warburg import check_spectrum, lowfreq_tail, warburg_coefficient
 from anodelab.schema.errors import InputError
-from scipy.optimize import least_squares
-from scipy.signal import find_peaks
 
 __all__ = [
     "PAPER_CIRCUITS",

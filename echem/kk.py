@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from anodelab.schema.errors import InputError
 
 __all__ = ["KramersKronigResult", "lin_kk"]

@@ -12,9 +12,10 @@ Semi-infinite diffusion (Bard & Faulkner, *Electrochemical Methods*, 2nd ed., 20
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import find_peaks
+
 from anodelab.echem.quantities import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K
 from anodelab.schema.errors import InputError
-from scipy.signal import find_peaks
 
 __all__ = ["warburg_coefficient", "diffusion_from_warburg", "check_spectrum", "lowfreq_tail"]
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.vocabulary import name_key
 

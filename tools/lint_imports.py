@@ -12,7 +12,9 @@ from pathlib import Path
 root = Path(__file__).resolve().parents[1]
 os.chdir(root / ".typecheck")
 sys.path.insert(0, str(root / ".typecheck"))
-sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__module__", "").lower()]
+sys.meta_path[:] = [
+    f for f in sys.meta_path if "editable" not in getattr(f, "__module__", "").lower()
+]
 
 from importlinter.cli import lint_imports  # noqa: E402
 

@@ -20,9 +20,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
 import numpy as np
 import pandas as pd
+
+import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
 from anodelab.echem.steps import (
     add_step_and_cycle_index,
     current_state,

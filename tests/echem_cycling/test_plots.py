@@ -6,7 +6,6 @@ from pathlib import Path
 
 from anodelab.echem.cycling import analyze_cycling
 from anodelab.ingest.readers import read_cycler
-
 from anodelab.plots.cycling import plot_capacity_ce, plot_dqdv, plot_voltage_profiles
 
 DATA = Path(__file__).parent / "data"

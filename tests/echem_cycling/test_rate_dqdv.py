@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.echem.dqdv import analyze_dqdv, incremental_capacity
 from anodelab.echem.rate import analyze_rate
 from anodelab.echem.steps import add_step_and_cycle_index

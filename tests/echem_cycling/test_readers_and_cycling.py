@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.echem.cycling import analyze_cycling, cycle_summary
 from anodelab.echem.steps import current_state, cycle_index_from_steps, step_index_from_current
 from anodelab.ingest.readers import read_cycler, register_reader

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.echem.cycling import analyze_cycling
 from anodelab.echem.steps import default_rest_current
 from anodelab.ingest.readers import read_cycler, streaming

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.echem.cv import analyze_cv, randles_sevcik_D
 from anodelab.echem.quantities import FARADAY_C_PER_MOL, GAS_CONSTANT_J_PER_MOL_K
 from anodelab.echem.swelling import analyze_swelling

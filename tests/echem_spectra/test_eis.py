@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from anodelab.echem.circuits import parse_circuit
 from anodelab.echem.eis import analyze_eis, diffusion_from_warburg, fit_circuit, warburg_coefficient
 from anodelab.echem.kk import lin_kk

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from anodelab.echem.gitt import analyze_gitt, segment_pulses
 from anodelab.schema.errors import InputError
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from anodelab.echem.cv import analyze_cv
 from anodelab.echem.eis import analyze_eis
 from anodelab.echem.gitt import analyze_gitt
 from anodelab.ingest.readers.spectra import read_cv, read_eis
-
 from anodelab.plots.echem import plot_cv, plot_gitt_diffusion, plot_nyquist
 
 DATA = Path(__file__).parent / "data"

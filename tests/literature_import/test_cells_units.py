@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from anodelab.ingest.headers import parse_header
 from anodelab.schema.cells import parse_cell
 from anodelab.schema.compositions import (

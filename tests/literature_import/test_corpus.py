@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from anodelab.ingest.mapping import load_mapping
 from anodelab.ingest.tables import read_table
 from anodelab.ingest.wide import bundle_from_table, describe_columns

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from anodelab.ingest.tables import read_text_table
-from anodelab.ingest.wide import bundle_from_table
-from anodelab.schema.cells import parse_cell
-from anodelab.schema.errors import AnodelabError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import anodelab
+from anodelab.ingest.tables import read_text_table
+from anodelab.ingest.wide import bundle_from_table
+from anodelab.schema.cells import parse_cell
+from anodelab.schema.errors import AnodelabError
 
 HEADERS = [
     "Material", "Reversible capacity (mA h g−1)", "Current density (A g−1)", "Cycles", "ICE (%)",
