@@ -304,7 +304,7 @@ def space_from_dict(
 
 
 def _parameter(term: Term, spec: Mapping[str, Any], *, file: str | None) -> Parameter:
-    where = {"file": file, "column": f"parameters.{term.name}"}
+    where: dict[str, Any] = {"file": file, "column": f"parameters.{term.name}"}
     kind = str(
         spec.get("type", "categorical" if term.value_kind == "categorical" else "continuous")
     )
@@ -382,7 +382,7 @@ _TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)?\s*\*?\s*([A-Za-
 
 def _constraint(spec: Any, names: Sequence[str], *, file: str | None) -> LinearConstraint:
     """Parse ``"a + 2*b <= 4"`` (or ``{coefficients: {...}, rhs:, op:}``) without ``eval``."""
-    where = {"file": file, "column": "constraints"}
+    where: dict[str, Any] = {"file": file, "column": "constraints"}
     vocab = load_vocabulary()
     if isinstance(spec, Mapping):
         coefficients = dict(spec.get("coefficients") or {})
@@ -464,7 +464,7 @@ def _candidates(
                 )
             )
         else:
-            levels = tuple(sorted(map(str, col.unique())))
+            levels = tuple(sorted(str(v) for v in col.unique()))
             out.append(
                 Parameter(name, "fixed" if len(levels) == 1 else "categorical", values=levels)
             )

@@ -345,8 +345,8 @@ def read_cv(path: str | Path, scan_rate_mV_per_s: float | None = None) -> pd.Dat
     if pot_col is None:
         raise InputError(f"no potential column among {cols}", file=file)
     potential = _scaled(frame, pot_col, "V", "V", file)
-    rate_cols = {c: _RATE_IN_NAME.search(c) for c in cols if c != pot_col}
-    rate_cols = {c: m for c, m in rate_cols.items() if m and not _find([c], _RATE)}
+    found = {c: _RATE_IN_NAME.search(c) for c in cols if c != pot_col}
+    rate_cols = {c: m for c, m in found.items() if m is not None and not _find([c], _RATE)}
     if len(rate_cols) >= 2:  # wide layout: one current column per scan rate
         parts = []
         for col, m in rate_cols.items():
