@@ -56,6 +56,16 @@ class Proposal:
     reasons: dict[str, Any]
 
 
+MIN_TARGET_FOR_TRANSFER_CHECK = 3
+"""Target-source observations needed before the transfer guard judges the prior sources."""
+TRANSFER_MIN_GAIN_NATS = 0.1
+"""Mean leave-one-out log-density gain per target observation the prior sources must bring.
+
+A source with (near) zero task correlation gives a gain ≈ 0 ± 0.2 on small synthetic data
+(inverted source) while a related one gives ≈ +1; the margin rejects the ties, where the
+shared hyperparameters fitted to foreign data are a risk without a benefit."""
+
+
 @dataclass
 class ProposalSet:
     proposals: list[Proposal]
@@ -96,7 +106,51 @@ def fit_outcome_models(
             random_state=seed,
         )
         models[key] = model.fit(table, table["y"].to_numpy())
+        if use_tasks:
+            models[key] = _guard_transfer(models[key], table, features, seed)
     return models
+
+
+def _guard_transfer(
+    multi: GPSurrogate, table: pd.DataFrame, features: list, seed: int
+) -> GPSurrogate:
+    """Keep the multi-task GP only if the other sources help predict the target source.
+
+    BoTorch's task covariance cannot be negative, so an unrelated or inverted source can pull
+    the target's model the wrong way.  Once the target has ``MIN_TARGET_FOR_TRANSFER_CHECK``
+    rows, the mean closed-form leave-one-out log predictive density of the target rows
+    (:meth:`GPSurrogate.loo_log_predictive_density`) under the multi-task GP is compared with
+    that of a single-task GP fitted to the target rows alone; the prior sources are dropped
+    unless the multi-task GP is better by ``TRANSFER_MIN_GAIN_NATS`` per observation.  The decision is stored in ``transfer_decision_``.
+    """
+    target = multi.target_task_
+    own = table[table["source"].astype(str) == target]
+    n_target = len(own)
+    if n_target < MIN_TARGET_FOR_TRANSFER_CHECK:
+        multi.transfer_decision_ = {
+            "used": True,
+            "why": f"only {n_target} target observation(s) (< {MIN_TARGET_FOR_TRANSFER_CHECK}): "
+            "prior sources used unchecked",
+            "n_target": n_target,
+        }
+        return multi
+    single = GPSurrogate(features, random_state=seed).fit(own, own["y"].to_numpy())
+    lpd_multi = float(np.mean(multi.loo_log_predictive_density()))
+    lpd_single = float(np.mean(single.loo_log_predictive_density()))
+    used = lpd_multi - lpd_single >= TRANSFER_MIN_GAIN_NATS
+    verdict = "better" if used else "not better"
+    decision = {
+        "used": used,
+        "why": f"leave-one-out log predictive density of the {n_target} target observations: "
+        f"{lpd_multi:.3f} with the prior source(s), {lpd_single:.3f} without "
+        f"({verdict} by the required {TRANSFER_MIN_GAIN_NATS} nats)",
+        "n_target": n_target,
+        "loo_lpd_with_prior": round(lpd_multi, 4),
+        "loo_lpd_target_only": round(lpd_single, 4),
+    }
+    chosen = multi if used else single
+    chosen.transfer_decision_ = decision
+    return chosen
 
 
 def propose(
@@ -353,6 +407,7 @@ def _finish(space, objectives, training, models, table, values, strategy, messag
     neighbours = nearest_recipes(table, training.tables, features)
     importances = {k: _round(m.importances()) for k, m in models.items()}
     vals = None if values is None else np.atleast_1d(values.detach().numpy()).astype(float)
+    transfer = _transfer_reason(models)
     proposals = []
     for i in range(len(table)):
         acq = None if vals is None or len(vals) != len(table) else float(vals[i])
@@ -362,6 +417,8 @@ def _finish(space, objectives, training, models, table, values, strategy, messag
             "nearest_measured": neighbours[i],
             "parameter_importance": importances,
         }
+        if transfer:
+            reasons["transfer"] = transfer
         if acq is not None:
             reasons["log_acquisition"] = acq
             if strategy == "qLogNEI":
@@ -379,6 +436,18 @@ def _finish(space, objectives, training, models, table, values, strategy, messag
         params = {k: _plain(v) for k, v in table.iloc[i].items()}
         proposals.append(Proposal(params, predictions[i], acq, reasons))
     return ProposalSet(proposals, strategy, message, seed, dict(counts), training.missing)
+
+
+def _transfer_reason(models: dict[str, GPSurrogate]) -> dict[str, Any] | None:
+    """``{"used", "why", "outcomes"}`` from the transfer guard's decisions, if any were made."""
+    decisions = {
+        k: m.transfer_decision_ for k, m in models.items() if hasattr(m, "transfer_decision_")
+    }
+    if not decisions:
+        return None
+    used = [k for k, d in decisions.items() if d["used"]]
+    why = "; ".join(f"{k}: {d['why']}" for k, d in decisions.items())
+    return {"used": bool(used), "why": why, "outcomes": decisions}
 
 
 def _round(d: dict[str, float]) -> dict[str, float]:
