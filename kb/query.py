@@ -110,8 +110,18 @@ def measurements(
 
 
 def _condition_units() -> dict[str, str]:
+    """Canonical unit per condition (pint strings, for ``df.attrs["units"]``)."""
     vocab = load_vocabulary()
     return {name: vocab.conditions()[name].unit or "" for name, _ in condition_columns()}
+
+
+def _condition_labels() -> dict[str, str]:
+    """Unit per condition as researchers write it (``mA g⁻¹``; nothing for counts)."""
+    vocab = load_vocabulary()
+    labels = {name: vocab.conditions()[name].unit_label for name, _ in condition_columns()}
+    return {
+        name: "" if label == "cycles" else label for name, label in labels.items()
+    }  # "cycle=500"
 
 
 def steps(db: sqlite_utils.Database, *, sample: str | None = None) -> pd.DataFrame:
@@ -321,7 +331,7 @@ def _parse_where(where: dict[str, Any] | list[str] | None) -> dict[str, Any]:
 
 
 def _describe_conditions(row: pd.Series, names: list[str]) -> str:
-    units = _condition_units()
+    units = _condition_labels()
     parts = []
     for name in names:
         value = row.get(name)

@@ -49,7 +49,9 @@ def plot_relation(relation: dict[str, Any], path: str | Path | None = None) -> F
     ax.set_ylabel(_axis_label(relation["property"]))
     conditions = relation.get("conditions") or {}
     cond_text = ", ".join(
-        f"{k} = {v['value']:g} {v['unit']}".strip() if isinstance(v, dict) else f"{k} = {v}"
+        f"{k} = {v['value']:g} {'' if v['unit'] == 'cycles' else v['unit']}".strip()
+        if isinstance(v, dict)
+        else f"{k} = {v}"
         for k, v in conditions.items()
     )
     ax.set_title(
@@ -62,7 +64,11 @@ def plot_relation(relation: dict[str, Any], path: str | Path | None = None) -> F
     ax.grid(alpha=0.3)
     excluded = relation.get("excluded") or []
     if excluded:
-        shown = "; ".join(f"{e['sample']}: {e['reason']}" for e in excluded[:4])
+
+        def short(text: str, limit: int = 110) -> str:
+            return text if len(text) <= limit else text[: limit - 1] + "…"
+
+        shown = "; ".join(f"{e['sample']}: {short(e['reason'])}" for e in excluded[:4])
         more = f" (+{len(excluded) - 4} more)" if len(excluded) > 4 else ""
         fig.text(0.01, -0.02, f"left out: {shown}{more}", fontsize=7, wrap=True, va="top")
     if not points:
