@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,9 @@ class GPSurrogate:
     random_state:
         Seed for the hyperparameter fit (torch RNG, forked so the global state is untouched).
     """
+
+    # Set by optimize.propose when it weighs a transfer prior (see _guard_transfer there).
+    transfer_decision_: dict[str, Any]
 
     def __init__(
         self,
@@ -138,7 +142,9 @@ class GPSurrogate:
             try:
                 fit_gpytorch_mll(mll)
             except Exception as exc:  # noqa: BLE001 - keep the prior hyperparameters, say so
-                self.fit_warning_ = f"hyperparameter fit failed ({exc}); prior values kept"
+                self.fit_warning_: str | None = (
+                    f"hyperparameter fit failed ({exc}); prior values kept"
+                )
             else:
                 self.fit_warning_ = None
         model.eval()
@@ -187,7 +193,7 @@ class GPSurrogate:
         with torch.no_grad(), torch_threads():
             model.train()
             try:
-                X = model.train_inputs[0]
+                X = model.train_inputs[0]  # type: ignore[index]  # a tuple of tensors at runtime
                 prior = model(X)
                 marginal = model.likelihood(prior, X) if self._mtgp else model.likelihood(prior)
                 K = marginal.covariance_matrix
@@ -199,7 +205,9 @@ class GPSurrogate:
             var = 1.0 / torch.diagonal(K_inv)
             err = alpha * var  # y_i - mu_{-i}
             lpd = -0.5 * torch.log(2 * torch.pi * var) - err**2 / (2 * var)
-            lpd = lpd - torch.log(model.outcome_transform.stdvs.reshape(-1)[0])
+            # Standardize is always set in fit; its stdvs put the density back in the outcome's units
+            stdvs: torch.Tensor = model.outcome_transform.stdvs  # type: ignore[union-attr,assignment]
+            lpd = lpd - torch.log(stdvs.reshape(-1)[0])
             if self._mtgp:
                 lpd = lpd[X[:, -1].round().long() == self.tasks_.index(self.target_task_)]
         return lpd.numpy()

@@ -33,8 +33,10 @@ __all__ = ["cross_validate", "cv_metrics"]
 
 def _predict_observed(model: Surrogate, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if "observation_noise" in inspect.signature(model.predict).parameters:
-        return model.predict(X, return_std=True, observation_noise=True)  # type: ignore[call-arg]
-    return model.predict(X, return_std=True)  # type: ignore[return-value]
+        mean, std = model.predict(X, return_std=True, observation_noise=True)  # type: ignore[call-arg]
+    else:
+        mean, std = model.predict(X, return_std=True)
+    return np.asarray(mean), np.asarray(std)
 
 
 def cross_validate(

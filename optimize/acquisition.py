@@ -53,6 +53,15 @@ def default_acquisition(objectives: ObjectiveSet) -> str:
     return "qLogNEI" if len(objectives.objectives) == 1 else "qLogNEHVI"
 
 
+def _column_objective(sign: float, column: int) -> Callable[..., torch.Tensor]:
+    """``sign · Y[..., column]``: the objective as a quantity to maximize."""
+
+    def objective(Y: torch.Tensor, X: torch.Tensor | None = None) -> torch.Tensor:
+        return sign * Y[..., column]
+
+    return objective
+
+
 def _constraint_callables(objectives: ObjectiveSet, keys: Sequence[str]) -> list[Callable]:
     """BoTorch convention: feasible where the callable is ≤ 0."""
     out = []
@@ -82,7 +91,7 @@ def _q_log_nei(
         model=model,
         X_baseline=X_baseline,
         sampler=SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed),
-        objective=GenericMCObjective(lambda Y, X=None: sign * Y[..., j]),
+        objective=GenericMCObjective(_column_objective(sign, j)),
         constraints=_constraint_callables(objectives, keys) or None,
         X_pending=X_pending,
         prune_baseline=True,

@@ -20,6 +20,7 @@ reason, never silently dropped.
 
 from __future__ import annotations
 
+import builtins  # the field `Outcome.property` shadows the decorator inside the class
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -56,7 +57,7 @@ class Outcome:
     at: tuple[tuple[str, Any], ...] = ()
     unit: str | None = None
 
-    @property
+    @builtins.property
     def key(self) -> str:
         """``discharge_capacity@cycle=500,current_density=1000`` (or the bare property)."""
         if not self.at:
@@ -164,7 +165,7 @@ def _outcome(spec: Mapping[str, Any], *, file: str | None) -> Outcome:
         term = vocab.get("property", spec["property"])
     except UnknownNameError as exc:
         raise InputError(str(exc), file=file, column="objectives") from exc
-    at = []
+    at: list[tuple[str, Any]] = []
     for name, raw in (spec.get("at") or {}).items():
         try:
             cond = vocab.get("condition", name)

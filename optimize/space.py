@@ -144,8 +144,8 @@ class Space:
                     )
         for c in self.constraints:
             if all(n in table.columns for n in c.coefficients):
-                for i in np.flatnonzero(c.slack(table) < -TOLERANCE):
-                    problems.append(f"row {i + 1}: violates {c.text or c}")
+                for index in np.flatnonzero(c.slack(table) < -TOLERANCE):
+                    problems.append(f"row {int(index) + 1}: violates {c.text or c}")
         return problems
 
     def feasible(self, table: pd.DataFrame) -> np.ndarray:
@@ -372,8 +372,8 @@ def _parameter(term: Term, spec: Mapping[str, Any], *, file: str | None) -> Para
         count = int(math.floor((raw_hi - raw_lo) / step + 1e-9)) + 1
         if count > 100_000:
             raise InputError(f"{count} levels; use type: continuous instead", **where)
-        values = tuple(canon(raw_lo + i * step) for i in range(count))
-        return Parameter(term.name, kind, values[0], values[-1], values, term.unit)
+        levels = tuple(canon(raw_lo + i * step) for i in range(count))
+        return Parameter(term.name, kind, levels[0], levels[-1], levels, term.unit)
     return Parameter(term.name, kind, lower, upper, (), term.unit)
 
 
@@ -464,10 +464,8 @@ def _candidates(
                 )
             )
         else:
-            levels = tuple(sorted(str(v) for v in col.unique()))
-            out.append(
-                Parameter(name, "fixed" if len(levels) == 1 else "categorical", values=levels)
-            )
+            names = tuple(sorted(str(v) for v in col.unique()))
+            out.append(Parameter(name, "fixed" if len(names) == 1 else "categorical", values=names))
     for p in params:
         if p.name not in table.columns:
             if p.kind != "fixed":
