@@ -18,7 +18,7 @@ import sqlite_utils
 from anodelab.kb.checks import run_checks
 from anodelab.kb.db import inserted_id, transaction
 from anodelab.kb.recipes import materialize_recipe_vectors
-from anodelab.schema.errors import AnodelabError
+from anodelab.schema.errors import AnodelabError, suggest
 from anodelab.schema.records import Bundle, MeasurementRecord, Problem
 
 __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
@@ -345,8 +345,6 @@ class _Writer:
             )
             self.touched_samples.add(int(sid))
             return int(sid)
-        from anodelab.schema.errors import suggest
-
         known = [
             r[0]
             for r in self.db.execute(
@@ -388,6 +386,17 @@ class _Writer:
             self._write_step_parameter(sp, steps)
         for m in bundle.measurements:
             self._write_measurement(m)
+
+    def _resolve(self, record: Any, label: str) -> tuple[Problem, int, int] | None:
+        """Where a record came from, its source id and the id of the sample ``label`` (or None, reported)."""
+        at = self._at(record.provenance)
+        source_id = self.source_id(record.source, at)
+        if source_id is None:
+            return None
+        sid = self.sample_id(source_id, label, at, source_key=record.source)
+        if sid is None:
+            return None
+        return at, source_id, sid
 
     @staticmethod
     def _at(prov: Any) -> Problem:
@@ -433,13 +442,10 @@ class _Writer:
             self.touched_samples.add(int(sid))
 
     def _write_links(self, sample: Any) -> None:
-        at = self._at(sample.provenance)
-        source_id = self.source_id(sample.source, at)
-        if source_id is None:
+        resolved = self._resolve(sample, sample.label)
+        if resolved is None:
             return
-        sid = self.sample_id(source_id, sample.label, at, source_key=sample.source)
-        if sid is None:
-            return
+        at, source_id, sid = resolved
         for position, parent in enumerate(sample.parents, start=1):
             pid = self.sample_id(source_id, parent, at, source_key=sample.source)
             if pid is not None:
@@ -459,13 +465,10 @@ class _Writer:
                 )
 
     def _write_cell(self, cell: Any) -> None:
-        at = self._at(cell.provenance)
-        source_id = self.source_id(cell.source, at)
-        if source_id is None:
+        resolved = self._resolve(cell, cell.sample)
+        if resolved is None:
             return
-        sid = self.sample_id(source_id, cell.sample, at, source_key=cell.source)
-        if sid is None:
-            return
+        at, source_id, sid = resolved
         columns = [
             "cell_type", "format", "counter_electrode", "cathode", "cathode_formula", "electrolyte", "separator",
             "binder", "electrode_composition", "active_mass_loading_mg_per_cm2", "cathode_loading_mg_per_cm2",
@@ -495,13 +498,10 @@ class _Writer:
             self.touched_cells.add(int(cid))
 
     def _write_step_parameter(self, sp: Any, steps: dict[tuple[int, int], int]) -> None:
-        at = self._at(sp.provenance)
-        source_id = self.source_id(sp.source, at)
-        if source_id is None:
+        resolved = self._resolve(sp, sp.sample)
+        if resolved is None:
             return
-        sid = self.sample_id(source_id, sp.sample, at, source_key=sp.source)
-        if sid is None:
-            return
+        at, source_id, sid = resolved
         key = (sid, sp.step)
         step_id = steps.get(key)
         if step_id is None:
@@ -547,13 +547,10 @@ class _Writer:
         )  # fmt: skip
 
     def _write_measurement(self, m: MeasurementRecord) -> None:
-        at = self._at(m.provenance)
-        source_id = self.source_id(m.source, at)
-        if source_id is None:
+        resolved = self._resolve(m, m.sample)
+        if resolved is None:
             return
-        sid = self.sample_id(source_id, m.sample, at, source_key=m.source)
-        if sid is None:
-            return
+        at, source_id, sid = resolved
         cell_id = None
         if m.cell:
             row = self.db.execute(
@@ -566,8 +563,6 @@ class _Writer:
                         "SELECT label FROM cells WHERE source_id = ?", [source_id]
                     ).fetchall()
                 ]
-                from anodelab.schema.errors import suggest
-
                 hint = suggest(m.cell, known)
                 self._problem(
                     f"unknown cell {m.cell!r} in source {m.source!r}"
