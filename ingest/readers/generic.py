@@ -152,14 +152,10 @@ def _failed_column(message: str, names: list[str]) -> str | None:
     return None
 
 
-def read_delimited(path: Path, layout: TextLayout) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Parse the recognised columns of a text export with pyarrow; returns raw (file-unit) columns."""
-    wanted = {match.header: key for key, match in layout.columns.items()}
-    text_keys = {"timestamp", "mode"}
-    types: dict[str, pa.DataType] = {
-        header: (pa.string() if key in text_keys else pa.float64())
-        for header, key in wanted.items()
-    }
+def csv_options(
+    layout: TextLayout, *, block_size: int
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, dict[str, int]]:
+    """pyarrow read/parse options for a sniffed text export; ``skipped["rows"]`` counts bad rows."""
     skipped = {"rows": 0}
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -170,9 +166,21 @@ def read_delimited(path: Path, layout: TextLayout) -> tuple[pd.DataFrame, dict[s
         skip_rows=layout.header_line + 1,
         column_names=layout.headers,
         encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding,
-        block_size=16 << 20,
+        block_size=block_size,
     )
     parse_options = pacsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_invalid)
+    return read_options, parse_options, skipped
+
+
+def read_delimited(path: Path, layout: TextLayout) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Parse the recognised columns of a text export with pyarrow; returns raw (file-unit) columns."""
+    wanted = {match.header: key for key, match in layout.columns.items()}
+    text_keys = {"timestamp", "mode"}
+    types: dict[str, pa.DataType] = {
+        header: (pa.string() if key in text_keys else pa.float64())
+        for header, key in wanted.items()
+    }
+    read_options, parse_options, skipped = csv_options(layout, block_size=16 << 20)
     for _attempt in range(len(types) + 1):
         convert = pacsv.ConvertOptions(
             include_columns=list(wanted),

@@ -47,7 +47,7 @@ from anodelab.echem.cycling import (
 )
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import cycle_index_from_steps, leading_sign
-from anodelab.ingest.readers.generic import sniff_text
+from anodelab.ingest.readers.generic import csv_options, sniff_text
 from anodelab.schema.errors import InputError
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -197,19 +197,7 @@ def _stream(
     needed = {"test_time_second", "voltage_volt", "current_ampere", "step_id", *_CAPACITY_KEYS}
     wanted = {m.header: key for key, m in layout.columns.items() if key in needed}
     keys = set(wanted.values())
-    skipped = {"rows": 0}
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        skipped["rows"] += 1
-        return "skip"
-
-    read_options = pacsv.ReadOptions(
-        skip_rows=layout.header_line + 1,
-        column_names=layout.headers,
-        encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding,
-        block_size=_BLOCK_BYTES,
-    )
-    parse_options = pacsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_invalid)
+    read_options, parse_options, skipped = csv_options(layout, block_size=_BLOCK_BYTES)
     convert = pacsv.ConvertOptions(
         include_columns=list(wanted),
         column_types={h: pa.float64() for h in wanted},
@@ -620,19 +608,13 @@ def _first_bracket(path: Path, layout: Any) -> tuple[float, float]:
     from anodelab.echem.steps import default_rest_current
 
     wanted = layout.columns["current_ampere"]
-    read_options = pacsv.ReadOptions(
-        skip_rows=layout.header_line + 1,
-        column_names=layout.headers,
-        encoding="utf8" if layout.encoding == "utf-8-sig" else layout.encoding,
-        block_size=1 << 20,
-    )
+    read_options, parse, _ = csv_options(layout, block_size=1 << 20)
     convert = pacsv.ConvertOptions(
         include_columns=[wanted.header],
         column_types={wanted.header: pa.float64()},
         decimal_point=layout.decimal,
         null_values=["", "NaN", "nan", "NA", "N/A", "-", "#N/A", "inf", "-inf"],
     )
-    parse = pacsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=lambda row: "skip")
     try:
         with pacsv.open_csv(path, read_options, parse, convert) as reader:
             batch = reader.read_next_batch()
