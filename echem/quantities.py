@@ -7,8 +7,7 @@ notebook can pass plain floats in the unit the parameter name states.
 
 from __future__ import annotations
 
-import re
-
+from anodelab.schema.conditions import split_number_unit
 from anodelab.schema.errors import UnitError
 from anodelab.schema.units import to_canonical
 
@@ -17,8 +16,6 @@ __all__ = ["as_float", "FARADAY_C_PER_MOL", "GAS_CONSTANT_J_PER_MOL_K"]
 FARADAY_C_PER_MOL = 96485.33212
 GAS_CONSTANT_J_PER_MOL_K = 8.314462618
 
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*)$")
-
 
 def as_float(value: float | int | str | None, unit: str, *, what: str = "value") -> float | None:
     """``value`` converted to ``unit``; numbers are taken as already in ``unit``; ``None`` stays ``None``."""
@@ -26,10 +23,12 @@ def as_float(value: float | int | str | None, unit: str, *, what: str = "value")
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    m = _NUMBER.match(str(value))
-    if not m:
-        raise UnitError(f"{what}: cannot read {value!r} as a number with a unit (e.g. '1.13 cm2')")
-    number, unit_text = float(m.group(1)), m.group(2).strip()
+    try:
+        number, unit_text = split_number_unit(str(value))
+    except ValueError:
+        raise UnitError(
+            f"{what}: cannot read {value!r} as a number with a unit (e.g. '1.13 cm2')"
+        ) from None
     if not unit_text:
         return number
     return to_canonical(number, unit_text, unit, what=what)

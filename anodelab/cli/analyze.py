@@ -17,6 +17,7 @@ from anodelab.cli.common import (
     print_frame,
     print_json,
 )
+from anodelab.echem.quantities import as_float
 from anodelab.ingest.runs import (
     ANALYSES,
     CELL_TYPES,
@@ -25,9 +26,7 @@ from anodelab.ingest.runs import (
     analyze_files,
     import_run,
 )
-from anodelab.schema.conditions import split_number_unit
-from anodelab.schema.errors import InputError
-from anodelab.schema.units import to_canonical, unit_label
+from anodelab.schema.units import unit_label
 
 __all__ = ["register", "parse_option", "plot_run"]
 
@@ -68,13 +67,7 @@ Plot = Annotated[
 
 def parse_option(text: str | None, unit: str, what: str) -> float | None:
     """``"2.1mg"`` → 0.0021 for ``unit="g"``; a bare number is taken in ``unit``."""
-    if text is None:
-        return None
-    try:
-        value, given = split_number_unit(text)
-    except ValueError as exc:
-        raise InputError(f"--{what}: {exc}") from None
-    return to_canonical(value, given, unit, what=f"--{what}") if given else value
+    return as_float(text, unit, what=f"--{what}")
 
 
 def _options(mass: str | None, area: str | None, particle_radius: str | None, concentration: str | None,

@@ -152,6 +152,10 @@ def _failed_column(message: str, names: list[str]) -> str | None:
     return None
 
 
+# Cell texts that mean "no value" in cycler exports.
+NULL_TEXTS = ["", "NaN", "nan", "NA", "N/A", "-", "#N/A", "inf", "-inf"]
+
+
 def csv_options(
     layout: TextLayout, *, block_size: int
 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, dict[str, int]]:
@@ -186,7 +190,7 @@ def read_delimited(path: Path, layout: TextLayout) -> tuple[pd.DataFrame, dict[s
             include_columns=list(wanted),
             column_types=types,
             decimal_point=layout.decimal,
-            null_values=["", "NaN", "nan", "NA", "N/A", "-", "#N/A", "inf", "-inf"],
+            null_values=NULL_TEXTS,
             strings_can_be_null=True,
         )
         try:

@@ -47,7 +47,7 @@ from anodelab.echem.cycling import (
 )
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import cycle_index_from_steps, leading_sign
-from anodelab.ingest.readers.generic import csv_options, sniff_text
+from anodelab.ingest.readers.generic import NULL_TEXTS, csv_options, sniff_text
 from anodelab.schema.errors import InputError
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -202,7 +202,7 @@ def _stream(
         include_columns=list(wanted),
         column_types={h: pa.float64() for h in wanted},
         decimal_point=layout.decimal,
-        null_values=["", "NaN", "nan", "NA", "N/A", "-", "#N/A", "inf", "-inf"],
+        null_values=NULL_TEXTS,
         strings_can_be_null=True,
     )
     factor = {key: layout.columns[key].factor for key in keys}
@@ -613,7 +613,7 @@ def _first_bracket(path: Path, layout: Any) -> tuple[float, float]:
         include_columns=[wanted.header],
         column_types={wanted.header: pa.float64()},
         decimal_point=layout.decimal,
-        null_values=["", "NaN", "nan", "NA", "N/A", "-", "#N/A", "inf", "-inf"],
+        null_values=NULL_TEXTS,
     )
     try:
         with pacsv.open_csv(path, read_options, parse, convert) as reader:
