@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from botorch.acquisition import AcquisitionFunction
-from botorch.acquisition.logei import qLogNoisyExpectedImprovement
+from botorch.acquisition.logei import qLogExpectedImprovement, qLogNoisyExpectedImprovement
 from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import WeightedMCMultiOutputObjective
 from botorch.acquisition.objective import GenericMCObjective
@@ -95,6 +95,31 @@ def _q_log_nei(
         constraints=_constraint_callables(objectives, keys) or None,
         X_pending=X_pending,
         prune_baseline=True,
+    )
+
+
+@register_acquisition("qLogEI")
+def _q_log_ei(
+    model: Model,
+    objectives: ObjectiveSet,
+    keys: Sequence[str],
+    X_baseline: torch.Tensor,
+    X_pending: torch.Tensor | None,
+    ref_point: Sequence[float] | None,
+    seed: int,
+) -> AcquisitionFunction:
+    objective = objectives.objectives[0]
+    j = keys.index(objective.key)
+    sign = objective.sign
+    with torch.no_grad():
+        best_f = (sign * model.posterior(X_baseline).mean[..., j]).max()
+    return qLogExpectedImprovement(
+        model=model,
+        best_f=best_f,
+        sampler=SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed),
+        objective=GenericMCObjective(_column_objective(sign, j)),
+        constraints=_constraint_callables(objectives, keys) or None,
+        X_pending=X_pending,
     )
 
 
