@@ -19,6 +19,13 @@ import yaml
 from anodelab.kb import campaigns as store
 from anodelab.kb import query
 from anodelab.kb.recipes import recipe_vectors
+from anodelab.models.gp import (
+    CATEGORICAL_ENCODINGS,
+    DEFAULT_CATEGORICAL_ENCODING,
+    DEFAULT_KERNEL,
+)
+from anodelab.models.kernels import KERNELS
+from anodelab.optimize.acquisition import check_acquisition
 from anodelab.optimize.objectives import (
     Assembled,
     ObjectiveSet,
@@ -58,11 +65,37 @@ def new_campaign(
     settings = {
         "transfer": data.get("transfer", "auto"),
         "min_observations": data.get("min_observations", 5),
+        "model": _model_settings(data.get("model") or {}, str(path)),
     }
+    if data.get("acquisition") is not None:
+        try:
+            check_acquisition(str(data["acquisition"]), len(objectives.objectives))
+        except InputError as exc:
+            raise InputError(str(exc), file=str(path), column="acquisition") from exc
+        settings["acquisition"] = str(data["acquisition"])
     store.create_campaign(
         db, name, space.to_dict(), objectives.to_dict(), seed=seed, settings=settings
     )
     return store.get_campaign(db, name) | {"size": space.size(), "parameters": space.names}
+
+
+def _model_settings(model: Any, file: str) -> dict[str, str]:
+    """The campaign file's ``model:`` block — ``kernel`` and ``categorical_encoding`` — checked."""
+    choices = {"kernel": KERNELS, "categorical_encoding": CATEGORICAL_ENCODINGS}
+    if not isinstance(model, dict):
+        raise InputError("'model' must be a mapping such as {kernel: matern}", file=file)
+    for key, value in model.items():
+        if key not in choices:
+            raise InputError(
+                f"unknown model setting {key!r}; allowed: {sorted(choices)}", file=file
+            )
+        if value not in choices[key]:
+            raise InputError(
+                f"unknown {key} {value!r}; choose one of {list(choices[key])}",
+                file=file,
+                column=f"model.{key}",
+            )
+    return {str(k): str(v) for k, v in model.items()}
 
 
 def load_campaign(
@@ -227,10 +260,18 @@ def recommend(
         transfer=use_transfer,
         target_source=_target(row),
         budget=budget,
+        acquisition=settings.get("acquisition"),
+        model_options=settings.get("model") or None,
     )
     import botorch
 
-    model_version = f"anodelab {__version__}; botorch {botorch.__version__}; GP{' multi-task' if use_transfer else ''}"
+    defaults = {"kernel": DEFAULT_KERNEL, "categorical_encoding": DEFAULT_CATEGORICAL_ENCODING}
+    options = defaults | (settings.get("model") or {})
+    model_version = (
+        f"anodelab {__version__}; botorch {botorch.__version__}; "
+        f"GP{' multi-task' if use_transfer else ''} ({options['kernel']}, "
+        f"{options['categorical_encoding']} categoricals)"
+    )
     data_version = _data_version(training)
     records = [
         {

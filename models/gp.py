@@ -42,6 +42,8 @@ from anodelab.schema.errors import InputError
 __all__ = ["GPSurrogate", "DTYPE"]
 
 DTYPE = torch.float64
+DEFAULT_KERNEL = "matern"
+DEFAULT_CATEGORICAL_ENCODING = "one-hot"
 CATEGORICAL_ENCODINGS = {
     "one-hot": "SingleTaskGP over one-hot columns (one ARD lengthscale per level; BayBE's default)",
     "hamming": "MixedSingleTaskGP (one Hamming-distance lengthscale per categorical parameter)",
@@ -72,8 +74,8 @@ class GPSurrogate:
         task_column: str | None = None,
         target_task: str | None = None,
         random_state: int = 0,
-        categorical_encoding: str = "one-hot",
-        kernel: str = "matern",
+        categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
+        kernel: str = DEFAULT_KERNEL,
     ) -> None:
         if categorical_encoding not in CATEGORICAL_ENCODINGS:
             raise InputError(

@@ -30,8 +30,18 @@ from botorch.sampling import SobolQMCNormalSampler
 
 from anodelab.optimize.kernel_cache import isolate_extension_cache
 from anodelab.optimize.objectives import ObjectiveSet
+from anodelab.schema.errors import InputError
 
-__all__ = ["ACQUISITIONS", "register_acquisition", "build_acquisition", "default_acquisition"]
+__all__ = [
+    "ACQUISITIONS",
+    "register_acquisition",
+    "build_acquisition",
+    "default_acquisition",
+    "check_acquisition",
+]
+
+#: Acquisition functions that score one objective (the others take every objective).
+SINGLE_OBJECTIVE = {"qLogNEI", "qLogEI"}
 
 Builder = Callable[..., AcquisitionFunction]
 ACQUISITIONS: dict[str, Builder] = {}
@@ -148,6 +158,17 @@ def _q_log_nehvi(
         X_pending=X_pending,
         prune_baseline=True,
     )
+
+
+def check_acquisition(name: str, n_objectives: int) -> None:
+    """Refuse an unknown name, or a single-objective function for several objectives."""
+    if name not in ACQUISITIONS:
+        raise InputError(f"unknown acquisition {name!r}; registered: {sorted(ACQUISITIONS)}")
+    if name in SINGLE_OBJECTIVE and n_objectives > 1:
+        raise InputError(
+            f"acquisition {name!r} optimises one objective, the campaign has {n_objectives}; "
+            "use qLogNEHVI"
+        )
 
 
 def build_acquisition(name: str, **kwargs) -> AcquisitionFunction:

@@ -143,3 +143,46 @@ def test_cli_json_interface_drives_the_loop(kb, monkeypatch):
     out = runner.invoke(app, ["campaign", "show", "loop", "--json"])
     shown = json.loads(out.stdout)
     assert shown["status_counts"]["done"] == 1 and shown["status_counts"]["proposed"] == 1
+
+
+def test_campaign_file_chooses_model_and_acquisition(tmp_path):
+    """``model:`` and ``acquisition:`` in the campaign file reach the proposals and provenance."""
+    (tmp_path / "s.yaml").write_text(
+        SPACE + "model: {kernel: rbf, categorical_encoding: hamming}\nacquisition: qLogEI\n"
+    )
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, tmp_path / "s.yaml", name="choices", seed=3)
+    lab = VirtualSiCLab(noise=False)
+    first, _ = recommend(db, "choices", 4, budget="fast")
+    _measure(db, first, lab)
+    second, result = recommend(db, "choices", 2, budget="fast")
+    assert result.strategy == "qLogEI"
+    assert "(rbf, hamming categoricals)" in second[0]["model_version"]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ("model: {kernel: cubic}\n", "unknown kernel 'cubic'"),
+        ("model: {categorical_encoding: ordinal}\n", "unknown categorical_encoding"),
+        ("model: {depth: 3}\n", "unknown model setting 'depth'"),
+        ("acquisition: qUCB\n", "unknown acquisition 'qUCB'"),
+    ],
+)
+def test_campaign_file_with_unknown_model_or_acquisition_is_refused(tmp_path, extra, message):
+    from anodelab.schema.errors import InputError
+
+    (tmp_path / "s.yaml").write_text(SPACE + extra)
+    db = open_db(tmp_path / "kb.db")
+    with pytest.raises(InputError, match=message) as info:
+        new_campaign(db, tmp_path / "s.yaml")
+    assert "s.yaml" in str(info.value)
+
+
+def test_single_objective_acquisition_refused_for_two_objectives(tmp_path):
+    from anodelab.schema.errors import InputError
+
+    two = SPACE + "  - {property: ICE, goal: maximize}\nacquisition: qLogEI\n"
+    (tmp_path / "s.yaml").write_text(two)
+    with pytest.raises(InputError, match="optimises one objective"):
+        new_campaign(open_db(tmp_path / "kb.db"), tmp_path / "s.yaml")
