@@ -420,6 +420,46 @@ def dumps(records: list[dict[str, Any]]) -> str:
     )
 
 
+def _measured_features(
+    vocab, recipes: pd.DataFrame, meas: pd.DataFrame
+) -> tuple[list, dict[str, str]]:
+    """Model inputs for ``fit`` without a space: the recipe parameters known for every recipe
+    with the property and varying among them; the others are returned with the reason.
+
+    Papers describe different steps (one varies pitch, another dopamine and ZIF-8), so a
+    parameter unknown for some recipes would drop those rows from the data altogether."""
+    from anodelab.models.features import Feature
+
+    measured = set(zip(meas["sample"].astype(str), meas["source"].astype(str), strict=True))
+    keys = zip(recipes["sample"].astype(str), recipes["source"].astype(str), strict=True)
+    rows = recipes[[k in measured for k in keys]]
+    features, left_out = [], {}
+    for name, t in vocab.parameters().items():
+        if name not in rows or rows[name].isna().all():
+            continue
+        col = rows[name]
+        if col.isna().any():
+            left_out[name] = f"known for {col.notna().sum()} of {len(col)} measured recipes"
+            continue
+        if t.is_numeric:
+            lo, hi = float(col.min()), float(col.max())
+            if hi > lo:
+                features.append(Feature(name, "numeric", lo, hi))
+            else:
+                left_out[name] = f"the same value ({lo:g}) for every measured recipe"
+        elif col.nunique() > 1:
+            levels = tuple(sorted(map(str, col.unique())))
+            features.append(Feature(name, "categorical", categories=levels))
+        else:
+            left_out[name] = f"the same level ({col.iloc[0]}) for every measured recipe"
+    if not features:
+        raise InputError(
+            "no recipe parameter is known and varies across the recipes with this property; "
+            "give a space (--space) naming the inputs"
+        )
+    return features, left_out
+
+
 def fit_report(
     db: sqlite_utils.Database,
     property: str,
@@ -427,13 +467,18 @@ def fit_report(
     *,
     space_path: str | Path | None = None,
     model: str = "gp",
+    kernel: str = DEFAULT_KERNEL,
+    categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
 ) -> dict[str, Any]:
     """Cross-validate a surrogate for ``property`` (at conditions) on the KB's recipes.
 
-    Inputs: the free parameters of ``space_path`` if given, else every recipe parameter with values
-    in the KB.  Returns metrics for leave-one-out and leave-one-source-out and their predictions."""
+    ``kernel`` and ``categorical_encoding`` choose the GP (see :class:`GPSurrogate`); the
+    forest ignores them.
+
+    Inputs: the free parameters of ``space_path`` if given, else the recipe parameters known for
+    every recipe with the property (the others are listed in ``left_out`` with the reason).
+    Returns metrics for leave-one-out and leave-one-source-out and their predictions."""
     from anodelab.models import ForestSurrogate, GPSurrogate, cross_validate, cv_metrics
-    from anodelab.models.features import Feature
     from anodelab.optimize.objectives import Outcome
     from anodelab.optimize.space import load_space
 
@@ -442,23 +487,12 @@ def fit_report(
     conds = tuple(sorted(parse_assignment(a, "condition")[:2] for a in (at or [])))
     outcome = Outcome(term.name, conds, term.unit)
     recipes = recipe_vectors(db)
+    meas = query.measurements(db, property=term.name)
+    left_out: dict[str, str] = {}
     if space_path is not None:
         features = load_space(space_path).features()
     else:
-        features = []
-        for name, t in vocab.parameters().items():
-            if name not in recipes or recipes[name].isna().all():
-                continue
-            col = recipes[name].dropna()
-            if t.is_numeric:
-                lo, hi = float(col.min()), float(col.max())
-                if hi > lo:
-                    features.append(Feature(name, "numeric", lo, hi))
-            elif col.nunique() > 1:
-                features.append(
-                    Feature(name, "categorical", categories=tuple(sorted(map(str, col.unique()))))
-                )
-    meas = query.measurements(db, property=term.name)
+        features, left_out = _measured_features(vocab, recipes, meas)
     if "source" in meas.columns:
         meas = meas.drop(columns=["source"])
     training = assemble(recipes, meas, [outcome], features)
@@ -467,7 +501,13 @@ def fit_report(
         raise InputError(
             f"only {len(table)} recipes with {outcome.key} and known parameters; need ≥ 4 to cross-validate"
         )
-    make = (lambda: GPSurrogate(features)) if model == "gp" else (lambda: ForestSurrogate(features))
+    options = {"kernel": kernel, "categorical_encoding": categorical_encoding}
+    GPSurrogate(features, **options)  # refuses unknown choices before any fitting
+    make = (
+        (lambda: GPSurrogate(features, **options))
+        if model == "gp"
+        else (lambda: ForestSurrogate(features))
+    )
     y = table["y"].to_numpy()
     loo = cross_validate(make, table, y)
     loso = (
@@ -480,6 +520,7 @@ def fit_report(
         "unit": term.unit_label,
         "model": model,
         "features": [f.name for f in features],
+        "left_out": left_out,
         "n": len(table),
         "loo": cv_metrics(loo),
         "loso": cv_metrics(loso) if loso is not None else None,

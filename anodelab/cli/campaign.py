@@ -211,6 +211,12 @@ def fit(
     model: Annotated[
         str, typer.Option(help="gp (BoTorch GP) or forest (random-forest baseline).")
     ] = "gp",
+    kernel: Annotated[
+        str, typer.Option(help="GP kernel: matern (Matérn-5/2 × SE on levels) or rbf.")
+    ] = "matern",
+    categorical_encoding: Annotated[
+        str, typer.Option(help="GP categoricals: one-hot or hamming.")
+    ] = "one-hot",
     plot: Annotated[Path | None, typer.Option(help="Write the parity plot here.")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -222,7 +228,15 @@ def fit(
     if model not in ("gp", "forest"):
         raise typer.BadParameter("model must be gp or forest")
     with err_console.status("cross-validating the surrogate …"):
-        rep = fit_report(_db(db), property, at, space_path=space, model=model)
+        rep = fit_report(
+            _db(db),
+            property,
+            at,
+            space_path=space,
+            model=model,
+            kernel=kernel,
+            categorical_encoding=categorical_encoding,
+        )
     if plot is not None:
         plot_parity(rep["predictions"], f"{rep['outcome']} ({rep['unit']})", rep["loo"], plot)
     if as_json:
@@ -238,6 +252,8 @@ def fit(
             console.print(
                 f"  {label.upper():5s} R² {m['r2']:.2f}  MAE {m['mae']:.3g}  coverage 68% → {m['coverage_68']:.0%}, 95% → {m['coverage_95']:.0%}  (n {m['n']})"
             )
+    for name, why in rep.get("left_out", {}).items():
+        console.print(f"  left out {name}: {why}")
     if plot is not None:
         console.print(f"parity plot: {plot}")
 
