@@ -501,13 +501,12 @@ def fit_report(
         raise InputError(
             f"only {len(table)} recipes with {outcome.key} and known parameters; need ≥ 4 to cross-validate"
         )
-    options = {"kernel": kernel, "categorical_encoding": categorical_encoding}
-    GPSurrogate(features, **options)  # refuses unknown choices before any fitting
-    make = (
-        (lambda: GPSurrogate(features, **options))
-        if model == "gp"
-        else (lambda: ForestSurrogate(features))
-    )
+
+    def make_gp() -> GPSurrogate:
+        return GPSurrogate(features, kernel=kernel, categorical_encoding=categorical_encoding)
+
+    make_gp()  # refuses unknown choices before any fitting
+    make = make_gp if model == "gp" else (lambda: ForestSurrogate(features))
     y = table["y"].to_numpy()
     loo = cross_validate(make, table, y)
     loso = (

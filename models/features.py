@@ -6,6 +6,14 @@ columns are passed to the models in their own units and normalised inside the mo
 ``Normalize`` with the declared bounds, so the unit cube is the design space and not the data's
 range); categorical columns are encoded as integer level codes ``0 … k−1`` for BoTorch's
 Hamming-distance categorical kernel, or one-hot for tree ensembles.
+
+A numeric feature may be *conditional* (``active_when``): it only means something for some levels
+of a categorical feature — the dopamine fraction of a polydopamine coating, the pitch fraction of a
+pitch coating.  Where it is inactive its value (usually missing: the recipe has no such step) is
+replaced by the feature's lower bound, one constant for every such row, so that the models see no
+spurious variation there (the "imputation" treatment of conditional parameters, cf. Swersky et
+al., 2014, *Raiders of the lost architecture: kernels for Bayesian optimization in conditional
+parameter spaces*, arXiv:1409.4011).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import pandas as pd
 
 from anodelab.schema.errors import InputError
 
-__all__ = ["Feature", "encode", "decode", "one_hot", "unit_cube"]
+__all__ = ["Feature", "encode", "decode", "inactive_rows", "one_hot", "unit_cube"]
 
 
 @dataclass(frozen=True)
@@ -30,14 +38,31 @@ class Feature:
     lower: float = 0.0
     upper: float = 1.0
     categories: tuple[str, ...] = ()
+    #: ``((controller feature, (levels…)), …)``: active only where every controller has one of
+    #: its levels (numeric features only).
+    active_when: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_categorical(self) -> bool:
         return self.kind == "categorical"
 
 
+def inactive_rows(table: pd.DataFrame, feature: Feature) -> np.ndarray:
+    """Boolean mask of the rows of ``table`` where a conditional ``feature`` does not apply."""
+    inactive = np.zeros(len(table), dtype=bool)
+    for controller, levels in feature.active_when:
+        if controller not in table.columns:
+            raise InputError(
+                f"{feature.name} depends on {controller!r}, which the recipe table lacks"
+            )
+        inactive |= ~table[controller].astype(str).isin(levels).to_numpy()
+    return inactive
+
+
 def encode(table: pd.DataFrame, features: Sequence[Feature]) -> np.ndarray:
-    """Numeric matrix ``n × d`` of ``table`` (categoricals as level codes); unknown levels raise."""
+    """Numeric matrix ``n × d`` of ``table`` (categoricals as level codes); unknown levels raise.
+
+    Conditional features take their lower bound in the rows where they are inactive."""
     missing = [f.name for f in features if f.name not in table.columns]
     if missing:
         raise InputError(f"recipe table lacks the model input column(s) {missing}")
@@ -61,7 +86,10 @@ def encode(table: pd.DataFrame, features: Sequence[Feature]) -> np.ndarray:
                     )
             columns.append(np.asarray(codes, dtype=float))
         else:
-            columns.append(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float))
+            values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            if feature.active_when:
+                values = np.where(inactive_rows(table, feature), feature.lower, values)
+            columns.append(values)
     if not columns:
         return np.zeros((len(table), 0))
     return np.column_stack(columns)

@@ -33,6 +33,7 @@ from botorch.models.transforms.outcome import Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from anodelab.models.base import check_training_data
+from anodelab.models.conditional import InactiveToConstant
 from anodelab.models.features import Feature, encode
 from anodelab.models.kernels import KERNELS, design_kernel
 from anodelab.models.onehot import LevelCodesToOneHot
@@ -99,6 +100,16 @@ class GPSurrogate:
         bounds = torch.tensor([lower, upper], dtype=DTYPE)
         return Normalize(d=d, indices=numeric, bounds=bounds)
 
+    def _inputs(self, d: int, one_hot: LevelCodesToOneHot | None = None):
+        """Input transforms in order: conditional columns → constant, normalise, one-hot."""
+        steps: dict = {}
+        if any(f.active_when for f in self.features):
+            steps["conditional"] = InactiveToConstant(self.features)
+        steps["normalize"] = self._normalize(d)
+        if one_hot is not None:
+            steps["one_hot"] = one_hot
+        return steps["normalize"] if len(steps) == 1 else ChainedInputTransform(**steps)
+
     def _bounds(self, j: int) -> tuple[float, float]:
         f = self.features[j]
         if f.is_categorical:
@@ -144,7 +155,7 @@ class GPSurrogate:
                     task_feature=d,
                     output_tasks=[tasks.index(target)],
                     all_tasks=list(range(len(tasks))),
-                    input_transform=self._normalize(d + 1),
+                    input_transform=self._inputs(d + 1),
                     outcome_transform=Standardize(m=1),
                     covar_module=self._covar(d),  # × BoTorch's task kernel
                 )
@@ -154,9 +165,7 @@ class GPSurrogate:
                 model = SingleTaskGP(
                     train_x,
                     train_y,
-                    input_transform=ChainedInputTransform(
-                        normalize=self._normalize(d), one_hot=LevelCodesToOneHot(d, levels)
-                    ),
+                    input_transform=self._inputs(d, LevelCodesToOneHot(d, levels)),
                     outcome_transform=Standardize(m=1),
                     covar_module=self._covar(d - len(levels), sum(levels.values())),
                 )
@@ -166,7 +175,7 @@ class GPSurrogate:
                     train_x,
                     train_y,
                     cat_dims=cat_dims,
-                    input_transform=self._normalize(d),
+                    input_transform=self._inputs(d),
                     outcome_transform=Standardize(m=1),
                 )
             else:
@@ -174,7 +183,7 @@ class GPSurrogate:
                 model = SingleTaskGP(
                     train_x,
                     train_y,
-                    input_transform=self._normalize(d),
+                    input_transform=self._inputs(d),
                     outcome_transform=Standardize(m=1),
                     covar_module=self._covar(d),
                 )

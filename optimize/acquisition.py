@@ -122,7 +122,8 @@ def _q_log_ei(
     j = keys.index(objective.key)
     sign = objective.sign
     with torch.no_grad():
-        best_f = (sign * model.posterior(X_baseline).mean[..., j]).max()
+        mean = model.posterior(X_baseline).mean  # type: ignore[attr-defined]  # a GPyTorch posterior
+        best_f = (sign * mean[..., j]).max()
     return qLogExpectedImprovement(
         model=model,
         best_f=best_f,

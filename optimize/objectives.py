@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from anodelab.models.features import Feature
+from anodelab.models.features import Feature, inactive_rows
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import to_canonical
 from anodelab.schema.vocabulary import load_vocabulary
@@ -306,6 +306,8 @@ def assemble(
             reason = f"{f.name} not one of {list(f.categories)}"
         else:
             bad = pd.to_numeric(col, errors="coerce").isna()
+            if f.active_when:  # a step the recipe does not have: not applicable, not unknown
+                bad &= ~inactive_rows(recipes, f)
             reason = f"{f.name} unknown"
         for sample in recipes.loc[bad.to_numpy() & usable, "sample"]:
             missing_rows.append({"sample": sample, "outcome": "*", "reason": reason})

@@ -481,5 +481,8 @@ def _round(d: dict[str, float]) -> dict[str, float]:
 
 
 def _plain(value: Any) -> Any:
+    """JSON-able scalar; NaN (a conditional parameter that does not apply) becomes ``None``."""
     value = value.item() if hasattr(value, "item") else value
-    return round(value, 10) if isinstance(value, float) else value
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 10)
+    return value

@@ -7,6 +7,8 @@ A space is read from YAML (see ``docs/optimization.md`` and ``examples/spaces/``
       carbonization_temperature_C: {type: discrete, bounds: [600, 1000], step: 50, unit: °C}
       coating_precursor: {type: categorical, values: [pitch, polydopamine, none]}
       template: {type: fixed, value: none}
+      dopamine_wt_pct: {type: continuous, bounds: [2, 25], unit: wt%,
+                        when: {coating_precursor: polydopamine}}   # conditional
     constraints:
       - dextrin_g + zif8_g <= 4          # linear, canonical units
     candidates: lab_can_make.csv         # optional finite table of recipes
@@ -15,6 +17,11 @@ Names are checked against ``schema/data/parameters.yaml`` (synonyms accepted, su
 miss); values are converted to the parameter's canonical unit.  Discrete parameters keep only
 their own list of levels — the Cartesian product of a space is never built (:meth:`Space.size`
 computes it as a number).
+
+A *conditional* parameter (``when: {categorical parameter: level or [levels]}``) applies only to
+recipes with those levels; elsewhere it is not applicable: proposals leave it empty (NaN, JSON
+``null``), the checks accept any value there, linear constraints count it as 0, and the models see
+a constant (:mod:`anodelab.models.conditional`).
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ class Parameter:
     upper: float = 0.0
     values: tuple[Any, ...] = ()
     unit: str | None = None
+    #: ``((categorical parameter, (levels…)), …)``: applies only to recipes with those levels.
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_categorical(self) -> bool:
@@ -72,7 +81,10 @@ class LinearConstraint:
 
     def slack(self, table: pd.DataFrame) -> np.ndarray:
         """``rhs − lhs`` per row; negative means violated."""
-        lhs = sum(c * table[n].to_numpy(dtype=float) for n, c in self.coefficients.items())
+        lhs = sum(
+            c * np.nan_to_num(table[n].to_numpy(dtype=float))  # not applicable counts as 0
+            for n, c in self.coefficients.items()
+        )
         return self.rhs - np.asarray(lhs, dtype=float)
 
 
@@ -106,8 +118,25 @@ class Space:
             if p.kind == "categorical":
                 out.append(Feature(p.name, "categorical", categories=tuple(map(str, p.values))))
             else:
-                out.append(Feature(p.name, "numeric", p.lower, p.upper))
+                out.append(Feature(p.name, "numeric", p.lower, p.upper, active_when=p.when))
         return out
+
+    def inactive(self, table: pd.DataFrame, parameter: Parameter) -> np.ndarray:
+        """Rows of ``table`` to which the conditional ``parameter`` does not apply."""
+        mask = np.zeros(len(table), dtype=bool)
+        for controller, levels in parameter.when:
+            mask |= ~table[controller].astype(str).isin(levels).to_numpy()
+        return mask
+
+    def blank_inactive(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with conditional parameters set to NaN where they do not apply."""
+        conditional = [p for p in self.free if p.when and p.name in table.columns]
+        if not conditional:
+            return table
+        table = table.copy()
+        for p in conditional:
+            table[p.name] = table[p.name].astype(float).mask(self.inactive(table, p))
+        return table
 
     def size(self) -> float:
         """Number of distinct recipes (``inf`` with a continuous parameter); never enumerated."""
@@ -127,8 +156,11 @@ class Space:
                 problems.append(f"column {p.name!r} is missing")
                 continue
             col = table[p.name]
+            skip = self.inactive(table, p) if p.when else np.zeros(len(col), dtype=bool)
             for i, v in enumerate(col):
                 row = i + 1
+                if skip[i]:
+                    continue  # not applicable to this recipe: any value (usually empty) is fine
                 if p.kind == "continuous":
                     if not (p.lower - TOLERANCE <= float(v) <= p.upper + TOLERANCE):
                         problems.append(f"row {row}: {p.name}={v} outside [{p.lower}, {p.upper}]")
@@ -202,7 +234,7 @@ class Space:
         table = pd.DataFrame(data, index=range(len(u)))
         for name, value in self.fixed.items():
             table[name] = value
-        return table[self.names]
+        return self.blank_inactive(table[self.names])
 
     def snap(self, table: pd.DataFrame) -> pd.DataFrame:
         """Round discrete parameters to their nearest level and clip to bounds (after optimizers)."""
@@ -216,7 +248,7 @@ class Space:
                 table[p.name] = table[p.name].astype(float).clip(p.lower, p.upper)
         for name, value in self.fixed.items():
             table[name] = value
-        return table[self.names]
+        return self.blank_inactive(table[self.names])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able description (stored with a campaign); :func:`space_from_dict` reads it back."""
@@ -228,6 +260,8 @@ class Space:
                 params[p.name] = {"type": p.kind, "value": p.fixed_value}
             else:
                 params[p.name] = {"type": p.kind, "values": list(p.values)}
+            if p.when:
+                params[p.name]["when"] = {c: list(levels) for c, levels in p.when}
         out: dict[str, Any] = {"name": self.name, "parameters": params}
         out["constraints"] = [
             {"coefficients": c.coefficients, "rhs": c.rhs, "text": c.text} for c in self.constraints
@@ -287,6 +321,7 @@ def space_from_dict(
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise InputError(f"parameter(s) {sorted(dupes)} given twice (synonyms?)", file=file)
+    params = _conditions(params, data.get("parameters") or {}, vocab, file=file)
     candidates = None
     if data.get("candidates") is not None:
         candidates, params = _candidates(data["candidates"], params, file=file, base=base)
@@ -375,6 +410,58 @@ def _parameter(term: Term, spec: Mapping[str, Any], *, file: str | None) -> Para
         levels = tuple(canon(raw_lo + i * step) for i in range(count))
         return Parameter(term.name, kind, levels[0], levels[-1], levels, term.unit)
     return Parameter(term.name, kind, lower, upper, (), term.unit)
+
+
+def _conditions(
+    params: list[Parameter], specs: Mapping[str, Any], vocab, *, file: str | None
+) -> list[Parameter]:
+    """Resolve the ``when:`` of conditional parameters against the space's categoricals."""
+    from dataclasses import replace
+
+    by_name = {p.name: p for p in params}
+    out = []
+    for raw_name, spec in specs.items():
+        p = by_name[vocab.get("parameter", raw_name).name]
+        when = (spec or {}).get("when")
+        if not when:
+            out.append(p)
+            continue
+        where: dict[str, Any] = {"file": file, "column": f"parameters.{p.name}.when"}
+        if p.kind not in ("continuous", "discrete"):
+            raise InputError("only continuous or discrete parameters can be conditional", **where)
+        if not isinstance(when, Mapping):
+            raise InputError("'when' must map a categorical parameter to its level(s)", **where)
+        resolved = []
+        for raw_controller, raw_levels in when.items():
+            try:
+                controller = by_name.get(vocab.get("parameter", raw_controller).name)
+            except UnknownNameError as exc:
+                raise InputError(f"'when' names an unknown parameter: {exc}", **where) from exc
+            if controller is None or not controller.is_categorical:
+                raise InputError(
+                    f"'when' must name a categorical parameter of the space, not {raw_controller!r}",
+                    **where,
+                )
+            wanted = raw_levels if isinstance(raw_levels, (list, tuple)) else [raw_levels]
+            if controller.kind == "fixed":
+                if str(controller.fixed_value).lower() not in {str(v).lower() for v in wanted}:
+                    raise InputError(
+                        f"{p.name} applies only when {controller.name} is {list(wanted)}, but "
+                        f"{controller.name} is fixed at {controller.fixed_value!r}: remove {p.name}",
+                        **where,
+                    )
+                continue  # always applies
+            known = {str(v).lower(): str(v) for v in controller.values}
+            unknown = [v for v in wanted if str(v).lower() not in known]
+            if unknown:
+                raise InputError(
+                    f"{unknown} not among the levels {list(controller.values)} of {controller.name}",
+                    **where,
+                )
+            levels = tuple(known[str(v).lower()] for v in wanted)
+            resolved.append((controller.name, levels))
+        out.append(replace(p, when=tuple(resolved)))
+    return out
 
 
 _TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)?\s*\*?\s*([A-Za-z_][A-Za-z0-9_]*)")

@@ -186,3 +186,40 @@ def test_single_objective_acquisition_refused_for_two_objectives(tmp_path):
     (tmp_path / "s.yaml").write_text(two)
     with pytest.raises(InputError, match="optimises one objective"):
         new_campaign(open_db(tmp_path / "kb.db"), tmp_path / "s.yaml")
+
+
+CONDITIONAL = """
+name: coatings
+parameters:
+  coating_precursor: {type: categorical, values: [pitch, polydopamine]}
+  pitch_wt_pct: {type: continuous, bounds: [0, 50], unit: wt%, when: {coating_precursor: pitch}}
+  dopamine_wt_pct: {type: continuous, bounds: [2, 25], unit: wt%, when: {coating_precursor: polydopamine}}
+  dextrin_g: {type: continuous, bounds: [1, 4], unit: g}
+min_observations: 4
+objectives:
+  - property: discharge_capacity
+    at: {cycle: 500, current_density: 1 A/g}
+    goal: maximize
+"""
+
+
+def test_conditional_parameters_through_the_campaign_and_json(tmp_path):
+    (tmp_path / "c.yaml").write_text(CONDITIONAL)
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, tmp_path / "c.yaml", seed=2)
+    lab = VirtualSiCLab(noise=False)
+    first, _ = recommend(db, "coatings", 6, budget="fast")
+    _measure(db, first, lab)
+    training, _, _ = training_data(db, "coatings")
+    assert len(next(iter(training.tables.values()))) == 6  # no row lost to "parameter unknown"
+    runner = CliRunner()
+    out = runner.invoke(
+        app, ["recommend", "coatings", "--batch", "2", "--json", "--db", str(tmp_path / "kb.db")]
+    )
+    assert out.exit_code == 0, out.output
+    for rec in json.loads(out.stdout):
+        params = rec["parameters"]
+        assert (params["pitch_wt_pct"] is None) == (params["coating_precursor"] != "pitch")
+        assert (params["dopamine_wt_pct"] is None) == (
+            params["coating_precursor"] != "polydopamine"
+        )
