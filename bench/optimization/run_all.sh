@@ -1,23 +1,37 @@
 #!/bin/sh
-# The runs behind docs/performance-optimization.md §2 (run the groups as separate background jobs).
+# The runs behind docs/performance-optimization.md §2; run the groups as separate background jobs.
 #   nohup sh bench/optimization/run_all.sh ours  > /tmp/bench_ours.log  2>&1 &
+#   nohup sh bench/optimization/run_all.sh lab   > /tmp/bench_lab.log   2>&1 &
 #   nohup sh bench/optimization/run_all.sh peers > /tmp/bench_peers.log 2>&1 &
+#   nohup sh bench/optimization/run_all.sh peers-slow > /tmp/bench_peers_slow.log 2>&1 &
+#   sh bench/optimization/run_all.sh summary
+# Seeds 0–9 by default; FIRST=10 SEEDS=10 adds seeds 10–19 to the same CSVs.
+# (Ax on direct arylation — 200–330 s per seed — is the separate group "ax-da".)
 cd "$(dirname "$0")/../.." || exit 1
-R="env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/run.py --seeds 10"
+R="env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/run.py --seeds ${SEEDS:-10} --first-seed ${FIRST:-0}"
 O=bench/optimization/results
 case "$1" in
 ours)
   $R --problems olymp_suzuki hartmann6 branin mixed direct_arylation olymp_hplc --strategies anodelab --out $O/anodelab.csv
+  ;;
+lab)
   for t in "" "--transfer related" "--transfer unrelated"; do
     $R --opt-budget fast --problems virtual_lab --strategies anodelab $t --out $O/virtual_lab.csv
   done
+  $R --opt-budget fast --problems virtual_lab_conditional --strategies anodelab --out $O/virtual_lab.csv
   ;;
 peers)
   $R --problems olymp_suzuki hartmann6 branin mixed virtual_lab direct_arylation olymp_hplc --strategies random sobol --out $O/baselines.csv
-  $R --problems hartmann6 branin mixed olymp_suzuki virtual_lab --strategies baybe --out $O/peers.csv
+  $R --problems hartmann6 branin mixed olymp_suzuki --strategies baybe --out $O/peers.csv
   $R --problems hartmann6 branin mixed --strategies ax --out $O/peers.csv
-  $R --problems direct_arylation --strategies baybe ax --out $O/peers_da.csv
+  $R --problems direct_arylation --strategies baybe --out $O/peers_da.csv
+  ;;
+peers-slow)
+  $R --problems virtual_lab --strategies baybe --out $O/peers.csv
   $R --problems olymp_hplc --strategies baybe --out $O/peers_hplc.csv
+  ;;
+ax-da)
+  $R --problems direct_arylation --strategies ax --out $O/peers_da.csv
   ;;
 esac
 .venv/bin/python bench/optimization/summarize.py $O/anodelab.csv $O/virtual_lab.csv $O/baselines.csv \
