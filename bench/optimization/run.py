@@ -13,7 +13,9 @@ Strategies: ``anodelab`` (this package), ``random``, ``sobol`` (scrambled Sobol;
 table the same as random), ``baybe`` / ``ax`` (``peers.py`` in ``/work/venv-bench`` over a
 JSON-lines pipe; Ax only on continuous problems and full-factorial tables).  ``--transfer
 related|unrelated`` gives anodelab 30 measurements of a second source as a multi-task prior
-(virtual lab only).  One line per run, appended to ``--out``.  Random search's exact
+(virtual lab only).  ``--model kernel=rbf,categorical_encoding=hamming`` and ``--acquisition
+qLogEI`` run anodelab with other surrogate / acquisition choices (the strategy is then named
+e.g. ``anodelab[kernel=rbf]``).  One line per run, appended to ``--out``.  Random search's exact
 expectation on a table with N rows of which k reach the level is (N+1)/(k+1).
 """
 
@@ -96,7 +98,8 @@ def _related(p: Problem, kind: str, seed: int) -> pd.DataFrame:
 
 
 def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int = 4,
-            opt_budget: str = "default", transfer: str | None = None) -> dict:  # fmt: skip
+            opt_budget: str = "default", transfer: str | None = None,
+            model_options: dict | None = None, acquisition: str | None = None) -> dict:  # fmt: skip
     rng = np.random.default_rng(seed)
     names = p.space.names
     tried = p.space.sample(5, seed=seed)
@@ -127,7 +130,8 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
                 table = own if prior is None else pd.concat([own, prior], ignore_index=True)
                 res = propose(p.space, p.objectives, Assembled({"y": table}), q=batch,
                               seed=seed + len(tried), budget=opt_budget,
-                              transfer=prior is not None, target_source="lab")  # fmt: skip
+                              transfer=prior is not None, target_source="lab",
+                              model_options=model_options, acquisition=acquisition)  # fmt: skip
                 new = res.table()
             new = new[names].reset_index(drop=True)
             fresh = new
@@ -141,6 +145,11 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
     n = int(hits[0]) + 1 if len(hits) else None
     frac = float((score.max() - p.worst) / (p.optimum - p.worst))
     name = strategy + (f"+{transfer}" if transfer else "")
+    if strategy == "anodelab" and (model_options or acquisition):
+        chosen = [f"{k}={v}" for k, v in (model_options or {}).items()]
+        name += (
+            "[" + ",".join(chosen + ([f"acquisition={acquisition}"] if acquisition else [])) + "]"
+        )
     trace = np.maximum.accumulate((score - p.worst) / (p.optimum - p.worst))
     return {"problem": p.name, "strategy": name, "seed": seed, "experiments_to_95": n,
             "best_fraction": round(frac, 4), "seconds": round(time.time() - t0, 1),
@@ -156,14 +165,22 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=90)
     ap.add_argument("--opt-budget", default="default")
     ap.add_argument("--transfer", choices=["related", "unrelated"], default=None)
+    ap.add_argument(
+        "--model",
+        default="",
+        help="GPSurrogate options, e.g. kernel=rbf,categorical_encoding=hamming",
+    )
+    ap.add_argument("--acquisition", default=None, help="e.g. qLogEI (default: qLogNEI)")
     ap.add_argument("--out", type=Path, default=Path("bench/optimization/results.csv"))
     args = ap.parse_args()
     for name in args.problems:
         p = PROBLEMS[name]()
         for strategy in args.strategies:
             for seed in range(args.first_seed, args.first_seed + args.seeds):
+                options = dict(kv.split("=", 1) for kv in args.model.split(",") if kv)
                 r = run_one(p, strategy, seed, args.budget, opt_budget=args.opt_budget,
-                            transfer=args.transfer)  # fmt: skip
+                            transfer=args.transfer, model_options=options or None,
+                            acquisition=args.acquisition)  # fmt: skip
                 trace = r.pop("trace")
                 print(r, flush=True)
                 with open(args.out.with_suffix(".traces.jsonl"), "a") as fh:
