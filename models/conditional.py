@@ -23,10 +23,11 @@ class InactiveToConstant(InputTransform, torch.nn.Module):
     """Replace conditional columns by their lower bound where their controllers say inactive.
 
     Columns are those of :func:`~anodelab.models.features.encode` (categoricals as level codes,
-    numbers in their own units); apply it before ``Normalize``.
+    numbers in their own units), feature ``j`` in column ``offset + j``; apply it before
+    ``Normalize``.
     """
 
-    def __init__(self, features: Sequence[Feature]) -> None:
+    def __init__(self, features: Sequence[Feature], offset: int = 0) -> None:
         super().__init__()
         names = [f.name for f in features]
         self.rules: list[tuple[int, float, list[tuple[int, list[int]]]]] = []
@@ -37,8 +38,8 @@ class InactiveToConstant(InputTransform, torch.nn.Module):
             for controller, levels in f.active_when:
                 c = names.index(controller)
                 categories = features[c].categories
-                conditions.append((c, [categories.index(level) for level in levels]))
-            self.rules.append((j, float(f.lower), conditions))
+                conditions.append((c + offset, [categories.index(level) for level in levels]))
+            self.rules.append((j + offset, float(f.lower), conditions))
         self.transform_on_train = True
         self.transform_on_eval = True
         self.transform_on_fantasize = True

@@ -93,22 +93,39 @@ class GPSurrogate:
         self.kernel = kernel
 
     # -- fitting -----------------------------------------------------------------------------
-    def _normalize(self, d: int) -> Normalize:
-        numeric = [j for j, f in enumerate(self.features) if not f.is_categorical or self._mtgp]
+    def _normalize(self, d: int, offset: int = 0, codes_as_numbers: bool = False) -> Normalize:
+        """Scale feature columns (at ``offset + j``) to the unit cube by the space's bounds."""
+        numeric = [
+            j for j, f in enumerate(self.features) if not f.is_categorical or codes_as_numbers
+        ]
         lower = [self._bounds(j)[0] for j in numeric]
         upper = [self._bounds(j)[1] for j in numeric]
         bounds = torch.tensor([lower, upper], dtype=DTYPE)
-        return Normalize(d=d, indices=numeric, bounds=bounds)
+        return Normalize(d=d, indices=[j + offset for j in numeric], bounds=bounds)
 
-    def _inputs(self, d: int, one_hot: LevelCodesToOneHot | None = None):
-        """Input transforms in order: conditional columns → constant, normalise, one-hot."""
+    def _inputs(self, d: int, offset: int = 0, hamming: bool = False):
+        """Input transforms: conditional columns → constant, normalise, level codes → one-hot.
+
+        Feature ``j`` is column ``offset + j`` (the multi-task GP puts the task in column 0).
+        Returns the transform and the number of numeric and one-hot columns the kernel sees.
+        ``hamming``: level codes stay as they are (``MixedSingleTaskGP``'s categorical kernel);
+        otherwise, with ``categorical_encoding="hamming"`` (multi-task GP), they are scaled as
+        numbers."""
+        cat_dims = [j for j, f in enumerate(self.features) if f.is_categorical]
+        one_hot = bool(cat_dims) and self.categorical_encoding == "one-hot" and not hamming
         steps: dict = {}
         if any(f.active_when for f in self.features):
-            steps["conditional"] = InactiveToConstant(self.features)
-        steps["normalize"] = self._normalize(d)
-        if one_hot is not None:
-            steps["one_hot"] = one_hot
-        return steps["normalize"] if len(steps) == 1 else ChainedInputTransform(**steps)
+            steps["conditional"] = InactiveToConstant(self.features, offset=offset)
+        steps["normalize"] = self._normalize(d, offset, codes_as_numbers=not (one_hot or hamming))
+        n_features = len(self.features)
+        n_one_hot = 0
+        if one_hot:
+            levels = {j + offset: len(self.features[j].categories) for j in cat_dims}
+            steps["one_hot"] = LevelCodesToOneHot(d, levels)
+            n_one_hot = sum(levels.values())
+        n_numeric = n_features - (len(cat_dims) if one_hot else 0)
+        transform = steps["normalize"] if len(steps) == 1 else ChainedInputTransform(**steps)
+        return transform, n_numeric, n_one_hot
 
     def _bounds(self, j: int) -> tuple[float, float]:
         f = self.features[j]
@@ -117,9 +134,6 @@ class GPSurrogate:
         if f.upper > f.lower:
             return f.lower, f.upper
         return f.lower - 0.5, f.lower + 0.5  # a fixed column: any non-zero span
-
-    def _covar(self, n_numeric: int, n_one_hot: int = 0):
-        return design_kernel(n_numeric, n_one_hot, self.kernel)
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
         """Fit hyperparameters by maximum marginal likelihood; returns ``self``."""
@@ -148,44 +162,37 @@ class GPSurrogate:
                 self.tasks_ = tasks
                 self.target_task_ = target
                 codes = np.array([tasks.index(s) for s in labels], dtype=float)
-                train_x = torch.tensor(np.column_stack([matrix, codes]), dtype=DTYPE)
+                # task first: the one-hot expansion keeps leading numeric columns in place
+                train_x = torch.tensor(np.column_stack([codes, matrix]), dtype=DTYPE)
+                transform, n_numeric, n_one_hot = self._inputs(d + 1, offset=1)
                 model = MultiTaskGP(
                     train_x,
                     train_y,
-                    task_feature=d,
+                    task_feature=0,
                     output_tasks=[tasks.index(target)],
                     all_tasks=list(range(len(tasks))),
-                    input_transform=self._inputs(d + 1),
+                    input_transform=transform,
                     outcome_transform=Standardize(m=1),
-                    covar_module=self._covar(d),  # × BoTorch's task kernel
+                    covar_module=design_kernel(n_numeric, n_one_hot, self.kernel, offset=1),
                 )
-            elif cat_dims and self.categorical_encoding == "one-hot":
+            elif not cat_dims or self.categorical_encoding == "one-hot":
                 train_x = torch.tensor(matrix, dtype=DTYPE)
-                levels = {j: len(self.features[j].categories) for j in cat_dims}
+                transform, n_numeric, n_one_hot = self._inputs(d)
                 model = SingleTaskGP(
                     train_x,
                     train_y,
-                    input_transform=self._inputs(d, LevelCodesToOneHot(d, levels)),
+                    input_transform=transform,
                     outcome_transform=Standardize(m=1),
-                    covar_module=self._covar(d - len(levels), sum(levels.values())),
+                    covar_module=design_kernel(n_numeric, n_one_hot, self.kernel),
                 )
-            elif cat_dims:
+            else:  # Hamming kernel on the level codes
                 train_x = torch.tensor(matrix, dtype=DTYPE)
                 model = MixedSingleTaskGP(
                     train_x,
                     train_y,
                     cat_dims=cat_dims,
-                    input_transform=self._inputs(d),
+                    input_transform=self._inputs(d, hamming=True)[0],
                     outcome_transform=Standardize(m=1),
-                )
-            else:
-                train_x = torch.tensor(matrix, dtype=DTYPE)
-                model = SingleTaskGP(
-                    train_x,
-                    train_y,
-                    input_transform=self._inputs(d),
-                    outcome_transform=Standardize(m=1),
-                    covar_module=self._covar(d),
                 )
             mll = ExactMarginalLogLikelihood(model.likelihood, model)
             try:
@@ -199,7 +206,7 @@ class GPSurrogate:
         model.eval()
         self.model_ = model
         self.n_train_ = len(y)
-        self.lengthscales_ = _lengthscales(model, self.features)
+        self.lengthscales_ = _lengthscales(model, self.features, offset=1 if self._mtgp else 0)
         return self
 
     # -- prediction --------------------------------------------------------------------------
@@ -258,7 +265,7 @@ class GPSurrogate:
             stdvs: torch.Tensor = model.outcome_transform.stdvs  # type: ignore[union-attr,assignment]
             lpd = lpd - torch.log(stdvs.reshape(-1)[0])
             if self._mtgp:
-                lpd = lpd[X[:, -1].round().long() == self.tasks_.index(self.target_task_)]
+                lpd = lpd[X[:, 0].round().long() == self.tasks_.index(self.target_task_)]
         return lpd.numpy()
 
     def importances(self) -> dict[str, float]:
@@ -268,7 +275,9 @@ class GPSurrogate:
         return {k: v / total for k, v in inverse.items()}
 
 
-def _lengthscales(model: torch.nn.Module, features: Sequence[Feature]) -> dict[str, float]:
+def _lengthscales(
+    model: torch.nn.Module, features: Sequence[Feature], offset: int = 0
+) -> dict[str, float]:
     """ARD lengthscales per input feature, read from every kernel with ``active_dims``.
 
     Behind a :class:`LevelCodesToOneHot` transform the kernel's columns are mapped back to their
@@ -289,8 +298,8 @@ def _lengthscales(model: torch.nn.Module, features: Sequence[Feature]) -> dict[s
             continue
         found: dict[str, float] = {}
         for j, value in zip(dims, values, strict=True):
-            j = source[j] if source is not None and j < len(source) else j
-            if j < d:
+            j = (source[j] if source is not None and j < len(source) else j) - offset
+            if 0 <= j < d:
                 name = features[j].name
                 found[name] = min(found.get(name, np.inf), float(value))
         for name, value in found.items():

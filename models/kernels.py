@@ -43,15 +43,16 @@ def _ard(kind: type[Kernel], dims: list[int], d_total: int, **kwargs) -> Kernel:
     )
 
 
-def design_kernel(n_numeric: int, n_one_hot: int, kind: str = "matern") -> Kernel:
-    """Kernel over ``n_numeric`` numeric columns followed by ``n_one_hot`` one-hot columns."""
+def design_kernel(n_numeric: int, n_one_hot: int, kind: str = "matern", offset: int = 0) -> Kernel:
+    """Kernel over ``n_numeric`` numeric columns followed by ``n_one_hot`` one-hot columns,
+    starting at column ``offset`` (the multi-task GP keeps its task in column 0)."""
     if kind not in KERNELS:
         raise ValueError(f"unknown kernel {kind!r}; choose one of {list(KERNELS)}")
     d = n_numeric + n_one_hot
     if d < 1:
         raise ValueError("a kernel needs at least one input column")
-    numeric = list(range(n_numeric))
-    one_hot = list(range(n_numeric, d))
+    numeric = list(range(offset, offset + n_numeric))
+    one_hot = list(range(offset + n_numeric, offset + d))
     if kind == "rbf":
         return _ard(RBFKernel, numeric + one_hot, d)
     parts = []

@@ -114,3 +114,18 @@ def test_design_kernel_refuses_nonsense():
         design_kernel(2, 0, "cubic")
     with pytest.raises(ValueError, match="at least one"):
         design_kernel(0, 0)
+
+
+def test_multitask_gp_expands_levels_too_and_reports_importances_per_parameter():
+    X, y = _levels_data()
+    lab = X.iloc[::4].copy()
+    X = pd.concat([X.assign(source="paper"), lab.assign(source="lab")], ignore_index=True)
+    y = np.r_[y, y[::4] + 0.5]
+    gp = GPSurrogate(FEATURES, task_column="source", target_task="lab").fit(X, y)
+    assert any(isinstance(m, LevelCodesToOneHot) for m in gp.model_.modules())
+    assert set(gp.importances()) == {"x", "c"}
+    grid = pd.DataFrame({"x": np.linspace(0.5, 9.5, 10), "c": "c"})
+    truth = -np.sin(grid["x"].to_numpy() / 1.5) * 10 + 0.5
+    assert np.abs(gp.predict(grid) - truth).mean() < 2.0
+    assert np.isfinite(gp.loo_log_predictive_density()).all()
+    assert len(gp.loo_log_predictive_density()) == len(lab)  # only the target task's rows
