@@ -3,7 +3,8 @@
     .venv/bin/python bench/optimization/summarize.py bench/optimization/results/*.csv
 
 Prints a Markdown table per problem × strategy: seeds, median experiments to the 95 % level
-(runs that did not reach it within the budget count as > budget), seeds reaching it within 90
+(runs that did not reach it within the budget count as > budget) and its quartiles (observed
+values, never interpolated), seeds reaching it within 90
 experiments, median seconds per run.  Writes ``docs/figures/optimization-<problem>.png``: median
 and inter-quartile band of the best-so-far fraction of the optimum vs experiments (from the
 ``*.traces.jsonl`` files written next to the CSVs).
@@ -24,14 +25,16 @@ FIGURES = Path(__file__).resolve().parents[2] / "docs" / "figures"
 
 def table(frames: list[pd.DataFrame], budget: int = 90) -> str:
     df = pd.concat(frames, ignore_index=True).drop_duplicates(["problem", "strategy", "seed"])
-    lines = ["| problem | strategy | seeds | median experiments to 95 % | reached within 90 | median s/run |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| problem | strategy | seeds | median experiments to 95 % | quartiles | reached within 90 | median s/run |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
     for (problem, strategy), g in df.groupby(["problem", "strategy"], sort=False):
         n = pd.to_numeric(g["experiments_to_95"], errors="coerce").fillna(np.inf).to_numpy()
         med = np.median(n)
         text = f"> {budget}" if not np.isfinite(med) else f"{med:g}"
         reached = int(np.sum(n <= budget))
-        lines.append(f"| {problem} | {strategy} | {len(g)} | {text} | {reached}/{len(g)} | "
+        q1, q3 = (np.quantile(n, q, method="lower" if q < 0.5 else "higher") for q in (0.25, 0.75))
+        quartiles = "–".join(f"> {budget}" if not np.isfinite(v) else f"{v:g}" for v in (q1, q3))
+        lines.append(f"| {problem} | {strategy} | {len(g)} | {text} | {quartiles} | {reached}/{len(g)} | "
                      f"{np.median(g['seconds']):.1f} |")  # fmt: skip
     return "\n".join(lines)
 
