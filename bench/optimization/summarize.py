@@ -39,6 +39,29 @@ def table(frames: list[pd.DataFrame], budget: int = 90) -> str:
     return "\n".join(lines)
 
 
+def versus_peers(frames: list[pd.DataFrame], ours: str = "anodelab", budget: int = 90) -> str:
+    """anodelab against each peer on the seeds both ran: medians and a two-sided Mann–Whitney U
+    test of the experiment counts (runs that missed the level rank last), so that a difference of
+    a few experiments can be told from seed-to-seed scatter."""
+    from scipy.stats import mannwhitneyu
+
+    df = pd.concat(frames, ignore_index=True).drop_duplicates(["problem", "strategy", "seed"])
+    lines = ["| problem | peer | seeds | anodelab median | peer median | p (Mann–Whitney) |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for problem, g in df.groupby("problem", sort=False):
+        mine = g[g["strategy"] == ours].set_index("seed")["experiments_to_95"]
+        for peer in ("baybe", "ax"):
+            theirs = g[g["strategy"] == peer].set_index("seed")["experiments_to_95"]
+            seeds = mine.index.intersection(theirs.index)
+            if len(seeds) < 5:
+                continue
+            a, b = (pd.to_numeric(x[seeds], errors="coerce").fillna(budget + 1).to_numpy() for x in (mine, theirs))  # fmt: skip
+            med = [f"> {budget}" if m > budget else f"{m:g}" for m in (np.median(a), np.median(b))]
+            p = mannwhitneyu(a, b, alternative="two-sided").pvalue
+            lines.append(f"| {problem} | {peer} | {len(seeds)} | {med[0]} | {med[1]} | {p:.2f} |")
+    return "\n".join(lines)
+
+
 def figures(trace_files: list[Path], budget: int = 90) -> list[Path]:
     import matplotlib
 
@@ -82,7 +105,8 @@ def figures(trace_files: list[Path], budget: int = 90) -> list[Path]:
 
 if __name__ == "__main__":
     csvs = [Path(p) for p in sys.argv[1:]]
-    sys.stdout.write(table([pd.read_csv(p) for p in csvs if p.exists()]) + "\n")
+    frames = [pd.read_csv(p) for p in csvs if p.exists()]
+    sys.stdout.write(table(frames) + "\n\n" + versus_peers(frames) + "\n")
     traces = [
         p.with_suffix(".traces.jsonl") for p in csvs if p.with_suffix(".traces.jsonl").exists()
     ]
