@@ -64,6 +64,12 @@ class GPSurrogate:
         Task whose predictions are wanted (default: the most frequent task in ``fit``).
     random_state:
         Seed for the hyperparameter fit (torch RNG, forked so the global state is untouched).
+    categorical_encoding:
+        ``"one-hot"`` (levels expanded inside the model, one lengthscale per level) or
+        ``"hamming"`` (``MixedSingleTaskGP``); see :data:`CATEGORICAL_ENCODINGS`.
+    kernel:
+        ``"matern"`` (Matérn-5/2 on numbers × squared exponential on levels) or ``"rbf"``; see
+        :mod:`anodelab.models.kernels`.
     """
 
     # Set by optimize.propose when it weighs a transfer prior (see _guard_transfer there).
