@@ -156,7 +156,8 @@ class Space:
                 problems.append(f"column {p.name!r} is missing")
                 continue
             col = table[p.name]
-            skip = self.inactive(table, p) if p.when else np.zeros(len(col), dtype=bool)
+            known = all(c in table.columns for c, _ in p.when)  # else reported as missing
+            skip = self.inactive(table, p) if p.when and known else np.zeros(len(col), dtype=bool)
             for i, v in enumerate(col):
                 row = i + 1
                 if skip[i]:
