@@ -57,9 +57,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _strict(data: Any) -> Any:
+    """``data`` with NaN/±inf (anywhere, also inside dicts and lists) as ``null``: standard JSON."""
+    if isinstance(data, dict):
+        return {k: _strict(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_strict(v) for v in data]
+    value = _jsonable(data)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def print_json(data: Any) -> None:
-    """Print JSON to stdout (no rich markup, so it pipes cleanly)."""
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_jsonable))
+    """Print standard JSON to stdout (no rich markup, no NaN tokens, so it pipes cleanly to jq)."""
+    typer.echo(
+        json.dumps(_strict(data), ensure_ascii=False, indent=2, default=_jsonable, allow_nan=False)
+    )
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

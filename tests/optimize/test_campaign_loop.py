@@ -217,9 +217,22 @@ def test_conditional_parameters_through_the_campaign_and_json(tmp_path):
         app, ["recommend", "coatings", "--batch", "2", "--json", "--db", str(tmp_path / "kb.db")]
     )
     assert out.exit_code == 0, out.output
+    assert "NaN" not in out.stdout  # standard JSON: empty parameters are null, also in the reasons
     for rec in json.loads(out.stdout):
         params = rec["parameters"]
         assert (params["pitch_wt_pct"] is None) == (params["coating_precursor"] != "pitch")
         assert (params["dopamine_wt_pct"] is None) == (
             params["coating_precursor"] != "polydopamine"
         )
+
+
+def test_json_output_has_no_nan_tokens(capsys):
+    """NaN is not JSON (jq and JavaScript refuse it): nested NaN/inf become null."""
+    from anodelab.cli.common import print_json
+
+    def refuse(token):
+        raise ValueError(f"non-standard JSON token {token}")
+
+    print_json({"a": [float("nan"), {"b": float("inf")}], "c": np.float64("nan"), "d": 1.5})
+    out = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert out == {"a": [None, {"b": None}], "c": None, "d": 1.5}
