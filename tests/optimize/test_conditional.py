@@ -49,7 +49,9 @@ def test_samples_leave_inactive_parameters_empty_and_pass_the_checks():
     problems = space.violations(bad)
     assert len(problems) == int(pda.sum()) and all("dopamine_wt_pct=99" in p for p in problems)
     # without the controlling column the table is reported, not crashed on
-    assert "column 'coating_precursor' is missing" in space.violations(table.drop(columns="coating_precursor"))
+    assert "column 'coating_precursor' is missing" in space.violations(
+        table.drop(columns="coating_precursor")
+    )
 
 
 @pytest.mark.parametrize(
