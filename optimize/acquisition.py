@@ -84,6 +84,21 @@ def _constraint_callables(objectives: ObjectiveSet, keys: Sequence[str]) -> list
     return out
 
 
+def _single_objective(
+    objectives: ObjectiveSet, keys: Sequence[str], X_pending: torch.Tensor | None, seed: int
+) -> tuple[float, int, dict]:
+    """Sign and column of the (first) objective, and the keyword arguments both EI forms share."""
+    objective = objectives.objectives[0]
+    j = keys.index(objective.key)
+    shared = {
+        "sampler": SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed),
+        "objective": GenericMCObjective(_column_objective(objective.sign, j)),
+        "constraints": _constraint_callables(objectives, keys) or None,
+        "X_pending": X_pending,
+    }
+    return objective.sign, j, shared
+
+
 @register_acquisition("qLogNEI")
 def _q_log_nei(
     model: Model,
@@ -94,17 +109,9 @@ def _q_log_nei(
     ref_point: Sequence[float] | None,
     seed: int,
 ) -> AcquisitionFunction:
-    objective = objectives.objectives[0]
-    j = keys.index(objective.key)
-    sign = objective.sign
+    _, _, shared = _single_objective(objectives, keys, X_pending, seed)
     return qLogNoisyExpectedImprovement(
-        model=model,
-        X_baseline=X_baseline,
-        sampler=SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed),
-        objective=GenericMCObjective(_column_objective(sign, j)),
-        constraints=_constraint_callables(objectives, keys) or None,
-        X_pending=X_pending,
-        prune_baseline=True,
+        model=model, X_baseline=X_baseline, prune_baseline=True, **shared
     )
 
 
@@ -118,20 +125,11 @@ def _q_log_ei(
     ref_point: Sequence[float] | None,
     seed: int,
 ) -> AcquisitionFunction:
-    objective = objectives.objectives[0]
-    j = keys.index(objective.key)
-    sign = objective.sign
+    sign, j, shared = _single_objective(objectives, keys, X_pending, seed)
     with torch.no_grad():
         mean = model.posterior(X_baseline).mean  # type: ignore[attr-defined]  # a GPyTorch posterior
         best_f = (sign * mean[..., j]).max()
-    return qLogExpectedImprovement(
-        model=model,
-        best_f=best_f,
-        sampler=SobolQMCNormalSampler(sample_shape=torch.Size([128]), seed=seed),
-        objective=GenericMCObjective(_column_objective(sign, j)),
-        constraints=_constraint_callables(objectives, keys) or None,
-        X_pending=X_pending,
-    )
+    return qLogExpectedImprovement(model=model, best_f=best_f, **shared)
 
 
 @register_acquisition("qLogNEHVI")
