@@ -47,14 +47,14 @@ class Feature:
         return self.kind == "categorical"
 
 
-def inactive_rows(table: pd.DataFrame, feature: Feature) -> np.ndarray:
-    """Boolean mask of the rows of ``table`` where a conditional ``feature`` does not apply."""
+def inactive_rows(
+    table: pd.DataFrame, name: str, active_when: tuple[tuple[str, tuple[str, ...]], ...]
+) -> np.ndarray:
+    """Rows of ``table`` where the conditional input ``name`` (``active_when``) does not apply."""
     inactive = np.zeros(len(table), dtype=bool)
-    for controller, levels in feature.active_when:
+    for controller, levels in active_when:
         if controller not in table.columns:
-            raise InputError(
-                f"{feature.name} depends on {controller!r}, which the recipe table lacks"
-            )
+            raise InputError(f"{name} depends on {controller!r}, which the recipe table lacks")
         inactive |= ~table[controller].astype(str).isin(levels).to_numpy()
     return inactive
 
@@ -88,7 +88,9 @@ def encode(table: pd.DataFrame, features: Sequence[Feature]) -> np.ndarray:
         else:
             values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
             if feature.active_when:
-                values = np.where(inactive_rows(table, feature), feature.lower, values)
+                values = np.where(
+                    inactive_rows(table, feature.name, feature.active_when), feature.lower, values
+                )
             columns.append(values)
     if not columns:
         return np.zeros((len(table), 0))

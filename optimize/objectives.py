@@ -307,7 +307,7 @@ def assemble(
         else:
             bad = pd.to_numeric(col, errors="coerce").isna()
             if f.active_when:  # a step the recipe does not have: not applicable, not unknown
-                bad &= ~inactive_rows(recipes, f)
+                bad &= ~inactive_rows(recipes, f.name, f.active_when)
             reason = f"{f.name} unknown"
         for sample in recipes.loc[bad.to_numpy() & usable, "sample"]:
             missing_rows.append({"sample": sample, "outcome": "*", "reason": reason})

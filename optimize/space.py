@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from anodelab.models.features import Feature
+from anodelab.models.features import Feature, inactive_rows
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.vocabulary import Term, load_vocabulary
 
@@ -121,13 +121,6 @@ class Space:
                 out.append(Feature(p.name, "numeric", p.lower, p.upper, active_when=p.when))
         return out
 
-    def inactive(self, table: pd.DataFrame, parameter: Parameter) -> np.ndarray:
-        """Rows of ``table`` to which the conditional ``parameter`` does not apply."""
-        mask = np.zeros(len(table), dtype=bool)
-        for controller, levels in parameter.when:
-            mask |= ~table[controller].astype(str).isin(levels).to_numpy()
-        return mask
-
     def blank_inactive(self, table: pd.DataFrame) -> pd.DataFrame:
         """``table`` with conditional parameters set to NaN where they do not apply."""
         conditional = [p for p in self.free if p.when and p.name in table.columns]
@@ -135,7 +128,7 @@ class Space:
             return table
         table = table.copy()
         for p in conditional:
-            table[p.name] = table[p.name].astype(float).mask(self.inactive(table, p))
+            table[p.name] = table[p.name].astype(float).mask(inactive_rows(table, p.name, p.when))
         return table
 
     def size(self) -> float:
@@ -157,7 +150,7 @@ class Space:
                 continue
             col = table[p.name]
             known = all(c in table.columns for c, _ in p.when)  # else reported as missing
-            skip = self.inactive(table, p) if p.when and known else np.zeros(len(col), dtype=bool)
+            skip = inactive_rows(table, p.name, p.when) if known else np.zeros(len(col), dtype=bool)
             for i, v in enumerate(col):
                 row = i + 1
                 if skip[i]:
