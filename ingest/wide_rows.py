@@ -214,6 +214,32 @@ def _theoretical_limit(ctx: RowContext, cells: list[str]) -> tuple[float, str]:
     return composite_capacity_mAh_per_g({"Si": 1.0}), "pure Si (no composition in the row)"
 
 
+def _read_cell(
+    ctx: RowContext,
+    text: str,
+    row: int,
+    spec: ColumnSpec,
+    problems: list[Problem],
+    allow_pair: bool = False,
+) -> CellValue | None:
+    """The parsed cell, or ``None`` for a blank one or one marked missing (reported as a warning).
+
+    Raises :class:`AnodelabError` for a cell that cannot be read."""
+    where: CellLocation = {"file": ctx.file, "row": row, "column": spec.header}
+    cell = parse_cell(text, allow_pair=allow_pair, decimal=ctx.decimal, where=where)
+    if cell.kind == "blank":
+        return None
+    if cell.kind == "missing":
+        problems.append(ctx.problem(f"no value: {cell.reason}", row, spec.header, text, "warning"))
+        return None
+    return cell
+
+
+def _implausible(term: Term, *values: float | None) -> str | None:
+    """The first plausibility complaint of ``term`` about ``values`` (``None`` if all are fine)."""
+    return next((reason for reason in map(term.check_range, values) if reason), None)
+
+
 def row_measurements(
     ctx: RowContext, cells: list[str], row: int, source: str, sample: str
 ) -> tuple[list[MeasurementRecord], list[Problem]]:
@@ -248,15 +274,9 @@ def row_measurements(
                 targets.append((spec, list(spec.pair_terms), None))
     for spec, terms, unit_cell in targets:
         text = cells[spec.index]
-        where: CellLocation = {"file": ctx.file, "row": row, "column": spec.header}
         try:
-            cell = parse_cell(text, allow_pair=len(terms) == 2, decimal=ctx.decimal, where=where)
-            if cell.kind == "blank":
-                continue
-            if cell.kind == "missing":
-                problems.append(
-                    ctx.problem(f"no value: {cell.reason}", row, spec.header, text, "warning")
-                )
+            cell = _read_cell(ctx, text, row, spec, problems, allow_pair=len(terms) == 2)
+            if cell is None:
                 continue
             if len(terms) == 2 and cell.kind != "pair":
                 problems.append(
@@ -282,10 +302,9 @@ def row_measurements(
         for term, value in pairs:
             conditions = _conditions_for(term, spec, ctx, row_conditions)
             flags: list[str] = []
-            bad = [term.check_range(v) for v in (value, values["value_min"], values["value_max"])]
-            bad = [b for b in bad if b]
+            bad = _implausible(term, value, values["value_min"], values["value_max"])
             if bad:
-                problems.append(ctx.problem(f"implausible: {bad[0]}", row, spec.header, text))
+                problems.append(ctx.problem(f"implausible: {bad}", row, spec.header, text))
                 continue
             if term.name in SPECIFIC_CAPACITIES and value is not None:
                 limit = limit or _theoretical_limit(ctx, cells)
@@ -366,17 +385,8 @@ def row_steps(
             continue
         step_type, quantity, substance, basis = target
         try:
-            cell = parse_cell(
-                text,
-                decimal=ctx.decimal,
-                where={"file": ctx.file, "row": row, "column": spec.header},
-            )
-            if cell.kind == "blank":
-                continue
-            if cell.kind == "missing":
-                problems.append(
-                    ctx.problem(f"no value: {cell.reason}", row, spec.header, text, "warning")
-                )
+            cell = _read_cell(ctx, text, row, spec, problems)
+            if cell is None:
                 continue
             if cell.kind == "pair":
                 raise AnodelabError("a recipe parameter takes one value or a range")
@@ -386,13 +396,9 @@ def row_steps(
         except AnodelabError as exc:
             problems.append(ctx.problem(exc, row, spec.header, text))
             continue
-        bad = [
-            qterm.check_range(v)
-            for v in (values["value"], values["value_min"], values["value_max"])
-        ]
-        bad = [b for b in bad if b]
+        bad = _implausible(qterm, values["value"], values["value_min"], values["value_max"])
         if bad:
-            problems.append(ctx.problem(f"implausible: {bad[0]}", row, spec.header, text))
+            problems.append(ctx.problem(f"implausible: {bad}", row, spec.header, text))
             continue
         record = StepParameterRecord(
             source=source, sample=sample, step=0, step_type=step_type, quantity=quantity,
