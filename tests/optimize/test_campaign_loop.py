@@ -236,3 +236,46 @@ def test_json_output_has_no_nan_tokens(capsys):
     print_json({"a": [float("nan"), {"b": float("inf")}], "c": np.float64("nan"), "d": 1.5})
     out = json.loads(capsys.readouterr().out, parse_constant=refuse)
     assert out == {"a": [None, {"b": None}], "c": None, "d": 1.5}
+
+
+def test_pareto_mask_by_hand():
+    from anodelab.plots.optimization import pareto_mask
+
+    points = np.array([[1, 5], [2, 4], [3, 3], [2, 2], [1, 1], [3, 3]], dtype=float)
+    assert pareto_mask(points, [1.0, 1.0]).tolist() == [True, True, True, False, False, True]
+    # minimise the second objective: (1, 5) is beaten by (2, 4), which is beaten by (2, 2)
+    assert pareto_mask(points, [1.0, -1.0]).tolist() == [False, False, True, True, True, True]
+
+
+def test_campaign_show_two_objectives_best_and_pareto_plot(tmp_path):
+    two = SPACE + "  - {property: ICE, goal: maximize}\n"
+    (tmp_path / "two.yaml").write_text(two)
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, tmp_path / "two.yaml", name="two", seed=1)
+    first, _ = recommend(db, "two", 5, budget="fast")
+    truth = VirtualSiCLab(noise=False).truth(pd.DataFrame([r["parameters"] for r in first]))
+    for r, (_, t) in zip(first, truth.iterrows(), strict=True):
+        record(
+            db,
+            r["id"],
+            [
+                f"discharge_capacity={t['discharge_capacity']:.3f} mA h/g",
+                f"ICE={t['initial_coulombic_efficiency']:.3f} %",
+            ],
+        )
+    plot = tmp_path / "pareto.png"
+    runner = CliRunner()
+    out = runner.invoke(
+        app,
+        ["campaign", "show", "two", "--json", "--plot", str(plot), "--db", str(tmp_path / "kb.db")],
+    )
+    assert out.exit_code == 0, out.output
+    best = json.loads(out.stdout)["best"]
+    by_property = {k.partition("@")[0]: v["value"] for k, v in best.items()}
+    assert by_property["discharge_capacity"] == pytest.approx(
+        truth["discharge_capacity"].max(), abs=1e-3
+    )
+    assert by_property["initial_coulombic_efficiency"] == pytest.approx(
+        truth["initial_coulombic_efficiency"].max(), abs=1e-3
+    )
+    assert plot.stat().st_size > 10_000
