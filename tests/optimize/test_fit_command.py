@@ -44,3 +44,12 @@ def test_fit_with_other_kernel_and_unknown_kernel(shipped_kb, capsys):
     assert code == 0 and json.loads(out)["n"] >= 4
     code, _, err = run(capsys, "fit", "ICE", "--db", db, "--kernel", "cubic")
     assert code != 0 and "unknown kernel 'cubic'" in err and "Traceback" not in err
+
+
+def test_fit_at_conditions_converts_units_and_says_when_data_are_too_few(shipped_kb, capsys):
+    """--at reaches the outcome (1 A/g → 1000 mA g⁻¹); the KB has 3 such recipes, too few for CV."""
+    args = ["fit", "discharge_capacity", "--at", "cycle=500", "--at", "current_density=1A/g"]
+    code, _, err = run(capsys, *args, "--db", str(shipped_kb.path))
+    assert code != 0 and "Traceback" not in err
+    assert "discharge_capacity@current_density=1000,cycle=500" in err.replace("\n", "")
+    assert "need ≥ 4" in err.replace("\n", " ")
