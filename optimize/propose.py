@@ -29,11 +29,19 @@ from anodelab.models.features import encode
 from anodelab.models.gp import DTYPE, GPSurrogate
 from anodelab.models.threads import torch_threads
 from anodelab.optimize.acquisition import (
+    SINGLE_OBJECTIVE,
     build_acquisition,
     check_acquisition,
     default_acquisition,
 )
 from anodelab.optimize.explain import nearest_recipes
+from anodelab.optimize.levels import (
+    STAGNATION_NOISE_FRACTION,
+    box_probe,
+    noise_std,
+    rank_levels,
+    stale_slots,
+)
 from anodelab.optimize.objectives import Assembled, ObjectiveSet
 from anodelab.optimize.space import Space
 from anodelab.schema.errors import InputError
@@ -282,12 +290,23 @@ def _propose(
         table = space.snap(_decode(X, space))
         table, repaired = _repair(space, acqf, table, seed)
         values = _sequential_values(acqf, table, features, X_pend)
+        exploring: list[dict[str, Any] | None] = [None] * len(table)
         message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
+        if name in SINGLE_OBJECTIVE:
+            explored = _explore_levels(space, objectives, training, models, keys, name, table,
+                                       values, done, X_pend, budget, seed)  # fmt: skip
+            if explored is not None:
+                table, values, exploring = explored
+                chosen = sorted({f"{e['parameter']}={e['level']}" for e in exploring if e})
+                message += "; converged under the model: exploring " + ", ".join(chosen)
         if repaired:
             message += f"; {repaired} proposal(s) repaired to satisfy the constraints"
         result = _finish(
             space, objectives, training, models, table, values, name, message, seed, counts
         )
+        for proposal, note in zip(result.proposals, exploring, strict=True):
+            if note is not None:
+                proposal.reasons["exploration"] = note
         if ref is not None:
             for p in result.proposals:
                 p.reasons["reference_point"] = dict(
@@ -313,7 +332,14 @@ def _decode(X: torch.Tensor, space: Space) -> pd.DataFrame:
     return table[space.names]
 
 
-def _optimize(space: Space, acqf, q: int, done: pd.DataFrame, budget: str):
+def _optimize(
+    space: Space,
+    acqf,
+    q: int,
+    done: pd.DataFrame,
+    budget: str,
+    fixed: dict[int, float] | None = None,
+):
     features = space.features()
     mixed = any(f.is_categorical for f in features) or any(p.kind == "discrete" for p in space.free)
     restarts, raw, rounds = (MIXED_BUDGET if mixed else OPTIMIZER_BUDGET)[budget]
@@ -321,6 +347,10 @@ def _optimize(space: Space, acqf, q: int, done: pd.DataFrame, budget: str):
         from anodelab.optimize.space import _anti_join
 
         pool = _anti_join(space.candidates, done, [f.name for f in features])
+        if fixed:
+            codes = encode(pool, features)
+            keep = np.all([codes[:, j] == v for j, v in fixed.items()], axis=0)
+            pool = pool[keep]
         if len(pool) < q:
             raise InputError(f"only {len(pool)} untested candidates left, {q} requested")
         choices = torch.tensor(encode(pool, features), dtype=DTYPE)
@@ -346,6 +376,7 @@ def _optimize(space: Space, acqf, q: int, done: pd.DataFrame, budget: str):
                 raw_samples=raw,
                 sequential=True,
                 inequality_constraints=constraints or None,
+                fixed_features=fixed,
                 options={"maxiter": 100},
             )
         return optimize_acqf_mixed_alternating(
@@ -357,6 +388,7 @@ def _optimize(space: Space, acqf, q: int, done: pd.DataFrame, budget: str):
             num_restarts=restarts,
             raw_samples=raw,
             inequality_constraints=constraints or None,
+            fixed_features=fixed,
             options={"maxiter_alternating": rounds, **MIXED_OPTIONS},
         )
 
@@ -486,3 +518,85 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 10)
     return value
+
+
+def _explore_levels(space, objectives, training, models, keys, name, table, values, done,
+                    X_pend, budget, seed):  # fmt: skip
+    """Converged slots → the best recipe of the most promising other categorical level.
+
+    See :mod:`anodelab.optimize.levels`.  Returns ``(table, values, notes)`` with ``notes[i]``
+    the exploration reason of slot ``i`` (``None`` where the slot is unchanged), or ``None``.
+    """
+    features = space.features()
+    if not any(f.is_categorical for f in features):
+        return None
+    objective = objectives.objectives[0]
+    noise = noise_std(models[objective.key].model_)
+    stale = stale_slots(values.detach().numpy(), noise)
+    if not stale:
+        return None
+    model = ModelListGP(*[models[k].model_ for k in keys])
+    column = keys.index(objective.key)
+    own = training.tables[objective.key]
+    measured = encode(own, features)
+    signed = objective.sign * own["y"].to_numpy(dtype=float)
+
+    def mean_std(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.no_grad():
+            post = model.posterior(torch.tensor(rows, dtype=DTYPE))
+        mean = objective.sign * post.mean[..., column]
+        return mean.numpy(), post.variance[..., column].clamp_min(0).sqrt().numpy()
+
+    incumbent = measured[int(np.argmax(signed))]
+    levels = rank_levels(mean_std, features, incumbent, box_probe(features, 512, seed))
+    table = table.copy()
+    X = torch.tensor(encode(table, features), dtype=DTYPE)
+    kept = [i for i in range(len(table)) if i not in stale]
+    new_values = values.detach().clone()
+    notes: list[dict[str, Any] | None] = [None] * len(table)
+    for n, i in enumerate(stale):
+        level = levels[n % len(levels)]
+        rows = measured[:, level.column] == level.code
+        baseline = measured[rows] if rows.any() else measured
+        before = [t for t in (X_pend, X[kept]) if t is not None and len(t)]
+        acqf = build_acquisition(
+            name,
+            model=model,
+            objectives=objectives,
+            keys=keys,
+            X_baseline=_unique(torch.tensor(baseline, dtype=DTYPE)),
+            X_pending=torch.cat(before) if before else None,
+            ref_point=None,
+            seed=seed,
+        )
+        try:
+            x, value = _optimize(space, acqf, 1, done, budget, fixed={level.column: level.code})
+        except InputError:  # a candidate table with no untested recipe of this level
+            continue
+        row = space.snap(_decode(x, space))
+        if space.violations(row):
+            continue
+        table.iloc[i] = row.iloc[0][table.columns].to_numpy()
+        X[i] = torch.tensor(encode(row, features), dtype=DTYPE)[0]
+        kept.append(i)
+        new_values[i] = float(value.reshape(-1)[0])
+        feature = features[level.column]
+        best = float(own["y"].to_numpy(dtype=float)[rows].max()) if rows.any() else None
+        notes[i] = {
+            "parameter": feature.name,
+            "level": feature.categories[level.code],
+            "why": (
+                f"expected improvement of this slot fell below {STAGNATION_NOISE_FRACTION} × the "
+                f"measurement noise (σ ≈ {noise:.3g}): the campaign has converged under the "
+                f"model, so the slot explores {feature.name} = "
+                f"{feature.categories[level.code]} (optimistic prediction "
+                f"{objective.sign * level.optimistic_value:.4g})"
+            ),
+            "best_measured_at_level": best,
+            "acquisition_is_relative_to": "best measurement at this level"
+            if rows.any()
+            else "best measurement overall (level not yet measured)",
+        }
+    if not any(notes):
+        return None
+    return table, new_values, notes
