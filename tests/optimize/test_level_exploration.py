@@ -1,0 +1,133 @@
+"""Converged campaigns explore the other levels of a categorical parameter (optimize/levels.py)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+from botorch.models import SingleTaskGP
+
+from anodelab.models.features import Feature
+from anodelab.optimize.levels import (
+    STAGNATION_NOISE_FRACTION,
+    box_probe,
+    noise_std,
+    rank_levels,
+    stale_slots,
+)
+from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome
+from anodelab.optimize.propose import propose
+from anodelab.optimize.space import Parameter, Space
+
+FEATURES = [
+    Feature("x", "numeric", 0.0, 10.0),
+    Feature("coat", "categorical", categories=("a", "b", "c")),
+]
+
+
+def test_stale_slots_compare_expected_improvement_with_a_tenth_of_the_noise():
+    noise = 20.0  # floor: EI < 2.0
+    logs = np.array([math.log(50.0), math.log(2.5), math.log(1.9), -60.0, float("nan")])
+    assert STAGNATION_NOISE_FRACTION == 0.1
+    assert stale_slots(logs, noise) == [2, 3, 4]
+
+
+def test_rank_levels_orders_other_levels_by_optimistic_prediction_and_skips_the_incumbent():
+    def mean_std(rows):
+        # level b: low mean, very uncertain; level c: higher mean, certain
+        mean = np.where(rows[:, 1] == 1, 1.0, 3.0)
+        std = np.where(rows[:, 1] == 1, 2.0, 0.1)
+        return mean, std
+
+    probe = box_probe(FEATURES, 16, seed=0)
+    ranked = rank_levels(mean_std, FEATURES, np.array([5.0, 0.0]), probe)
+    assert [(c.column, c.code) for c in ranked] == [(1, 1), (1, 2)]  # 1 + 2·2 = 5 > 3 + 2·0.1
+    assert ranked[0].optimistic_value == 5.0 and math.isclose(ranked[1].optimistic_value, 3.2)
+
+
+def test_box_probe_stays_in_the_box_with_valid_level_codes():
+    probe = box_probe(FEATURES, 64, seed=3)
+    assert probe.shape == (64, 2)
+    assert probe[:, 0].min() >= 0 and probe[:, 0].max() <= 10
+    assert set(np.unique(probe[:, 1])) <= {0.0, 1.0, 2.0}
+
+
+def test_noise_std_recovers_the_measurement_noise_in_outcome_units():
+    rng = np.random.default_rng(0)
+    X = torch.tensor(rng.random((120, 1)), dtype=torch.float64)
+    y = 500 + 100 * torch.sin(6 * X) + 7.0 * torch.tensor(rng.standard_normal((120, 1)))
+    from botorch.fit import fit_gpytorch_mll
+    from gpytorch.mlls import ExactMarginalLogLikelihood
+
+    model = SingleTaskGP(X, y)  # standardizes the outcome: the noise is fitted in σ_y units
+    fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    assert 5.0 < noise_std(model) < 9.5
+
+
+SPACE = Space(
+    (
+        Parameter("x", "continuous", 0.0, 1.0),
+        Parameter("coat", "categorical", values=("a", "b")),
+    )
+)
+OBJECTIVES = ObjectiveSet((Objective(Outcome("y")),))
+
+
+def _truth(x: np.ndarray, coat: np.ndarray) -> np.ndarray:
+    """Level a: a broad hill of height 1 at x = 0.5; level b: a narrow peak of 2 at x = 0.8."""
+    a = 1.0 - (x - 0.5) ** 2
+    b = 0.4 + 1.6 * np.exp(-(((x - 0.8) / 0.08) ** 2))
+    return np.where(coat == "a", a, b)
+
+
+def _table(x, coat, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x, coat = np.asarray(x, float), np.asarray(coat)
+    y = _truth(x, coat) + 0.02 * rng.standard_normal(len(x))
+    n = len(x)
+    return pd.DataFrame({"x": x, "coat": coat, "y": y, "sample": [f"s{i}" for i in range(n)],
+                         "source": "lab"})  # fmt: skip
+
+
+def test_a_converged_campaign_spends_its_slots_on_the_other_level():
+    # level a measured densely (nothing left to gain), level b twice, far from its peak
+    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
+    coat = ["a"] * 41 + ["b"] * 2
+    result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    explored = [p for p in result.proposals if "exploration" in p.reasons]
+    assert explored, result.message
+    assert "converged under the model" in result.message
+    for p in explored:
+        assert p.parameters["coat"] == "b"
+        note = p.reasons["exploration"]
+        assert note["parameter"] == "coat" and note["level"] == "b"
+        assert math.isclose(note["best_measured_at_level"], max(_table(x, coat)["y"][-2:]))
+        assert "measurement noise" in note["why"]
+    assert SPACE.violations(result.table()) == []
+    # reproducible with the seed
+    again = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    pd.testing.assert_frame_equal(result.table(), again.table())
+
+
+def test_a_campaign_with_improvement_left_does_not_explore():
+    x = [0.05, 0.2, 0.9, 0.95, 0.1, 0.3]
+    coat = ["a", "a", "a", "a", "b", "b"]
+    result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    assert not any("exploration" in p.reasons for p in result.proposals)
+    assert "converged" not in result.message
+
+
+def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level():
+    grid = np.round(np.linspace(0, 1, 81), 4)
+    candidates = pd.DataFrame({"x": np.r_[grid, grid], "coat": ["a"] * 81 + ["b"] * 81})
+    space = Space(SPACE.parameters, (), candidates)
+    x = np.r_[grid[::2], [0.1, 0.3]]  # every other level-a row tested, two level-b rows
+    coat = ["a"] * len(grid[::2]) + ["b"] * 2
+    result = propose(space, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    explored = [p for p in result.proposals if "exploration" in p.reasons]
+    assert explored, result.message
+    tested = set(zip(x.round(4), coat))
+    for p in explored:
+        assert p.parameters["coat"] == "b"
+        assert (round(p.parameters["x"], 4), "b") not in tested
+        assert p.parameters["x"] in set(grid)
