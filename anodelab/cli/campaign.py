@@ -144,8 +144,12 @@ def recommend(
         for key, p in r["predictions"].items():
             console.print(f"  predicted {key}: {p['mean']:.4g} ± {p['std']:.2g}")
         reasons = r["reasons"]
+        if "exploration" in reasons:
+            console.print(f"  [yellow]exploration[/]: {reasons['exploration']['why']}")
         if "expected_improvement" in reasons:
-            console.print(f"  expected improvement: {reasons['expected_improvement']:.3g}")
+            relative = reasons.get("exploration", {}).get("acquisition_is_relative_to")
+            over = f" (over the {relative})" if relative else ""
+            console.print(f"  expected improvement{over}: {reasons['expected_improvement']:.3g}")
         if "expected_hypervolume_improvement" in reasons:
             console.print(
                 f"  expected hypervolume improvement: {reasons['expected_hypervolume_improvement']:.3g}"
