@@ -520,8 +520,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _explore_levels(space, objectives, training, models, keys, name, table, values, done,
-                    X_pend, budget, seed):  # fmt: skip
+def _explore_levels(
+    space: Space,
+    objectives: ObjectiveSet,
+    training: Assembled,
+    models: dict[str, GPSurrogate],
+    keys: list[str],
+    name: str,
+    table: pd.DataFrame,
+    values: torch.Tensor,
+    done: pd.DataFrame,
+    X_pend: torch.Tensor | None,
+    budget: str,
+    seed: int,
+) -> tuple[pd.DataFrame, torch.Tensor, list[dict[str, Any] | None]] | None:
     """Converged slots → the best recipe of the most promising other categorical level.
 
     See :mod:`anodelab.optimize.levels`.  Returns ``(table, values, notes)`` with ``notes[i]``

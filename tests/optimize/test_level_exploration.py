@@ -126,7 +126,7 @@ def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level()
     result = propose(space, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
     explored = [p for p in result.proposals if "exploration" in p.reasons]
     assert explored, result.message
-    tested = set(zip(x.round(4), coat))
+    tested = set(zip(x.round(4), coat, strict=True))
     for p in explored:
         assert p.parameters["coat"] == "b"
         assert (round(p.parameters["x"], 4), "b") not in tested
