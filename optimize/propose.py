@@ -188,12 +188,15 @@ def propose(
     acquisition: str | None = None,
     budget: str = "default",
     model_options: dict[str, Any] | None = None,
+    explore_levels: bool = True,
 ) -> ProposalSet:
     """Next ``q`` recipes for ``space`` maximising ``objectives`` given ``training`` data.
 
     ``acquisition`` names a registered acquisition function (default: qLogNEI for one
     objective, qLogNEHVI for several); ``model_options`` go to every :class:`GPSurrogate`
-    (``kernel``, ``categorical_encoding``).
+    (``kernel``, ``categorical_encoding``).  ``explore_levels``: with one objective, slots whose
+    expected improvement has fallen below a tenth of the measurement noise go to the most
+    promising other level of a categorical parameter (:mod:`anodelab.optimize.levels`).
 
     Runs with one torch thread (``ANODELAB_TORCH_THREADS`` overrides; see
     :mod:`anodelab.models.threads`).
@@ -212,6 +215,7 @@ def propose(
             acquisition=acquisition,
             budget=budget,
             model_options=model_options,
+            explore_levels=explore_levels,
         )
 
 
@@ -229,6 +233,7 @@ def _propose(
     acquisition: str | None,
     budget: str,
     model_options: dict[str, Any] | None,
+    explore_levels: bool,
 ) -> ProposalSet:
     if q < 1:
         raise InputError(f"batch size q must be ≥ 1, got {q}")
@@ -292,7 +297,7 @@ def _propose(
         values = _sequential_values(acqf, table, features, X_pend)
         exploring: list[dict[str, Any] | None] = [None] * len(table)
         message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
-        if name in SINGLE_OBJECTIVE:
+        if explore_levels and name in SINGLE_OBJECTIVE:
             explored = _explore_levels(space, objectives, training, models, keys, name, table,
                                        values, done, X_pend, budget, seed)  # fmt: skip
             if explored is not None:

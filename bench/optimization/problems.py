@@ -29,6 +29,13 @@ class Problem:
     worst: float
     truth: Callable[[pd.DataFrame], np.ndarray] | None = None  # noise-free, for the metric
     related: Callable[[pd.DataFrame, str], np.ndarray] | None = None  # a second source
+    reseed: Callable[[int], None] | None = None  # a noisy problem: the noise stream of one run
+
+    def start(self, seed: int) -> None:
+        """Begin a run: a noisy problem draws its noise from ``seed``, so that a seed's result
+        does not depend on which runs came before it in the same process."""
+        if self.reseed is not None:
+            self.reseed(seed)
 
     def score(self, df: pd.DataFrame) -> np.ndarray:
         return (self.truth or self.evaluate)(df)
@@ -165,7 +172,8 @@ def virtual_lab(conditional: bool = False) -> Problem:
     parameters × every temperature and coating (feasible points only), so the optimum is a
     lower bound within grid resolution.  ``related``: 30 recipes of the same lab with its
     optimum shifted (``shift=1``: PDA optimum +1 wt%, temperature +10 °C) — or, "unrelated",
-    the negated capacity (an inverted source, as BayBE's ``hartmann_tl_inv``).
+    the negated capacity (an inverted source, as BayBE's ``hartmann_tl_inv``).  The noise of a
+    run is drawn from its seed (``Problem.start``).
 
     ``conditional=True``: the same lab, but the space says that the pitch fraction applies only to
     pitch coatings and the dopamine fraction only to polydopamine ones (``when:``) — knowledge a
@@ -181,11 +189,15 @@ def virtual_lab(conditional: bool = False) -> Problem:
         spec["parameters"]["pitch_wt_pct"]["when"] = {"coating_precursor": "pitch"}
         spec["parameters"]["dopamine_wt_pct"]["when"] = {"coating_precursor": "polydopamine"}
     space = space_from_dict(spec)
-    noisy = VirtualSiCLab(noise=True, random_state=0)
+    lab = {"noisy": VirtualSiCLab(noise=True, random_state=0)}
     exact = VirtualSiCLab(noise=False)
 
+    def reseed(seed: int) -> None:
+        lab["noisy"] = VirtualSiCLab(noise=True, random_state=seed)
+
     def evaluate(df):
-        return noisy.measure(df).query("property == 'discharge_capacity'")["value"].to_numpy()
+        measured = lab["noisy"].measure(df)
+        return measured.query("property == 'discharge_capacity'")["value"].to_numpy()
 
     def truth(df):
         return exact.truth(df)["discharge_capacity"].to_numpy()
@@ -208,7 +220,9 @@ def virtual_lab(conditional: bool = False) -> Problem:
             y = truth(df)
             best, worst = max(best, y.max()), min(worst, y.min())
     name = "virtual Si/C lab" + (" (conditional space)" if conditional else "")
-    return Problem(name, space, _single(), evaluate, float(best), float(worst), truth, related)
+    return Problem(
+        name, space, _single(), evaluate, float(best), float(worst), truth, related, reseed
+    )
 
 
 PROBLEMS = {

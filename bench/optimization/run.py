@@ -6,8 +6,8 @@
 Protocol (as BayBE's convergence benchmarks): 5 random initial experiments (the same for every
 strategy of a seed, counted), then batches of 4 until a result reaches
 ``worst + 0.95 (optimum − worst)`` or the budget (90 experiments) is spent.  With a noisy
-problem (the virtual lab) the optimiser sees noisy values and the level is checked on the
-noise-free truth.  Lookup tables: proposals come from the not-yet-tested rows.
+problem (the virtual lab) the optimiser sees noisy values, drawn from the run's seed, and the
+level is checked on the noise-free truth.  Lookup tables: proposals come from the not-yet-tested rows.
 
 Strategies: ``anodelab`` (this package), ``random``, ``sobol`` (scrambled Sobol; on a lookup
 table the same as random), ``baybe`` / ``ax`` (``peers.py`` in ``/work/venv-bench`` over a
@@ -15,7 +15,9 @@ JSON-lines pipe; Ax only on continuous problems and full-factorial tables).  ``-
 related|unrelated`` gives anodelab 30 measurements of a second source as a multi-task prior
 (virtual lab only).  ``--model kernel=rbf,categorical_encoding=hamming`` and ``--acquisition
 qLogEI`` run anodelab with other surrogate / acquisition choices (the strategy is then named
-e.g. ``anodelab[kernel=rbf]``).  One line per run, appended to ``--out``.  Random search's exact
+e.g. ``anodelab[kernel=rbf]``); ``--no-level-exploration`` turns off the exploration of other
+categorical levels once the campaign has converged (``anodelab[no-level-exploration]``).
+One line per run, appended to ``--out``.  Random search's exact
 expectation on a table with N rows of which k reach the level is (N+1)/(k+1).
 """
 
@@ -99,8 +101,10 @@ def _related(p: Problem, kind: str, seed: int) -> pd.DataFrame:
 
 def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int = 4,
             opt_budget: str = "default", transfer: str | None = None,
-            model_options: dict | None = None, acquisition: str | None = None) -> dict:  # fmt: skip
+            model_options: dict | None = None, acquisition: str | None = None,
+            explore_levels: bool = True) -> dict:  # fmt: skip
     rng = np.random.default_rng(seed)
+    p.start(seed)
     names = p.space.names
     tried = p.space.sample(5, seed=seed)
     y = p.evaluate(tried)
@@ -131,7 +135,8 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
                 res = propose(p.space, p.objectives, Assembled({"y": table}), q=batch,
                               seed=seed + len(tried), budget=opt_budget,
                               transfer=prior is not None, target_source="lab",
-                              model_options=model_options, acquisition=acquisition)  # fmt: skip
+                              model_options=model_options, acquisition=acquisition,
+                              explore_levels=explore_levels)  # fmt: skip
                 new = res.table()
             new = new[names].reset_index(drop=True)
             fresh = new
@@ -145,11 +150,11 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
     n = int(hits[0]) + 1 if len(hits) else None
     frac = float((score.max() - p.worst) / (p.optimum - p.worst))
     name = strategy + (f"+{transfer}" if transfer else "")
-    if strategy == "anodelab" and (model_options or acquisition):
+    if strategy == "anodelab" and (model_options or acquisition or not explore_levels):
         chosen = [f"{k}={v}" for k, v in (model_options or {}).items()]
-        name += (
-            "[" + ",".join(chosen + ([f"acquisition={acquisition}"] if acquisition else [])) + "]"
-        )
+        chosen += [f"acquisition={acquisition}"] if acquisition else []
+        chosen += [] if explore_levels else ["no-level-exploration"]
+        name += "[" + ",".join(chosen) + "]"
     trace = np.maximum.accumulate((score - p.worst) / (p.optimum - p.worst))
     return {"problem": p.name, "strategy": name, "seed": seed, "experiments_to_95": n,
             "best_fraction": round(frac, 4), "seconds": round(time.time() - t0, 1),
@@ -171,6 +176,11 @@ def main() -> None:
         help="GPSurrogate options, e.g. kernel=rbf,categorical_encoding=hamming",
     )
     ap.add_argument("--acquisition", default=None, help="e.g. qLogEI (default: qLogNEI)")
+    ap.add_argument(
+        "--no-level-exploration",
+        action="store_true",
+        help="pure expected improvement: no exploration of other categorical levels at convergence",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/optimization/results.csv"))
     args = ap.parse_args()
     for name in args.problems:
@@ -180,7 +190,8 @@ def main() -> None:
                 options = dict(kv.split("=", 1) for kv in args.model.split(",") if kv)
                 r = run_one(p, strategy, seed, args.budget, opt_budget=args.opt_budget,
                             transfer=args.transfer, model_options=options or None,
-                            acquisition=args.acquisition)  # fmt: skip
+                            acquisition=args.acquisition,
+                            explore_levels=not args.no_level_exploration)  # fmt: skip
                 trace = r.pop("trace")
                 print(r, flush=True)
                 with open(args.out.with_suffix(".traces.jsonl"), "a") as fh:

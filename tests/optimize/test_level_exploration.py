@@ -107,6 +107,12 @@ def test_a_converged_campaign_spends_its_slots_on_the_other_level():
     # reproducible with the seed
     again = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
     pd.testing.assert_frame_equal(result.table(), again.table())
+    # and it can be switched off: pure expected improvement
+    pure = propose(
+        SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0, explore_levels=False
+    )
+    assert not any("exploration" in p.reasons for p in pure.proposals)
+    assert "converged" not in pure.message
 
 
 def test_a_campaign_with_improvement_left_does_not_explore():
