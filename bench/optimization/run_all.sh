@@ -21,13 +21,13 @@ lab)
   $R --opt-budget fast --problems virtual_lab_conditional --strategies anodelab --out $O/virtual_lab.csv
   ;;
 peers)
-  $R --problems olymp_suzuki hartmann6 branin mixed virtual_lab direct_arylation olymp_hplc --strategies random sobol --out $O/baselines.csv
+  $R --problems olymp_suzuki hartmann6 branin mixed direct_arylation olymp_hplc --strategies random sobol --out $O/baselines.csv
   $R --problems hartmann6 branin mixed olymp_suzuki --strategies baybe --out $O/peers.csv
   $R --problems hartmann6 branin mixed --strategies ax --out $O/peers.csv
   $R --problems direct_arylation --strategies baybe --out $O/peers_da.csv
   ;;
 peers-slow)
-  $R --problems virtual_lab --strategies baybe --out $O/peers.csv
+  $R --problems virtual_lab --strategies baybe random sobol --out $O/peers_virtual_lab.csv
   $R --problems olymp_hplc --strategies baybe --out $O/peers_hplc.csv
   ;;
 ax-da)
@@ -35,4 +35,4 @@ ax-da)
   ;;
 esac
 .venv/bin/python bench/optimization/summarize.py $O/anodelab.csv $O/virtual_lab.csv $O/baselines.csv \
-  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv
+  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv $O/peers_virtual_lab.csv
