@@ -73,6 +73,14 @@ def new_campaign(
         except InputError as exc:
             raise InputError(str(exc), file=str(path), column="acquisition") from exc
         settings["acquisition"] = str(data["acquisition"])
+    if "explore_levels" in data:
+        if not isinstance(data["explore_levels"], bool):
+            raise InputError(
+                f"explore_levels must be true or false, got {data['explore_levels']!r}",
+                file=str(path),
+                column="explore_levels",
+            )
+        settings["explore_levels"] = data["explore_levels"]
     store.create_campaign(
         db, name, space.to_dict(), objectives.to_dict(), seed=seed, settings=settings
     )
@@ -262,6 +270,7 @@ def recommend(
         budget=budget,
         acquisition=settings.get("acquisition"),
         model_options=settings.get("model") or None,
+        explore_levels=bool(settings.get("explore_levels", True)),
     )
     import botorch
 

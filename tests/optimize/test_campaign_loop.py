@@ -145,19 +145,26 @@ def test_cli_json_interface_drives_the_loop(kb, monkeypatch):
     assert shown["status_counts"]["done"] == 1 and shown["status_counts"]["proposed"] == 1
 
 
-def test_campaign_file_chooses_model_and_acquisition(tmp_path):
-    """``model:`` and ``acquisition:`` in the campaign file reach the proposals and provenance."""
+def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
+    """``model:``, ``acquisition:`` and ``explore_levels:`` in the campaign file reach propose."""
+    import anodelab.campaign as campaign_module
+
     (tmp_path / "s.yaml").write_text(
         SPACE + "model: {kernel: rbf, categorical_encoding: hamming}\nacquisition: qLogEI\n"
+        "explore_levels: false\n"
     )
     db = open_db(tmp_path / "kb.db")
     new_campaign(db, tmp_path / "s.yaml", name="choices", seed=3)
+    seen = []
+    real = campaign_module.propose
+    monkeypatch.setattr(campaign_module, "propose", lambda *a, **k: seen.append(k) or real(*a, **k))
     lab = VirtualSiCLab(noise=False)
     first, _ = recommend(db, "choices", 4, budget="fast")
     _measure(db, first, lab)
     second, result = recommend(db, "choices", 2, budget="fast")
     assert result.strategy == "qLogEI"
     assert "(rbf, hamming categoricals)" in second[0]["model_version"]
+    assert [k["explore_levels"] for k in seen] == [False, False]
 
 
 @pytest.mark.parametrize(
@@ -167,6 +174,7 @@ def test_campaign_file_chooses_model_and_acquisition(tmp_path):
         ("model: {categorical_encoding: ordinal}\n", "unknown categorical_encoding"),
         ("model: {depth: 3}\n", "unknown model setting 'depth'"),
         ("acquisition: qUCB\n", "unknown acquisition 'qUCB'"),
+        ("explore_levels: sometimes\n", "explore_levels must be true or false"),
     ],
 )
 def test_campaign_file_with_unknown_model_or_acquisition_is_refused(tmp_path, extra, message):
