@@ -137,3 +137,33 @@ def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level()
         assert p.parameters["coat"] == "b"
         assert (round(p.parameters["x"], 4), "b") not in tested
         assert p.parameters["x"] in set(grid)
+
+
+def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
+    """The human-readable ``recommend`` output names the explored level and what EI is over."""
+    from typer.testing import CliRunner
+
+    import anodelab.campaign as campaign_module
+    from anodelab.cli import app
+    from anodelab.optimize.propose import ProposalSet
+
+    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
+    coat = ["a"] * 41 + ["b"] * 2
+    result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    records = [
+        {"id": i + 1, "sample": f"p{i + 1}", "parameters": p.parameters,
+         "predictions": p.predictions, "reasons": p.reasons}
+        for i, p in enumerate(result.proposals)
+    ]  # fmt: skip
+    from anodelab.kb.db import open_db
+
+    open_db(tmp_path / "kb.db")  # an empty KB: the CLI opens it before recommending
+    monkeypatch.setattr(campaign_module, "recommend", lambda *a, **k: (records, result))
+    monkeypatch.setenv("ANODELAB_DB", str(tmp_path / "kb.db"))
+    out = CliRunner().invoke(app, ["recommend", "any", "--batch", "2"])
+    assert out.exit_code == 0, out.output
+    assert isinstance(result, ProposalSet)
+    text = " ".join(out.output.split())  # rich wraps long lines
+    assert "converged under the model: exploring coat=b" in text
+    assert "exploration: expected improvement of this slot fell below 0.1" in text
+    assert "expected improvement (over the best measurement at this level)" in text
