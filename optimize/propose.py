@@ -298,8 +298,9 @@ def _propose(
         exploring: list[dict[str, Any] | None] = [None] * len(table)
         message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
         if explore_levels and name in SINGLE_OBJECTIVE:
+            own_source = target_source if transfer else None
             explored = _explore_levels(space, objectives, training, models, keys, name, table,
-                                       values, done, X_pend, budget, seed)  # fmt: skip
+                                       values, done, X_pend, budget, seed, own_source)  # fmt: skip
             if explored is not None:
                 table, values, exploring = explored
                 chosen = sorted({f"{e['parameter']}={e['level']}" for e in exploring if e})
@@ -538,10 +539,13 @@ def _explore_levels(
     X_pend: torch.Tensor | None,
     budget: str,
     seed: int,
+    own_source: str | None = None,
 ) -> tuple[pd.DataFrame, torch.Tensor, list[dict[str, Any] | None]] | None:
     """Converged slots → the best recipe of the most promising other categorical level.
 
-    See :mod:`anodelab.optimize.levels`.  Returns ``(table, values, notes)`` with ``notes[i]``
+    See :mod:`anodelab.optimize.levels`.  With transfer, ``own_source`` names the campaign's own
+    source: the incumbent and each level's best are taken from its rows, not the prior sources'.
+    Returns ``(table, values, notes)`` with ``notes[i]``
     the exploration reason of slot ``i`` (``None`` where the slot is unchanged), or ``None``.
     """
     features = space.features()
@@ -555,6 +559,8 @@ def _explore_levels(
     model = ModelListGP(*[models[k].model_ for k in keys])
     column = keys.index(objective.key)
     own = training.tables[objective.key]
+    if own_source is not None and (own["source"].astype(str) == own_source).any():
+        own = own[own["source"].astype(str) == own_source]
     measured = encode(own, features)
     signed = objective.sign * own["y"].to_numpy(dtype=float)
 

@@ -167,3 +167,19 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
     assert "converged under the model: exploring coat=b" in text
     assert "exploration: expected improvement of this slot fell below 0.1" in text
     assert "expected improvement (over the best measurement at this level)" in text
+
+
+def test_with_transfer_the_level_best_comes_from_the_campaigns_own_rows():
+    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
+    coat = ["a"] * 41 + ["b"] * 2
+    own = _table(x, coat)
+    prior = _table([0.02, 0.05, 0.5], ["b", "b", "a"], seed=1).assign(
+        y=[0.6, 0.62, 0.9], source="literature", sample=["l0", "l1", "l2"]
+    )
+    table = pd.concat([own, prior], ignore_index=True)
+    result = propose(SPACE, OBJECTIVES, Assembled({"y": table}), q=2, seed=0, transfer=True,
+                     target_source="lab")  # fmt: skip
+    explored = [p for p in result.proposals if "exploration" in p.reasons]
+    assert explored, result.message
+    for p in explored:
+        assert math.isclose(p.reasons["exploration"]["best_measured_at_level"], own["y"][-2:].max())
