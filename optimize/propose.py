@@ -369,8 +369,14 @@ def _optimize(
     constraints = [c for c in constraints if c is not None]
     discrete = {j: list(p.values) for j, p in enumerate(space.free) if p.kind == "discrete"}
     categorical = {
-        j: list(range(len(f.categories))) for j, f in enumerate(features) if f.is_categorical
+        j: list(range(len(f.categories)))
+        for j, f in enumerate(features)
+        if f.is_categorical and len(f.categories) > 1
     }
+    # a categorical parameter with a single level is a constant (BoTorch's mixed optimizer
+    # cannot draw neighbours for it)
+    single = {j: 0.0 for j, f in enumerate(features) if f.is_categorical and len(f.categories) == 1}
+    fixed = {**single, **(fixed or {})} or None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if not discrete and not categorical:
@@ -572,6 +578,8 @@ def _explore_levels(
 
     incumbent = measured[int(np.argmax(signed))]
     levels = rank_levels(mean_std, features, incumbent, box_probe(features, 512, seed))
+    if not levels:  # every categorical parameter has a single level: nothing else to explore
+        return None
     table = table.copy()
     X = torch.tensor(encode(table, features), dtype=DTYPE)
     kept = [i for i in range(len(table)) if i not in stale]

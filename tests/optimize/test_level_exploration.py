@@ -183,3 +183,13 @@ def test_with_transfer_the_level_best_comes_from_the_campaigns_own_rows():
     assert explored, result.message
     for p in explored:
         assert math.isclose(p.reasons["exploration"]["best_measured_at_level"], own["y"][-2:].max())
+
+
+def test_a_single_level_categorical_has_nothing_to_explore():
+    space = Space(
+        (Parameter("x", "continuous", 0.0, 1.0), Parameter("coat", "categorical", values=("a",)))
+    )
+    x = np.linspace(0, 1, 41)
+    result = propose(space, OBJECTIVES, Assembled({"y": _table(x, ["a"] * 41)}), q=2, seed=0)
+    assert len(result.proposals) == 2
+    assert not any("exploration" in p.reasons for p in result.proposals)
