@@ -353,13 +353,12 @@ def _optimize(
         from anodelab.optimize.space import _anti_join
 
         pool = _anti_join(space.candidates, done, [f.name for f in features])
+        codes = encode(pool, features)
         if fixed:
-            codes = encode(pool, features)
-            keep = np.all([codes[:, j] == v for j, v in fixed.items()], axis=0)
-            pool = pool[keep]
-        if len(pool) < q:
-            raise InputError(f"only {len(pool)} untested candidates left, {q} requested")
-        choices = torch.tensor(encode(pool, features), dtype=DTYPE)
+            codes = codes[np.all([codes[:, j] == v for j, v in fixed.items()], axis=0)]
+        if len(codes) < q:
+            raise InputError(f"only {len(codes)} untested candidates left, {q} requested")
+        choices = torch.tensor(codes, dtype=DTYPE)
         return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
     lower = [f.lower if not f.is_categorical else 0.0 for f in features]
     upper = [f.upper if not f.is_categorical else float(len(f.categories) - 1) for f in features]
