@@ -40,14 +40,18 @@ def table(frames: list[pd.DataFrame], budget: int = 90) -> str:
 
 
 def versus_peers(frames: list[pd.DataFrame], ours: str = "anodelab", budget: int = 90) -> str:
-    """anodelab against each peer on the seeds both ran: medians and a two-sided Mann–Whitney U
-    test of the experiment counts (runs that missed the level rank last), so that a difference of
-    a few experiments can be told from seed-to-seed scatter."""
-    from scipy.stats import mannwhitneyu
+    """anodelab against each peer on the seeds both ran: medians, a two-sided Mann–Whitney U test
+    of the experiment counts (runs that missed the level rank last), and — because both start a
+    seed from the same 5 initial experiments — the paired view: the median of the per-seed
+    differences (anodelab − peer; negative = anodelab needed fewer), how many seeds each side
+    won, and a two-sided Wilcoxon signed-rank test of those differences (ties dropped), so that a
+    difference of a few experiments can be told from seed-to-seed scatter."""
+    from scipy.stats import mannwhitneyu, wilcoxon
 
     df = pd.concat(frames, ignore_index=True).drop_duplicates(["problem", "strategy", "seed"])
-    lines = ["| problem | peer | seeds | anodelab median | peer median | p (Mann–Whitney) |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| problem | peer | seeds | anodelab median | peer median | p (Mann–Whitney) "
+             "| median paired difference | seeds won / lost | p (Wilcoxon, paired) |",
+             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for problem, g in df.groupby("problem", sort=False):
         mine = g[g["strategy"] == ours].set_index("seed")["experiments_to_95"]
         for peer in ("baybe", "ax"):
@@ -58,7 +62,11 @@ def versus_peers(frames: list[pd.DataFrame], ours: str = "anodelab", budget: int
             a, b = (pd.to_numeric(x[seeds], errors="coerce").fillna(budget + 1).to_numpy() for x in (mine, theirs))  # fmt: skip
             med = [f"> {budget}" if m > budget else f"{m:g}" for m in (np.median(a), np.median(b))]
             p = mannwhitneyu(a, b, alternative="two-sided").pvalue
-            lines.append(f"| {problem} | {peer} | {len(seeds)} | {med[0]} | {med[1]} | {p:.2f} |")
+            diff = a - b
+            paired = wilcoxon(diff).pvalue if np.any(diff != 0) else 1.0
+            lines.append(f"| {problem} | {peer} | {len(seeds)} | {med[0]} | {med[1]} | {p:.2f} "
+                         f"| {np.median(diff):+g} | {int(np.sum(diff < 0))} / {int(np.sum(diff > 0))} "
+                         f"| {paired:.2f} |")  # fmt: skip
     return "\n".join(lines)
 
 
