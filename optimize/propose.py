@@ -38,7 +38,10 @@ from anodelab.optimize.explain import nearest_recipes
 from anodelab.optimize.levels import (
     STAGNATION_NOISE_FRACTION,
     box_probe,
+    hypervolume_improvement,
+    improvement_floor,
     noise_std,
+    optimistic_prediction,
     rank_levels,
     stale_slots,
 )
@@ -281,26 +284,34 @@ def _propose(
         if pending is not None and len(pending):
             X_pend = torch.tensor(encode(pending, features), dtype=DTYPE)
         ref = _reference_point(objectives, training) if name == "qLogNEHVI" else None
-        acqf = build_acquisition(
-            name,
-            model=model,
-            objectives=objectives,
-            keys=keys,
-            X_baseline=X_base,
-            X_pending=X_pend,
-            ref_point=ref,
-            seed=seed,
-        )
+
+        def acquisition_with(pending: torch.Tensor | None):
+            return build_acquisition(
+                name,
+                model=model,
+                objectives=objectives,
+                keys=keys,
+                X_baseline=X_base,
+                X_pending=pending,
+                ref_point=ref,
+                seed=seed,
+            )
+
+        acqf = acquisition_with(X_pend)
         X, _ = _optimize(space, acqf, q, done, budget)
         table = space.snap(_decode(X, space))
-        table, repaired = _repair(space, acqf, table, seed)
-        values = _sequential_values(acqf, table, features, X_pend)
+        # qLogNEHVI folds pending points into its box decomposition (BoTorch's cache_pending),
+        # which set_X_pending cannot undo: after the optimiser's greedy steps it would score
+        # every slot against a front that already holds the batch, so it is built afresh
+        rebuild = None if name in SINGLE_OBJECTIVE else acquisition_with
+        table, repaired = _repair(space, acqf if rebuild is None else rebuild(X_pend), table, seed)
+        values = _sequential_values(acqf, table, features, X_pend, rebuild)
         exploring: list[dict[str, Any] | None] = [None] * len(table)
         message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
-        if explore_levels and name in SINGLE_OBJECTIVE:
+        if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None
             explored = _explore_levels(space, objectives, training, models, keys, name, table,
-                                       values, done, X_pend, budget, seed, own_source)  # fmt: skip
+                                       values, done, X_pend, budget, seed, own_source, ref)  # fmt: skip
             if explored is not None:
                 table, values, exploring = explored
                 chosen = sorted({f"{e['parameter']}={e['level']}" for e in exploring if e})
@@ -422,16 +433,25 @@ def _drop_fixed(space: Space, names: list[str], c):
     )
 
 
-def _sequential_values(acqf, table: pd.DataFrame, features, X_pend) -> torch.Tensor:
-    """Acquisition value of each proposal given the pending recipes and the proposals before it."""
+def _sequential_values(acqf, table: pd.DataFrame, features, X_pend, rebuild=None) -> torch.Tensor:
+    """Acquisition value of each proposal given the pending recipes and the proposals before it.
+
+    ``rebuild(X_pending)``, if given, builds a fresh acquisition function for every slot instead
+    of resetting ``acqf``'s pending points (needed where those are cached, as in qLogNEHVI)."""
     X = torch.tensor(encode(table, features), dtype=DTYPE)
     values = []
     with torch.no_grad():
         for i in range(len(X)):
             before = [t for t in (X_pend, X[:i]) if t is not None and len(t)]
-            acqf.set_X_pending(torch.cat(before) if before else None)
-            values.append(float(acqf(X[i : i + 1].unsqueeze(0))))
-    acqf.set_X_pending(X_pend)
+            pending = torch.cat(before) if before else None
+            if rebuild is not None:
+                scorer = rebuild(pending)
+            else:
+                acqf.set_X_pending(pending)
+                scorer = acqf
+            values.append(float(scorer(X[i : i + 1].unsqueeze(0))))
+    if rebuild is None:
+        acqf.set_X_pending(X_pend)
     return torch.tensor(values, dtype=DTYPE)
 
 
@@ -531,6 +551,102 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass
+class _Frame:
+    """What level exploration compares against: the campaign's own recipes and its best ones."""
+
+    measured: np.ndarray  # encoded own recipes
+    front: np.ndarray  # encoded incumbent (one objective) or Pareto-front recipes
+    floor: float  # stagnation floor, in the acquisition's units
+    optimistic: Any  # encoded rows -> optimistic score (levels.rank_levels)
+    wording: dict[str, str]  # how the reason names the acquisition, the floor and the score
+
+
+def _own_rows(table: pd.DataFrame, own_source: str | None) -> pd.DataFrame:
+    if own_source is not None and (table["source"].astype(str) == own_source).any():
+        return table[table["source"].astype(str) == own_source]
+    return table
+
+
+def _exploration_frame(
+    objectives: ObjectiveSet,
+    training: Assembled,
+    models: dict[str, GPSurrogate],
+    keys: list[str],
+    model: ModelListGP,
+    features: list,
+    own_source: str | None,
+    ref: list[float] | None,
+) -> _Frame:
+    """One objective: the best own measurement and 0.1 σ.  Several: the Pareto front of the
+    posterior means at the own recipes (replicates and missing outcomes need no joining) and the
+    hypervolume floor of :func:`levels.improvement_floor`."""
+    objs = objectives.objectives
+    noises = [noise_std(models[o.key].model_) for o in objs]
+    columns = [keys.index(o.key) for o in objs]
+    signs = np.array([o.sign for o in objs], dtype=float)
+
+    def signed_mean_std(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.no_grad():
+            post = model.posterior(torch.tensor(rows, dtype=DTYPE))
+        mean = post.mean[..., columns].numpy() * signs
+        return mean, post.variance[..., columns].clamp_min(0).sqrt().numpy()
+
+    if len(objs) == 1:
+        own = _own_rows(training.tables[objs[0].key], own_source)
+        measured = encode(own, features)
+        incumbent = measured[int(np.argmax(signs[0] * own["y"].to_numpy(dtype=float)))]
+        return _Frame(
+            measured,
+            incumbent[None],
+            improvement_floor(noises),
+            lambda rows: optimistic_prediction(*signed_mean_std(rows))[:, 0],
+            {
+                "gain": "expected improvement",
+                "floor": f"{STAGNATION_NOISE_FRACTION} × the measurement noise (σ ≈ {noises[0]:.3g})",
+                "score": "optimistic prediction",
+            },
+        )
+    from botorch.utils.multi_objective.pareto import is_non_dominated
+
+    if ref is None:
+        raise ValueError("several objectives need the hypervolume reference point")
+    own = pd.concat([_own_rows(training.tables[o.key], own_source) for o in objs])
+    measured = np.unique(encode(own, features), axis=0)
+    mean, _ = signed_mean_std(measured)
+    on_front = is_non_dominated(torch.tensor(mean)).numpy()
+    front = mean[on_front]
+    floor = improvement_floor(noises, front, ref)
+    sigmas = ", ".join(f"{o.key} {n:.3g}" for o, n in zip(objs, noises, strict=True))
+    return _Frame(
+        measured,
+        measured[on_front],
+        floor,
+        lambda rows: hypervolume_improvement(
+            optimistic_prediction(*signed_mean_std(rows)), front, ref
+        ),
+        {
+            "gain": "expected hypervolume improvement",
+            "floor": f"the hypervolume a Pareto-front recipe would add if it improved by "
+            f"{STAGNATION_NOISE_FRACTION} × the measurement noise in every objective "
+            f"(≈ {floor:.3g}; σ: {sigmas})",
+            "score": "optimistic hypervolume improvement",
+        },
+    )
+
+
+def _best_at_level(
+    objectives: ObjectiveSet, training: Assembled, rows_at_level, own_source: str | None
+) -> float | None | dict[str, float | None]:
+    """Best own measurement at the level: a number (one objective) or one per objective."""
+    best: dict[str, float | None] = {}
+    for o in objectives.objectives:
+        own = _own_rows(training.tables[o.key], own_source)
+        y = own["y"].to_numpy(dtype=float)[rows_at_level(own)]
+        best[o.key] = None if not len(y) else float(y.max() if o.sign > 0 else y.min())
+    return best[objectives.objectives[0].key] if len(best) == 1 else best
+
+
 def _explore_levels(
     space: Space,
     objectives: ObjectiveSet,
@@ -545,49 +661,37 @@ def _explore_levels(
     budget: str,
     seed: int,
     own_source: str | None = None,
+    ref: list[float] | None = None,
 ) -> tuple[pd.DataFrame, torch.Tensor, list[dict[str, Any] | None]] | None:
     """Converged slots → the best recipe of the most promising other categorical level.
 
     See :mod:`anodelab.optimize.levels`.  With transfer, ``own_source`` names the campaign's own
-    source: the incumbent and each level's best are taken from its rows, not the prior sources'.
+    source: the incumbent (or front) and each level's best are taken from its rows, not the prior
+    sources'.  ``ref``: the hypervolume reference point (several objectives).
     Returns ``(table, values, notes)`` with ``notes[i]``
     the exploration reason of slot ``i`` (``None`` where the slot is unchanged), or ``None``.
     """
     features = space.features()
     if not any(f.is_categorical for f in features):
         return None
-    objective = objectives.objectives[0]
-    noise = noise_std(models[objective.key].model_)
-    stale = stale_slots(values.detach().numpy(), noise)
+    model = ModelListGP(*[models[k].model_ for k in keys])
+    frame = _exploration_frame(objectives, training, models, keys, model, features, own_source, ref)
+    stale = stale_slots(values.detach().numpy(), frame.floor)
     if not stale:
         return None
-    model = ModelListGP(*[models[k].model_ for k in keys])
-    column = keys.index(objective.key)
-    own = training.tables[objective.key]
-    if own_source is not None and (own["source"].astype(str) == own_source).any():
-        own = own[own["source"].astype(str) == own_source]
-    measured = encode(own, features)
-    signed = objective.sign * own["y"].to_numpy(dtype=float)
-
-    def mean_std(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with torch.no_grad():
-            post = model.posterior(torch.tensor(rows, dtype=DTYPE))
-        mean = objective.sign * post.mean[..., column]
-        return mean.numpy(), post.variance[..., column].clamp_min(0).sqrt().numpy()
-
-    incumbent = measured[int(np.argmax(signed))]
-    levels = rank_levels(mean_std, features, incumbent, box_probe(features, 512, seed))
-    if not levels:  # every categorical parameter has a single level: nothing else to explore
+    levels = rank_levels(frame.optimistic, features, frame.front, box_probe(features, 512, seed))
+    if not levels:  # every level is on the front, or every categorical has a single level
         return None
     table = table.copy()
     X = torch.tensor(encode(table, features), dtype=DTYPE)
     kept = [i for i in range(len(table)) if i not in stale]
     new_values = values.detach().clone()
     notes: list[dict[str, Any] | None] = [None] * len(table)
+    words = frame.wording
     for n, i in enumerate(stale):
         level = levels[n % len(levels)]
-        rows = measured[:, level.column] == level.code
-        baseline = measured[rows] if rows.any() else measured
+        rows = frame.measured[:, level.column] == level.code
+        baseline = frame.measured[rows] if rows.any() else frame.measured
         before = [t for t in (X_pend, X[kept]) if t is not None and len(t)]
         acqf = build_acquisition(
             name,
@@ -596,7 +700,7 @@ def _explore_levels(
             keys=keys,
             X_baseline=_unique(torch.tensor(baseline, dtype=DTYPE)),
             X_pending=torch.cat(before) if before else None,
-            ref_point=None,
+            ref_point=ref,
             seed=seed,
         )
         try:
@@ -611,18 +715,21 @@ def _explore_levels(
         kept.append(i)
         new_values[i] = float(value.reshape(-1)[0])
         feature = features[level.column]
-        best = float(own["y"].to_numpy(dtype=float)[rows].max()) if rows.any() else None
+        label = feature.categories[level.code]
+
+        def at_level(own: pd.DataFrame, j: int = level.column, code: int = level.code):
+            return encode(own, features)[:, j] == code
+
+        score = level.optimistic_value * (objectives.objectives[0].sign if len(keys) == 1 else 1)
         notes[i] = {
             "parameter": feature.name,
-            "level": feature.categories[level.code],
+            "level": label,
             "why": (
-                f"expected improvement of this slot fell below {STAGNATION_NOISE_FRACTION} × the "
-                f"measurement noise (σ ≈ {noise:.3g}): the campaign has converged under the "
-                f"model, so the slot explores {feature.name} = "
-                f"{feature.categories[level.code]} (optimistic prediction "
-                f"{objective.sign * level.optimistic_value:.4g})"
+                f"{words['gain']} of this slot fell below {words['floor']}: the campaign has "
+                f"converged under the model, so the slot explores {feature.name} = {label} "
+                f"({words['score']} {score:.4g})"
             ),
-            "best_measured_at_level": best,
+            "best_measured_at_level": _best_at_level(objectives, training, at_level, own_source),
             "acquisition_is_relative_to": "best measurement at this level"
             if rows.any()
             else "best measurement overall (level not yet measured)",

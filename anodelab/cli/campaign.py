@@ -146,14 +146,12 @@ def recommend(
         reasons = r["reasons"]
         if "exploration" in reasons:
             console.print(f"  [yellow]exploration[/]: {reasons['exploration']['why']}")
-        if "expected_improvement" in reasons:
-            relative = reasons.get("exploration", {}).get("acquisition_is_relative_to")
-            over = f" (over the {relative})" if relative else ""
-            console.print(f"  expected improvement{over}: {reasons['expected_improvement']:.3g}")
-        if "expected_hypervolume_improvement" in reasons:
-            console.print(
-                f"  expected hypervolume improvement: {reasons['expected_hypervolume_improvement']:.3g}"
-            )
+        relative = reasons.get("exploration", {}).get("acquisition_is_relative_to")
+        over = f" (over the {relative})" if relative else ""
+        for key, label in (("expected_improvement", "expected improvement"),
+                           ("expected_hypervolume_improvement", "expected hypervolume improvement")):  # fmt: skip
+            if key in reasons:
+                console.print(f"  {label}{over}: {reasons[key]:.3g}")
         for text, prob in reasons.get("constraint_probability", {}).items():
             console.print(f"  P({text}) = {prob:.2f}")
         for n in reasons.get("nearest_measured", [])[:2]:

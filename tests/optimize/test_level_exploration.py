@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 from botorch.models import SingleTaskGP
 
@@ -11,7 +12,10 @@ from anodelab.models.features import Feature
 from anodelab.optimize.levels import (
     STAGNATION_NOISE_FRACTION,
     box_probe,
+    hypervolume_improvement,
+    improvement_floor,
     noise_std,
+    optimistic_prediction,
     rank_levels,
     stale_slots,
 )
@@ -26,10 +30,31 @@ FEATURES = [
 
 
 def test_stale_slots_compare_expected_improvement_with_a_tenth_of_the_noise():
-    noise = 20.0  # floor: EI < 2.0
+    floor = improvement_floor([20.0])  # one objective, σ = 20: EI < 2.0 is stale
     logs = np.array([math.log(50.0), math.log(2.5), math.log(1.9), -60.0, float("nan")])
     assert STAGNATION_NOISE_FRACTION == 0.1
-    assert stale_slots(logs, noise) == [2, 3, 4]
+    assert floor == 2.0
+    assert stale_slots(logs, floor) == [2, 3, 4]
+
+
+def test_hypervolume_improvement_by_hand():
+    """Front (1, 3), (2, 2), (3, 1) above (0, 0) covers 6; the union with a new point's box."""
+    front = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]])
+    points = np.array([[2.5, 2.5], [0.5, 0.5], [4.0, 4.0], [3.0, 1.0]])
+    # (2.5, 2.5): +0.5 over x ∈ [1, 2], +0.75 over [2, 2.5]; dominated: 0; (4, 4): 16 − 6;
+    # a front point itself adds nothing
+    assert hypervolume_improvement(points, front, [0.0, 0.0]) == pytest.approx([1.25, 0, 10, 0])
+
+
+def test_improvement_floor_with_two_objectives_is_the_best_front_recipe_nudged_by_a_tenth_sigma():
+    front = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]])
+    # (1, 3) + (0.1, 0.1): 0.1 × 1 (above y = 3 over x ∈ [0, 1]) + 0.1 × 1.1 (x ∈ [1, 1.1]
+    # above y = 2) = 0.21, as for (3, 1) by symmetry; (2, 2) + 0.1: 0.1 + 0.11 = 0.21
+    assert improvement_floor([1.0, 1.0], front, [0.0, 0.0]) == pytest.approx(0.21)
+    # wider noise in the second objective: (1, 3) + (0.1, 1) adds 1 + 0.1·(4 − 2) = 1.2
+    assert improvement_floor([1.0, 10.0], front, [0.0, 0.0]) == pytest.approx(1.2)
+    with pytest.raises(ValueError, match="reference point"):
+        improvement_floor([1.0, 1.0], front)
 
 
 def test_rank_levels_orders_other_levels_by_optimistic_prediction_and_skips_the_incumbent():
@@ -40,7 +65,9 @@ def test_rank_levels_orders_other_levels_by_optimistic_prediction_and_skips_the_
         return mean, std
 
     probe = box_probe(FEATURES, 16, seed=0)
-    ranked = rank_levels(mean_std, FEATURES, np.array([5.0, 0.0]), probe)
+    ranked = rank_levels(
+        lambda rows: optimistic_prediction(*mean_std(rows)), FEATURES, np.array([5.0, 0.0]), probe
+    )
     assert [(c.column, c.code) for c in ranked] == [(1, 1), (1, 2)]  # 1 + 2·2 = 5 > 3 + 2·0.1
     assert ranked[0].optimistic_value == 5.0 and math.isclose(ranked[1].optimistic_value, 3.2)
 
@@ -193,3 +220,94 @@ def test_a_single_level_categorical_has_nothing_to_explore():
     result = propose(space, OBJECTIVES, Assembled({"y": _table(x, ["a"] * 41)}), q=2, seed=0)
     assert len(result.proposals) == 2
     assert not any("exploration" in p.reasons for p in result.proposals)
+
+
+TWO_OBJECTIVES = ObjectiveSet((Objective(Outcome("y")), Objective(Outcome("z"))))
+
+
+def _two_tables(x, coat, seed=0) -> dict[str, pd.DataFrame]:
+    """y as in ``_truth``; z = y / 2 + x / 10 (level a's best z sits right of its best y, a small
+    front) — level b's narrow peak at x = 0.8 dominates all of level a in both objectives."""
+    y = _table(x, coat, seed)
+    z = _table(x, coat, seed + 1)
+    z["y"] = 0.5 * z["y"] + 0.1 * np.asarray(x, float)  # level a's best z sits right of its best y
+    return {"y": y, "z": z}
+
+
+def test_two_objectives_a_converged_campaign_explores_the_level_off_the_pareto_front():
+    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
+    coat = ["a"] * 41 + ["b"] * 2
+    tables = _two_tables(x, coat)
+    result = propose(SPACE, TWO_OBJECTIVES, Assembled(tables), q=2, seed=0)
+    assert result.strategy == "qLogNEHVI"
+    explored = [p for p in result.proposals if "exploration" in p.reasons]
+    assert explored, result.message
+    assert "converged under the model: exploring coat=b" in result.message
+    for p in explored:
+        assert p.parameters["coat"] == "b"
+        note = p.reasons["exploration"]
+        assert "expected hypervolume improvement" in note["why"]
+        assert "Pareto-front recipe" in note["why"]
+        best = note["best_measured_at_level"]  # one best per objective
+        assert math.isclose(best["y"], tables["y"]["y"].iloc[-2:].max())
+        assert math.isclose(best["z"], tables["z"]["y"].iloc[-2:].max())
+    again = propose(SPACE, TWO_OBJECTIVES, Assembled(tables), q=2, seed=0)
+    pd.testing.assert_frame_equal(result.table(), again.table())
+    pure = propose(SPACE, TWO_OBJECTIVES, Assembled(tables), q=2, seed=0, explore_levels=False)
+    assert not any("exploration" in p.reasons for p in pure.proposals)
+
+
+def test_two_objectives_with_improvement_left_do_not_explore():
+    x = [0.05, 0.2, 0.9, 0.95, 0.1, 0.3]
+    coat = ["a", "a", "a", "a", "b", "b"]
+    result = propose(SPACE, TWO_OBJECTIVES, Assembled(_two_tables(x, coat)), q=2, seed=0)
+    assert not any("exploration" in p.reasons for p in result.proposals)
+    assert "converged" not in result.message
+
+
+def test_two_objectives_every_level_on_the_front_leaves_nothing_to_explore():
+    """Level a best in y, level b best in z: both are on the front, neither is "other"."""
+    x = np.r_[np.linspace(0, 1, 21), np.linspace(0, 1, 21)]
+    coat = ["a"] * 21 + ["b"] * 21
+    y, z = _table(x, coat), _table(x, coat, 1)
+    y["y"] = np.where(np.asarray(coat) == "a", 1.0, 0.5) - 0.3 * (x - 0.5) ** 2
+    z["y"] = np.where(np.asarray(coat) == "a", 0.5, 1.0) - 0.3 * (x - 0.5) ** 2
+    result = propose(SPACE, TWO_OBJECTIVES, Assembled({"y": y, "z": z}), q=2, seed=0)
+    assert not any("exploration" in p.reasons for p in result.proposals)
+
+
+def test_two_objective_slots_are_scored_against_the_front_without_the_batch():
+    """Each slot's expected hypervolume improvement is that of a fresh qLogNEHVI with only the
+    earlier slots pending (BoTorch caches pending points inside the acquisition, so reusing the
+    optimiser's one scored the first slot against a front that already held it: ~1e-7)."""
+    from botorch.models import ModelListGP
+
+    from anodelab.models.features import encode
+    from anodelab.optimize.acquisition import build_acquisition
+    from anodelab.optimize.propose import _reference_point, fit_outcome_models
+
+    x = [0.05, 0.2, 0.9, 0.95, 0.1, 0.3]
+    coat = ["a", "a", "a", "a", "b", "b"]
+    data = Assembled(_two_tables(x, coat))
+    result = propose(SPACE, TWO_OBJECTIVES, data, q=2, seed=0, explore_levels=False)
+    models = fit_outcome_models(SPACE, data, seed=0)
+    model = ModelListGP(models["y"].model_, models["z"].model_)
+    features = SPACE.features()
+    X = torch.tensor(encode(result.table(), features), dtype=torch.float64)
+    base = torch.unique(
+        torch.tensor(encode(data.tables["y"], features), dtype=torch.float64), dim=0
+    )
+    for i, p in enumerate(result.proposals):
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            acqf = build_acquisition(
+                "qLogNEHVI", model=model, objectives=TWO_OBJECTIVES, keys=["y", "z"],
+                X_baseline=base, X_pending=X[:i] if i else None,
+                ref_point=_reference_point(TWO_OBJECTIVES, data), seed=0,
+            )  # fmt: skip
+            with torch.no_grad():
+                expected = float(acqf(X[i : i + 1].unsqueeze(0)))
+        # equal up to the Monte-Carlo pruning of the baseline (it draws from torch's global RNG)
+        assert p.reasons["log_acquisition"] == pytest.approx(expected, abs=0.05)
+    # the first slot, a recipe the model expects to beat the front, is worth a real improvement
+    assert result.proposals[0].reasons["expected_hypervolume_improvement"] > 1e-3
