@@ -304,7 +304,8 @@ def _propose(
         # which set_X_pending cannot undo: after the optimiser's greedy steps it would score
         # every slot against a front that already holds the batch, so it is built afresh
         rebuild = None if name in SINGLE_OBJECTIVE else acquisition_with
-        table, repaired = _repair(space, acqf if rebuild is None else rebuild(X_pend), table, seed)
+        scorer = (lambda: acqf) if rebuild is None else (lambda: rebuild(X_pend))
+        table, repaired = _repair(space, scorer, table, seed)
         values = _sequential_values(acqf, table, features, X_pend, rebuild)
         exploring: list[dict[str, Any] | None] = [None] * len(table)
         message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
@@ -436,30 +437,30 @@ def _drop_fixed(space: Space, names: list[str], c):
 def _sequential_values(acqf, table: pd.DataFrame, features, X_pend, rebuild=None) -> torch.Tensor:
     """Acquisition value of each proposal given the pending recipes and the proposals before it.
 
-    ``rebuild(X_pending)``, if given, builds a fresh acquisition function for every slot instead
-    of resetting ``acqf``'s pending points (needed where those are cached, as in qLogNEHVI)."""
+    ``rebuild(X_pending)``, if given, builds a fresh acquisition function to score with instead of
+    ``acqf`` — needed where pending points are cached and cannot be taken back, as in qLogNEHVI:
+    the fresh one is handed the earlier slots one at a time, as the optimiser's greedy steps did."""
     X = torch.tensor(encode(table, features), dtype=DTYPE)
+    scorer = acqf if rebuild is None else rebuild(X_pend)
     values = []
     with torch.no_grad():
         for i in range(len(X)):
             before = [t for t in (X_pend, X[:i]) if t is not None and len(t)]
-            pending = torch.cat(before) if before else None
-            if rebuild is not None:
-                scorer = rebuild(pending)
-            else:
-                acqf.set_X_pending(pending)
-                scorer = acqf
+            scorer.set_X_pending(torch.cat(before) if before else None)
             values.append(float(scorer(X[i : i + 1].unsqueeze(0))))
-    if rebuild is None:
-        acqf.set_X_pending(X_pend)
+    acqf.set_X_pending(X_pend)
     return torch.tensor(values, dtype=DTYPE)
 
 
-def _repair(space: Space, acqf, table: pd.DataFrame, seed: int):
-    """Replace proposals violating the space after rounding by the best feasible Sobol point."""
+def _repair(space: Space, scorer, table: pd.DataFrame, seed: int):
+    """Replace proposals violating the space after rounding by the best feasible Sobol point.
+
+    ``scorer()`` gives the acquisition function to rank the Sobol points by (built only when a
+    repair is needed)."""
     bad = [i for i in range(len(table)) if space.violations(table.iloc[[i]])]
     if not bad:
         return table, 0
+    acqf = scorer()
     pool = space.sample(256, seed=seed + 7919)
     X = torch.tensor(encode(pool, space.features()), dtype=DTYPE).unsqueeze(1)
     with torch.no_grad():
