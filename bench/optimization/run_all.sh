@@ -6,6 +6,8 @@
 #   nohup sh bench/optimization/run_all.sh peers-slow > /tmp/bench_peers_slow.log 2>&1 &
 #   sh bench/optimization/run_all.sh summary
 # Seeds 0–9 by default; FIRST=10 SEEDS=10 adds seeds 10–19 to the same CSVs.
+# The problems where anodelab and the best peer were within a few experiments (mixed, direct
+# arylation, virtual lab) have seeds 20–49 too: FIRST=20 SEEDS=30 sh bench/optimization/run_all.sh contested
 # (Ax on direct arylation — 200–330 s per seed — is the separate group "ax-da".)
 cd "$(dirname "$0")/../.." || exit 1
 R="env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/run.py --seeds ${SEEDS:-10} --first-seed ${FIRST:-0}"
@@ -29,6 +31,13 @@ peers)
 peers-slow)
   $R --problems virtual_lab --strategies baybe random sobol --out $O/peers_virtual_lab.csv
   $R --problems olymp_hplc --strategies baybe --out $O/peers_hplc.csv
+  ;;
+contested)
+  $R --problems mixed direct_arylation --strategies anodelab --out $O/anodelab.csv
+  $R --problems mixed --strategies baybe ax --out $O/peers.csv
+  $R --problems direct_arylation --strategies baybe --out $O/peers_da.csv
+  $R --opt-budget fast --problems virtual_lab --strategies anodelab --out $O/virtual_lab.csv
+  $R --problems virtual_lab --strategies baybe --out $O/peers_virtual_lab.csv
   ;;
 ax-da)
   $R --problems direct_arylation --strategies ax --out $O/peers_da.csv
