@@ -116,18 +116,27 @@ def _table(x, coat, seed=0) -> pd.DataFrame:
                          "source": "lab"})  # fmt: skip
 
 
-def test_a_converged_campaign_spends_its_slots_on_the_other_level():
-    # level a measured densely (nothing left to gain), level b twice, far from its peak
-    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
-    coat = ["a"] * 41 + ["b"] * 2
-    result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+def _converged() -> tuple[np.ndarray, list[str]]:
+    """Level a measured densely (nothing left to gain), level b twice, far from its peak."""
+    return np.r_[np.linspace(0, 1, 41), [0.1, 0.3]], ["a"] * 41 + ["b"] * 2
+
+
+def _notes_exploring_level_b(result) -> list[dict]:
+    """The exploration reasons of a batch that must explore coat = b (at least one slot)."""
     explored = [p for p in result.proposals if "exploration" in p.reasons]
     assert explored, result.message
-    assert "converged under the model" in result.message
+    assert "converged under the model: exploring coat=b" in result.message
     for p in explored:
         assert p.parameters["coat"] == "b"
-        note = p.reasons["exploration"]
-        assert note["parameter"] == "coat" and note["level"] == "b"
+        assert p.reasons["exploration"]["parameter"] == "coat"
+        assert p.reasons["exploration"]["level"] == "b"
+    return [p.reasons["exploration"] for p in explored]
+
+
+def test_a_converged_campaign_spends_its_slots_on_the_other_level():
+    x, coat = _converged()
+    result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    for note in _notes_exploring_level_b(result):
         assert math.isclose(note["best_measured_at_level"], max(_table(x, coat)["y"][-2:]))
         assert "measurement noise" in note["why"]
     assert SPACE.violations(result.table()) == []
@@ -174,8 +183,7 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
     from anodelab.cli import app
     from anodelab.optimize.propose import ProposalSet
 
-    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
-    coat = ["a"] * 41 + ["b"] * 2
+    x, coat = _converged()
     result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
     records = [
         {"id": i + 1, "sample": f"p{i + 1}", "parameters": p.parameters,
@@ -197,8 +205,7 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
 
 
 def test_with_transfer_the_level_best_comes_from_the_campaigns_own_rows():
-    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
-    coat = ["a"] * 41 + ["b"] * 2
+    x, coat = _converged()
     own = _table(x, coat)
     prior = _table([0.02, 0.05, 0.5], ["b", "b", "a"], seed=1).assign(
         y=[0.6, 0.62, 0.9], source="literature", sample=["l0", "l1", "l2"]
@@ -235,17 +242,11 @@ def _two_tables(x, coat, seed=0) -> dict[str, pd.DataFrame]:
 
 
 def test_two_objectives_a_converged_campaign_explores_the_level_off_the_pareto_front():
-    x = np.r_[np.linspace(0, 1, 41), [0.1, 0.3]]
-    coat = ["a"] * 41 + ["b"] * 2
+    x, coat = _converged()
     tables = _two_tables(x, coat)
     result = propose(SPACE, TWO_OBJECTIVES, Assembled(tables), q=2, seed=0)
     assert result.strategy == "qLogNEHVI"
-    explored = [p for p in result.proposals if "exploration" in p.reasons]
-    assert explored, result.message
-    assert "converged under the model: exploring coat=b" in result.message
-    for p in explored:
-        assert p.parameters["coat"] == "b"
-        note = p.reasons["exploration"]
+    for note in _notes_exploring_level_b(result):
         assert "expected hypervolume improvement" in note["why"]
         assert "Pareto-front recipe" in note["why"]
         best = note["best_measured_at_level"]  # one best per objective
