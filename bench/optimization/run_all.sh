@@ -4,6 +4,7 @@
 #   nohup sh bench/optimization/run_all.sh lab   > /tmp/bench_lab.log   2>&1 &
 #   nohup sh bench/optimization/run_all.sh peers > /tmp/bench_peers.log 2>&1 &
 #   nohup sh bench/optimization/run_all.sh peers-slow > /tmp/bench_peers_slow.log 2>&1 &
+#   nohup sh bench/optimization/run_all.sh multi > /tmp/bench_multi.log 2>&1 &   (two objectives, bench/optimization/multi.py)
 #   sh bench/optimization/run_all.sh summary
 # Seeds 0–9 by default; FIRST=10 SEEDS=10 adds seeds 10–19 to the same CSVs.
 # The problems where anodelab and the best peer were within a few experiments (mixed, direct
@@ -39,9 +40,13 @@ contested)
   $R --opt-budget fast --problems virtual_lab --strategies anodelab --out $O/virtual_lab.csv
   $R --problems virtual_lab --strategies baybe --out $O/peers_virtual_lab.csv
   ;;
+multi)
+  env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/multi.py --seeds ${SEEDS:-10} --first-seed ${FIRST:-0} \
+    --out $O/multi_objective.csv
+  ;;
 ax-da)
   $R --problems direct_arylation --strategies ax --out $O/peers_da.csv
   ;;
 esac
 .venv/bin/python bench/optimization/summarize.py $O/anodelab.csv $O/virtual_lab.csv $O/baselines.csv \
-  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv $O/peers_virtual_lab.csv
+  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv $O/peers_virtual_lab.csv $O/multi_objective.csv

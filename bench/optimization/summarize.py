@@ -97,7 +97,10 @@ def figures(trace_files: list[Path], budget: int = 90) -> list[Path]:
             ax.fill_between(x, lo, hi, alpha=0.15)
         ax.axhline(0.95, color="k", lw=0.8, ls="--")
         ax.set_xlabel("experiments (5 random initial + batches of 4)")
-        ax.set_ylabel("best so far, fraction of optimum range")
+        ax.set_ylabel(
+            "best so far: fraction of optimum range\n(of true hypervolume for 2 objectives)",
+            fontsize=8,
+        )
         ax.set_ylim(max(0.0, float(np.nanmin(ax.get_ylim()[0]))), 1.01)
         ax.set_title(problem)
         ax.legend(fontsize=7, loc="lower right")
