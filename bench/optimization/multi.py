@@ -58,9 +58,18 @@ def _grid_truth() -> np.ndarray:
     return np.concatenate(values)
 
 
+def _front_2d(Y: np.ndarray) -> np.ndarray:
+    """Non-dominated rows of an n × 2 array (both maximised) by one sort and a sweep, O(n log n):
+    BoTorch's pairwise ``is_non_dominated`` takes minutes on the 5-million-point grid."""
+    order = np.lexsort((-Y[:, 1], -Y[:, 0]))  # by the first objective, then the second, descending
+    best_second = np.maximum.accumulate(Y[order, 1])
+    keep = np.r_[True, Y[order[1:], 1] > best_second[:-1]]
+    return Y[order[keep]]
+
+
 def hypervolume(Y: np.ndarray, ref: np.ndarray) -> float:
-    Y = torch.tensor(Y, dtype=torch.float64)
-    front = Y[is_non_dominated(Y)]
+    front = torch.tensor(_front_2d(np.asarray(Y, float)), dtype=torch.float64)
+    front = front[is_non_dominated(front)]
     return float(Hypervolume(torch.tensor(ref, dtype=torch.float64)).compute(front))
 
 
