@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -30,10 +31,13 @@ import yaml
 from botorch.utils.multi_objective.hypervolume import Hypervolume
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
-from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome
-from anodelab.optimize.propose import propose
-from anodelab.optimize.space import space_from_dict
-from anodelab.optimize.virtual_lab import SPACE_YAML, VirtualSiCLab
+sys.path.insert(0, str(Path(__file__).parent))
+from problems import virtual_lab_grid  # noqa: E402
+
+from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome  # noqa: E402
+from anodelab.optimize.propose import propose  # noqa: E402
+from anodelab.optimize.space import space_from_dict  # noqa: E402
+from anodelab.optimize.virtual_lab import SPACE_YAML, VirtualSiCLab  # noqa: E402
 
 warnings.filterwarnings("ignore")
 KEYS = ("discharge_capacity", "initial_coulombic_efficiency")
@@ -42,20 +46,9 @@ LEVEL = 0.95
 
 
 def _grid_truth() -> np.ndarray:
-    """Noise-free (capacity, ICE) over the grid of the benchmark's optimum (see run.py's lab)."""
+    """Noise-free (capacity, ICE) over the grid of the single-objective benchmark's optimum."""
     exact = VirtualSiCLab(noise=False)
-    g = np.linspace(0, 1, 21)
-    grid = np.stack(np.meshgrid(g, g, g, g, indexing="ij"), -1).reshape(-1, 4)
-    values = []
-    for T in range(600, 1001, 50):
-        for coat in ("pitch", "polydopamine", "none"):
-            df = pd.DataFrame({"pitch_wt_pct": 50 * grid[:, 0], "dopamine_wt_pct": 2 + 23 * grid[:, 1],
-                               "dextrin_g": 1 + 3 * grid[:, 2], "zif8_g": 2 * grid[:, 3]})  # fmt: skip
-            df = df[df["dextrin_g"] + df["zif8_g"] <= 4.5].assign(
-                carbonization_temperature_C=float(T), coating_precursor=coat
-            )
-            values.append(exact.truth(df)[list(KEYS)].to_numpy())
-    return np.concatenate(values)
+    return np.concatenate([exact.truth(df)[list(KEYS)].to_numpy() for df in virtual_lab_grid()])
 
 
 def _front_2d(Y: np.ndarray) -> np.ndarray:
