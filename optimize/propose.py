@@ -37,6 +37,7 @@ from anodelab.optimize.acquisition import (
 from anodelab.optimize.explain import nearest_recipes
 from anodelab.optimize.levels import (
     STAGNATION_NOISE_FRACTION,
+    LevelChoice,
     box_probe,
     hypervolume_improvement,
     improvement_floor,
@@ -304,8 +305,9 @@ def _propose(
         # which set_X_pending cannot undo: after the optimiser's greedy steps it would score
         # every slot against a front that already holds the batch, so it is built afresh
         rebuild = None if name in SINGLE_OBJECTIVE else acquisition_with
-        scorer = (lambda: acqf) if rebuild is None else (lambda: rebuild(X_pend))
-        table, repaired = _repair(space, scorer, table, seed)
+        table, repaired = _repair(
+            space, lambda: acqf if rebuild is None else rebuild(X_pend), table, seed
+        )
         values = _sequential_values(acqf, table, features, X_pend, rebuild)
         exploring: list[dict[str, Any] | None] = [None] * len(table)
         message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
@@ -637,13 +639,18 @@ def _exploration_frame(
 
 
 def _best_at_level(
-    objectives: ObjectiveSet, training: Assembled, rows_at_level, own_source: str | None
+    objectives: ObjectiveSet,
+    training: Assembled,
+    features: list,
+    level: LevelChoice,
+    own_source: str | None,
 ) -> float | None | dict[str, float | None]:
     """Best own measurement at the level: a number (one objective) or one per objective."""
     best: dict[str, float | None] = {}
     for o in objectives.objectives:
         own = _own_rows(training.tables[o.key], own_source)
-        y = own["y"].to_numpy(dtype=float)[rows_at_level(own)]
+        at_level = encode(own, features)[:, level.column] == level.code
+        y = own["y"].to_numpy(dtype=float)[at_level]
         best[o.key] = None if not len(y) else float(y.max() if o.sign > 0 else y.min())
     return best[objectives.objectives[0].key] if len(best) == 1 else best
 
@@ -717,11 +724,8 @@ def _explore_levels(
         new_values[i] = float(value.reshape(-1)[0])
         feature = features[level.column]
         label = feature.categories[level.code]
-
-        def at_level(own: pd.DataFrame, j: int = level.column, code: int = level.code):
-            return encode(own, features)[:, j] == code
-
-        score = level.optimistic_value * (objectives.objectives[0].sign if len(keys) == 1 else 1)
+        single = len(objectives.objectives) == 1  # keys may also hold outcome constraints
+        score = level.optimistic_value * (objectives.objectives[0].sign if single else 1)
         notes[i] = {
             "parameter": feature.name,
             "level": label,
@@ -730,7 +734,9 @@ def _explore_levels(
                 f"converged under the model, so the slot explores {feature.name} = {label} "
                 f"({words['score']} {score:.4g})"
             ),
-            "best_measured_at_level": _best_at_level(objectives, training, at_level, own_source),
+            "best_measured_at_level": _best_at_level(
+                objectives, training, features, level, own_source
+            ),  # fmt: skip
             "acquisition_is_relative_to": "best measurement at this level"
             if rows.any()
             else "best measurement overall (level not yet measured)",
