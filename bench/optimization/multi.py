@@ -11,8 +11,10 @@ grid of the continuous parameters × every temperature and coating (feasible poi
 fraction can exceed 1 slightly.  Reported: experiments until the fraction reaches 0.95.
 
 Strategies: ``anodelab`` (qLogNEHVI, level exploration at convergence), ``anodelab[no-level-
-exploration]``, ``random``.  anodelab runs with the ``fast`` optimizer budget, as on the
-single-objective virtual lab.
+exploration]``, ``random``, and the peers ``baybe`` (``ParetoObjective``: qLogNEHVI) and ``ax``
+(multi-objective ``Client``), run through ``peers.py`` as in ``run.py``, with the same space and
+linear constraint.  anodelab runs with the ``fast`` optimizer budget, as on the single-objective
+virtual lab.  Peers' proposals that break the constraint are counted in the log.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from botorch.utils.multi_objective.pareto import is_non_dominated
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import virtual_lab_grid  # noqa: E402
+from run import Peer  # noqa: E402
 
 from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome  # noqa: E402
 from anodelab.optimize.propose import propose  # noqa: E402
@@ -81,9 +84,14 @@ def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: i
                  for i in range(len(tried))]  # fmt: skip
     explore = strategy == "anodelab"
     explored_slots = 0
+    peer = Peer(strategy, space, seed, targets=KEYS) if strategy in ("baybe", "ax") else None
+    fresh, infeasible = tried, 0
     t0 = time.time()
     while len(tried) < budget and fractions[-1] < LEVEL:
-        if strategy == "random":
+        if peer is not None:
+            new = peer.ask(fresh[space.names], y[-len(fresh) :], 4)
+            infeasible += int(sum((c.slack(new) < -1e-6).sum() for c in space.constraints))
+        elif strategy == "random":
             new = space.sample(
                 4, seed=int(rng.integers(2**31))
             )  # feasible: constraint by rejection
@@ -95,11 +103,18 @@ def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: i
             explored_slots += sum("exploration" in p.reasons for p in res.proposals)
             new = res.table()
         new = new[space.names].reset_index(drop=True)
+        fresh = new
         tried = pd.concat([tried, new], ignore_index=True)
         y = np.vstack([y, measure(new)])
         truth = exact.truth(tried)[list(KEYS)].to_numpy()
         for i in range(len(tried) - len(new), len(tried)):
             fractions.append(hypervolume(truth[: i + 1], ref) / best_hv)
+    if peer is not None:
+        peer.close()
+        if infeasible:
+            print(
+                f"{strategy} seed {seed}: {infeasible} proposal(s) broke a constraint", flush=True
+            )
     hits = np.flatnonzero(np.asarray(fractions) >= LEVEL)
     name = strategy if strategy != "anodelab-pure" else "anodelab[no-level-exploration]"
     return {"problem": "virtual Si/C lab, 2 objectives", "strategy": name, "seed": seed,
@@ -115,6 +130,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument(
+        "--budget", type=int, default=90, help="experiments per run, initial 5 included"
+    )
+    ap.add_argument(
         "--out", type=Path, default=Path("bench/optimization/results/multi_objective.csv")
     )
     args = ap.parse_args()
@@ -124,7 +142,7 @@ def main() -> None:
     print(f"reference point {ref.round(2).tolist()}, true hypervolume {best_hv:.1f}", flush=True)
     for strategy in args.strategies:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            r = run_one(strategy, seed, ref, best_hv)
+            r = run_one(strategy, seed, ref, best_hv, budget=args.budget)
             trace = r.pop("trace")
             print(r, flush=True)
             with open(args.out.with_suffix(".traces.jsonl"), "a") as fh:

@@ -41,6 +41,7 @@ from problems import PROBLEMS, Problem  # noqa: E402
 
 from anodelab.optimize.objectives import Assembled  # noqa: E402
 from anodelab.optimize.propose import propose  # noqa: E402
+from anodelab.optimize.space import Space  # noqa: E402
 
 warnings.filterwarnings("ignore")
 PEER_PYTHON = os.environ.get("PEER_PYTHON", "/work/venv-bench/bin/python")
@@ -58,14 +59,19 @@ def level(p: Problem) -> float:
 class Peer:
     """A BayBE/Ax session in the benchmark venv (see ``peers.py``)."""
 
-    def __init__(self, tool: str, p: Problem, seed: int) -> None:
+    def __init__(
+        self, tool: str, space: Space, seed: int, targets: tuple[str, ...] = ("y",)
+    ) -> None:
         params = []
-        for q in p.space.free:
+        for q in space.free:
             params.append({"name": q.name, "kind": q.kind, "lower": q.lower, "upper": q.upper,
                            "values": list(q.values) if q.values else None})  # fmt: skip
-        cand = None if p.space.candidates is None else p.space.candidates.to_dict("records")
+        cand = None if space.candidates is None else space.candidates.to_dict("records")
+        constraints = [{"coefficients": c.coefficients, "rhs": c.rhs} for c in space.constraints]
+        problem = {"parameters": params, "candidates": cand, "constraints": constraints,
+                   "targets": list(targets)}  # fmt: skip
         self.file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-        json.dump({"parameters": params, "candidates": cand}, self.file)
+        json.dump(problem, self.file)
         self.file.close()
         script = str(Path(__file__).parent / "peers.py")
         self.proc = subprocess.Popen(
@@ -78,7 +84,9 @@ class Peer:
         )
 
     def ask(self, rows: pd.DataFrame, y: np.ndarray, q: int) -> pd.DataFrame:
-        msg = {"rows": rows.to_dict("records"), "y": [float(v) for v in y], "q": q}
+        """The next ``q`` rows, given the new measurements ``y`` (one value, or one row of values
+        per target, for each of ``rows``)."""
+        msg = {"rows": rows.to_dict("records"), "y": np.asarray(y, float).tolist(), "q": q}
         self.proc.stdin.write(json.dumps(msg, default=float) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
@@ -110,7 +118,7 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
     y = p.evaluate(tried)
     score = p.score(tried)
     sobol = p.space.sample(budget + 5, seed=seed + 1) if strategy == "sobol" else None
-    peer = Peer(strategy, p, seed) if strategy in ("baybe", "ax") else None
+    peer = Peer(strategy, p.space, seed) if strategy in ("baybe", "ax") else None
     fresh = tried
     prior = _related(p, transfer, seed) if transfer else None
     t0 = time.time()

@@ -49,3 +49,29 @@ def test_identical_runs_give_no_difference():
     counts = [10, 12, 30, 20, 8]
     row = _row(summarize.versus_peers([_runs("anodelab", counts), _runs("baybe", counts)]))
     assert row[6] == "+0" and row[7] == "0 / 0" and row[8] == "1.00"
+
+
+def test_best_after_reads_the_trace_at_n_and_keeps_a_reached_level():
+    assert summarize.best_after([0.1, 0.5, 0.7, 0.8], 3) == 0.7
+    # stopped at the level before n: stays there
+    assert summarize.best_after([0.5, 0.96], 29) == 0.96
+    # stopped below the level before n (a smaller budget): no value at n
+    assert summarize.best_after([0.5, 0.9], 29) is None
+
+
+def test_fraction_after_compares_strategies_at_equal_experiment_counts():
+    traces = pd.DataFrame(
+        {
+            "problem": "p",
+            "strategy": ["a", "a", "a", "b", "b"],
+            "seed": [0, 1, 2, 0, 1],
+            "trace": [[0.2, 0.6, 0.9], [0.3, 0.97], [0.1, 0.4, 0.5], [0.2, 0.5, 0.8], [0.4]],
+        }
+    )
+    rows = {
+        line.split("|")[2].strip(): [c.strip() for c in line.strip("|").split("|")]
+        for line in summarize.fraction_after(traces, 3).splitlines()[2:]
+    }
+    assert rows["a"][2:] == ["3", "0.900", "0.500–0.970", "1/3"]
+    # strategy b's seed 1 stopped at 1 experiment below the level: left out
+    assert rows["b"][2:] == ["1", "0.800", "0.800–0.800", "0/1"]
