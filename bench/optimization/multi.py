@@ -69,7 +69,14 @@ def hypervolume(Y: np.ndarray, ref: np.ndarray) -> float:
     return float(Hypervolume(torch.tensor(ref, dtype=torch.float64)).compute(front))
 
 
-def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: int = 90) -> dict:
+def run_one(
+    strategy: str,
+    seed: int,
+    ref: np.ndarray,
+    best_hv: float,
+    budget: int = 90,
+    verbose: bool = False,
+) -> dict:
     space = space_from_dict(yaml.safe_load(SPACE_YAML))
     lab, exact = VirtualSiCLab(noise=True, random_state=seed), VirtualSiCLab(noise=False)
     rng = np.random.default_rng(seed)
@@ -85,9 +92,10 @@ def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: i
     explore = strategy == "anodelab"
     explored_slots = 0
     peer = Peer(strategy, space, seed, targets=KEYS) if strategy in ("baybe", "ax") else None
-    fresh, infeasible = tried, 0
+    fresh, infeasible, proposal_seconds = tried, 0, []
     t0 = time.time()
     while len(tried) < budget and fractions[-1] < LEVEL:
+        t_batch = time.time()
         if peer is not None:
             new = peer.ask(fresh[space.names], y[-len(fresh) :], 4)
             infeasible += int(sum((c.slack(new) < -1e-6).sum() for c in space.constraints))
@@ -102,6 +110,7 @@ def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: i
                           explore_levels=explore)  # fmt: skip
             explored_slots += sum("exploration" in p.reasons for p in res.proposals)
             new = res.table()
+        proposal_seconds.append(round(time.time() - t_batch, 1))
         new = new[space.names].reset_index(drop=True)
         fresh = new
         tried = pd.concat([tried, new], ignore_index=True)
@@ -109,6 +118,9 @@ def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: i
         truth = exact.truth(tried)[list(KEYS)].to_numpy()
         for i in range(len(tried) - len(new), len(tried)):
             fractions.append(hypervolume(truth[: i + 1], ref) / best_hv)
+        if verbose:
+            print(f"  {strategy} seed {seed}: {len(tried)} experiments, hypervolume fraction "
+                  f"{max(fractions):.3f}, proposal {proposal_seconds[-1]} s", flush=True)  # fmt: skip
     if peer is not None:
         peer.close()
         if infeasible:
@@ -120,7 +132,7 @@ def run_one(strategy: str, seed: int, ref: np.ndarray, best_hv: float, budget: i
     return {"problem": "virtual Si/C lab, 2 objectives", "strategy": name, "seed": seed,
             "experiments_to_95": int(hits[0]) + 1 if len(hits) else None,
             "best_fraction": round(float(max(fractions)), 4), "explored_slots": explored_slots,
-            "seconds": round(time.time() - t0, 1),
+            "seconds": round(time.time() - t0, 1), "proposal_seconds": proposal_seconds,
             "trace": [round(float(v), 4) for v in np.maximum.accumulate(fractions)]}  # fmt: skip
 
 
@@ -132,6 +144,7 @@ def main() -> None:
     ap.add_argument(
         "--budget", type=int, default=90, help="experiments per run, initial 5 included"
     )
+    ap.add_argument("--verbose", action="store_true", help="one line per batch")
     ap.add_argument(
         "--out", type=Path, default=Path("bench/optimization/results/multi_objective.csv")
     )
@@ -142,11 +155,11 @@ def main() -> None:
     print(f"reference point {ref.round(2).tolist()}, true hypervolume {best_hv:.1f}", flush=True)
     for strategy in args.strategies:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            r = run_one(strategy, seed, ref, best_hv, budget=args.budget)
-            trace = r.pop("trace")
+            r = run_one(strategy, seed, ref, best_hv, budget=args.budget, verbose=args.verbose)
+            trace, per_batch = r.pop("trace"), r.pop("proposal_seconds")
             print(r, flush=True)
             with open(args.out.with_suffix(".traces.jsonl"), "a") as fh:
-                fh.write(json.dumps({**r, "trace": trace}) + "\n")
+                fh.write(json.dumps({**r, "proposal_seconds": per_batch, "trace": trace}) + "\n")
             pd.DataFrame([r]).to_csv(args.out, mode="a", header=not args.out.exists(), index=False)
 
 
