@@ -129,6 +129,8 @@ def run_one(
             )
     hits = np.flatnonzero(np.asarray(fractions) >= LEVEL)
     name = strategy if strategy != "anodelab-pure" else "anodelab[no-level-exploration]"
+    if budget != 90:  # a smaller budget is part of the row's name: "> 90" would not be true of it
+        name += f" (budget {budget})"
     return {"problem": "virtual Si/C lab, 2 objectives", "strategy": name, "seed": seed,
             "experiments_to_95": int(hits[0]) + 1 if len(hits) else None,
             "best_fraction": round(float(max(fractions)), 4), "explored_slots": explored_slots,

@@ -5,6 +5,8 @@
 #   nohup sh bench/optimization/run_all.sh peers > /tmp/bench_peers.log 2>&1 &
 #   nohup sh bench/optimization/run_all.sh peers-slow > /tmp/bench_peers_slow.log 2>&1 &
 #   nohup sh bench/optimization/run_all.sh multi > /tmp/bench_multi.log 2>&1 &   (two objectives, bench/optimization/multi.py)
+#   nohup sh bench/optimization/run_all.sh multi-baybe > /tmp/bench_multi_baybe.log 2>&1 &   (BayBE, two objectives:
+#   ≈ 40 min a seed for 29 experiments; SEEDS=3 by default here)   ... and multi-ax (≈ 28 min a seed)
 #   sh bench/optimization/run_all.sh summary
 # Seeds 0–9 by default; FIRST=10 SEEDS=10 adds seeds 10–19 to the same CSVs.
 # The problems where anodelab and the best peer were within a few experiments (mixed, direct
@@ -44,9 +46,13 @@ multi)
   env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/multi.py --seeds ${SEEDS:-10} --first-seed ${FIRST:-0} \
     --out $O/multi_objective.csv
   ;;
+multi-baybe|multi-ax)
+  env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/multi.py --strategies "${1#multi-}" --seeds ${SEEDS:-3} \
+    --first-seed ${FIRST:-0} --budget 29 --verbose --out $O/multi_objective_peers.csv
+  ;;
 ax-da)
   $R --problems direct_arylation --strategies ax --out $O/peers_da.csv
   ;;
 esac
 .venv/bin/python bench/optimization/summarize.py $O/anodelab.csv $O/virtual_lab.csv $O/baselines.csv \
-  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv $O/peers_virtual_lab.csv $O/multi_objective.csv
+  $O/peers.csv $O/peers_da.csv $O/peers_hplc.csv $O/peers_virtual_lab.csv $O/multi_objective.csv $O/multi_objective_peers.csv

@@ -24,11 +24,19 @@ import pandas as pd
 FIGURES = Path(__file__).resolve().parents[2] / "docs" / "figures"
 
 
-def table(frames: list[pd.DataFrame], budget: int = 90) -> str:
+def run_budget(strategy: str, default: int = 90) -> int:
+    """The experiment budget of a strategy's runs: ``default`` unless its name says
+    ``(budget N)`` (``multi.py`` names runs of a smaller budget so)."""
+    found = re.search(r"\(budget (\d+)\)", strategy)
+    return int(found.group(1)) if found else default
+
+
+def table(frames: list[pd.DataFrame], default: int = 90) -> str:
     df = pd.concat(frames, ignore_index=True).drop_duplicates(["problem", "strategy", "seed"])
-    lines = ["| problem | strategy | seeds | median experiments to 95 % | quartiles | reached within 90 | median s/run |",
+    lines = ["| problem | strategy | seeds | median experiments to 95 % | quartiles | reached within the budget (90) | median s/run |",
              "|---|---|---|---|---|---|---|"]  # fmt: skip
     for (problem, strategy), g in df.groupby(["problem", "strategy"], sort=False):
+        budget = run_budget(strategy, default)
         n = pd.to_numeric(g["experiments_to_95"], errors="coerce").fillna(np.inf).to_numpy()
         med = np.median(n)
         text = f"> {budget}" if not np.isfinite(med) else f"{med:g}"
@@ -118,10 +126,12 @@ def figures(trace_files: list[Path], budget: int = 90) -> list[Path]:
         fig, ax = plt.subplots(figsize=(5.5, 3.6))
         for strategy, h in g.groupby("strategy"):
             curves = np.full((len(h), budget), np.nan)
+            own_budget = run_budget(strategy, budget)
             for i, trace in enumerate(h["trace"]):
                 t = np.asarray(trace[:budget], dtype=float)
                 curves[i, : len(t)] = t
-                curves[i, len(t) :] = t[-1]  # stopped after reaching the level: stays there
+                if len(t) < own_budget:  # stopped after reaching the level: stays there
+                    curves[i, len(t) : own_budget] = t[-1]
             x = np.arange(1, budget + 1)
             med = np.median(curves, axis=0)
             ax.plot(x, med, label=f"{strategy} (n={len(h)})")

@@ -75,3 +75,12 @@ def test_fraction_after_compares_strategies_at_equal_experiment_counts():
     assert rows["a"][2:] == ["3", "0.900", "0.500–0.970", "1/3"]
     # strategy b's seed 1 stopped at 1 experiment below the level: left out
     assert rows["b"][2:] == ["1", "0.800", "0.800–0.800", "0/1"]
+
+
+def test_a_smaller_budget_in_the_strategy_name_sets_what_a_miss_means():
+    assert summarize.run_budget("baybe (budget 29)") == 29
+    assert summarize.run_budget("anodelab[no-level-exploration]") == 90
+    runs = _runs("baybe (budget 29)", [None, 20, None])
+    line = [x for x in summarize.table([runs]).splitlines() if "budget 29" in x][0]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[3] == "> 29" and cells[5] == "1/3"
