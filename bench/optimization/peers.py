@@ -106,10 +106,7 @@ def ax_session(problem: dict, seed: int):
             params.append(
                 ChoiceParameterConfig(p["name"], list(p["values"]), "str", is_ordered=False)
             )
-    constraints = [
-        " + ".join(f"{a} * {name}" for name, a in c["coefficients"].items()) + f" <= {c['rhs']}"
-        for c in problem.get("constraints") or []
-    ]
+    constraints = [ax_constraint(c) for c in problem.get("constraints") or []]
     client.configure_experiment(parameters=params, parameter_constraints=constraints or None)
     targets = _targets(problem)
     client.configure_optimization(objective=", ".join(targets))
@@ -132,6 +129,12 @@ def ax_session(problem: dict, seed: int):
         return list(trials.values())
 
     return step
+
+
+def ax_constraint(constraint: dict) -> str:
+    """``{"coefficients": {"a": 1, "b": 2}, "rhs": 4.5}`` → Ax's ``"1 * a + 2 * b <= 4.5"``."""
+    terms = " + ".join(f"{a} * {name}" for name, a in constraint["coefficients"].items())
+    return f"{terms} <= {constraint['rhs']}"
 
 
 def _targets(problem: dict) -> list[str]:
