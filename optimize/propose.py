@@ -562,6 +562,7 @@ class _Frame:
     front: np.ndarray  # encoded incumbent (one objective) or Pareto-front recipes
     floor: float  # stagnation floor, in the acquisition's units
     optimistic: Any  # encoded rows -> optimistic score (levels.rank_levels)
+    score_sign: float  # turns the score back into the objective's direction for the reason
     wording: dict[str, str]  # how the reason names the acquisition, the floor and the score
 
 
@@ -604,6 +605,7 @@ def _exploration_frame(
             incumbent[None],
             improvement_floor(noises),
             lambda rows: optimistic_prediction(*signed_mean_std(rows))[:, 0],
+            float(signs[0]),
             {
                 "gain": "expected improvement",
                 "floor": f"{STAGNATION_NOISE_FRACTION} × the measurement noise (σ ≈ {noises[0]:.3g})",
@@ -612,8 +614,6 @@ def _exploration_frame(
         )
     from botorch.utils.multi_objective.pareto import is_non_dominated
 
-    if ref is None:
-        raise ValueError("several objectives need the hypervolume reference point")
     own = pd.concat([_own_rows(training.tables[o.key], own_source) for o in objs])
     measured = np.unique(encode(own, features), axis=0)
     mean, _ = signed_mean_std(measured)
@@ -628,6 +628,7 @@ def _exploration_frame(
         lambda rows: hypervolume_improvement(
             optimistic_prediction(*signed_mean_std(rows)), front, ref
         ),
+        1.0,  # a hypervolume improvement has no direction
         {
             "gain": "expected hypervolume improvement",
             "floor": f"the hypervolume a Pareto-front recipe would add if it improved by "
@@ -724,8 +725,7 @@ def _explore_levels(
         new_values[i] = float(value.reshape(-1)[0])
         feature = features[level.column]
         label = feature.categories[level.code]
-        single = len(objectives.objectives) == 1  # keys may also hold outcome constraints
-        score = level.optimistic_value * (objectives.objectives[0].sign if single else 1)
+        score = level.optimistic_value * frame.score_sign
         notes[i] = {
             "parameter": feature.name,
             "level": label,

@@ -164,17 +164,29 @@ def _mean_value(space: Space, evaluate) -> float:
 
 def virtual_lab_grid():
     """The feasible recipes of a 21⁴ grid of the virtual lab's continuous parameters, one table per
-    carbonization temperature (600–1000 °C, 50 °C steps) and coating — where the benchmark takes the
-    optimum (a lower bound within grid resolution) and the worst value."""
+    carbonization temperature and coating — where the benchmark takes the optimum (a lower bound
+    within grid resolution) and the worst value.  Bounds, levels and the linear constraint come
+    from the lab's space (``SPACE_YAML``)."""
+    import yaml
+
+    from anodelab.optimize.space import space_from_dict
+    from anodelab.optimize.virtual_lab import SPACE_YAML
+
+    space = space_from_dict(yaml.safe_load(SPACE_YAML))
+    continuous = [p for p in space.free if p.kind == "continuous"]
+    (temperature,) = [p for p in space.free if p.kind == "discrete"]
+    (coating,) = [p for p in space.free if p.kind == "categorical"]
     g = np.linspace(0, 1, 21)
-    grid = np.stack(np.meshgrid(g, g, g, g, indexing="ij"), -1).reshape(-1, 4)
-    for T in range(600, 1001, 50):
-        for coat in ("pitch", "polydopamine", "none"):
-            df = pd.DataFrame({"pitch_wt_pct": 50 * grid[:, 0], "dopamine_wt_pct": 2 + 23 * grid[:, 1],
-                               "dextrin_g": 1 + 3 * grid[:, 2], "zif8_g": 2 * grid[:, 3]})  # fmt: skip
-            yield df[df["dextrin_g"] + df["zif8_g"] <= 4.5].assign(
-                carbonization_temperature_C=float(T), coating_precursor=coat
-            )
+    grid = np.stack(np.meshgrid(*[g] * len(continuous), indexing="ij"), -1).reshape(
+        -1, len(continuous)
+    )
+    df = pd.DataFrame(
+        {p.name: p.lower + (p.upper - p.lower) * grid[:, j] for j, p in enumerate(continuous)}
+    )
+    df = df[np.all([c.slack(df) >= 0 for c in space.constraints], axis=0)]
+    for T in temperature.values:
+        for coat in coating.values:
+            yield df.assign(**{temperature.name: float(T), coating.name: coat})
 
 
 def virtual_lab(conditional: bool = False) -> Problem:
