@@ -614,6 +614,8 @@ def _exploration_frame(
         )
     from botorch.utils.multi_objective.pareto import is_non_dominated
 
+    if ref is None:
+        raise ValueError("several objectives need the hypervolume reference point")
     own = pd.concat([_own_rows(training.tables[o.key], own_source) for o in objs])
     measured = np.unique(encode(own, features), axis=0)
     mean, _ = signed_mean_std(measured)
