@@ -36,6 +36,7 @@ from anodelab.optimize.objectives import (
 from anodelab.optimize.propose import ProposalSet, propose
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
+from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
 
@@ -46,6 +47,8 @@ __all__ = [
     "recommend",
     "record",
     "campaign_summary",
+    "proposal_table",
+    "set_status",
     "parse_assignment",
 ]
 
@@ -349,11 +352,8 @@ def record(
 ) -> list[dict[str, Any]]:
     """Record measured values for a proposal.  Conditions default to the campaign objective's
     (``cycle`` becomes ``cycles_completed`` for a partial long-cycling result)."""
-    props = store.proposals(db)
-    match = props[(props["id"].astype(str) == str(proposal)) | (props["sample"] == str(proposal))]
-    if match.empty:
-        raise InputError(f"no proposal {proposal!r}")
-    _, _, objectives = load_campaign(db, int(match.iloc[0]["campaign_id"]))
+    _, _, objectives = load_campaign(db, int(_find_proposal(db, proposal)["campaign_id"]))
+    required = {o.property for o in objectives.outcomes()}
     given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
     out = []
     for text in assignments:
@@ -370,6 +370,7 @@ def record(
         version = store.add_result(
             db, proposal, prop, float(value), unit, conditions,
             cycles_completed=cycles_completed, cycles_planned=planned, is_final=final, note=note,
+            required=required,
         )  # fmt: skip
         out.append({"proposal": str(proposal), "property": prop, "value": value, "unit": unit,
                     "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
@@ -381,7 +382,6 @@ def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str
     row, space, objectives = load_campaign(db, campaign)
     props = store.proposals(db, row["id"])
     res = store.results(db, row["id"])
-    final = res[res["is_final"] == 1] if len(res) else res
     table = (
         pd.DataFrame({"sample": props["sample"]})
         if len(props)
@@ -389,17 +389,10 @@ def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str
     )
     best = {}
     for o in objectives.objectives:
-        wanted = {k: v for k, v in o.outcome.at}
-        vals = []
-        for _, r in final.iterrows():
-            if r["property"] == o.outcome.property and all(
-                _same(r["conditions"].get(k), v) for k, v in wanted.items()
-            ):
-                vals.append((r["sample"], r["value"]))
-        col = pd.DataFrame(vals, columns=["sample", o.key]).groupby("sample").mean()
-        table = table.merge(col, left_on="sample", right_index=True, how="left")
-        if vals:
-            s, v = (max if o.sign > 0 else min)(vals, key=lambda t: t[1])
+        final, _ = _outcome_results(res, o.outcome)
+        table[o.key] = table["sample"].map(final).astype(float)
+        if final:
+            s, v = (max if o.sign > 0 else min)(final.items(), key=lambda t: t[1])
             best[o.key] = {"sample": s, "value": float(v), "goal": o.goal, "unit": o.outcome.unit}
     counts = props["status"].value_counts().to_dict() if len(props) else {}
     return {
@@ -412,6 +405,7 @@ def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str
         "measured": table,
         "proposals": props,
         "goals": [o.goal for o in objectives.objectives],
+        "history": store.status_history(db, row["id"]),
     }
 
 
@@ -539,11 +533,94 @@ def fit_report(
 
 def proposal_sample(db: sqlite_utils.Database, proposal: int | str) -> str:
     """The sample name of a proposal (``demo-p3``), given its id or name."""
+    return str(_find_proposal(db, proposal)["sample"])
+
+
+def _find_proposal(db: sqlite_utils.Database, proposal: int | str) -> pd.Series:
+    """The proposal row whose id or sample name is ``proposal``."""
     props = store.proposals(db)
     match = props[(props["id"].astype(str) == str(proposal)) | (props["sample"] == str(proposal))]
     if match.empty:
-        raise InputError(f"no proposal {proposal!r}")
-    return str(match.iloc[0]["sample"])
+        raise InputError(f"no proposal {proposal!r}; see `anodelab campaign show CAMPAIGN`")
+    return match.iloc[0]
+
+
+def set_status(
+    db: sqlite_utils.Database, proposal: int | str, status: str, note: str | None = None
+) -> dict[str, Any]:
+    """Mark a proposal ``running`` (synthesis or cycling started), ``abandoned`` (it will not be
+    measured: the note says why) or back to ``proposed``.  ``done`` follows from recording final
+    results.  Pending (proposed / running) recipes are kept out of the next batch; abandoned ones
+    are not.  Every change is kept with its note (:func:`campaign_summary` → ``history``)."""
+    row = _find_proposal(db, proposal)
+    old, new = store.set_status(db, int(row["id"]), status, note)
+    return {"id": int(row["id"]), "sample": str(row["sample"]), "from": old, "to": new,
+            "note": note}  # fmt: skip
+
+
+def proposal_table(db: sqlite_utils.Database, campaign: str | int) -> pd.DataFrame:
+    """One row per proposal, for the lab and for Excel: ``id``, ``sample``, ``batch``, ``status``,
+    ``strategy``, ``proposed_at``, the recipe (one column per free parameter, canonical units as
+    in the parameter names), and per outcome ``KEY predicted [unit]``, ``KEY std [unit]``,
+    ``KEY measured [unit]`` (mean of the final results) and, while long cycling runs,
+    ``KEY partial [unit]`` with ``KEY cycles`` (the newest partial result and its cycle count).
+    ``table.attrs["outcomes"]`` maps each KEY to its ``property`` and ``unit`` label."""
+    row, space, objectives = load_campaign(db, campaign)
+    props = store.proposals(db, row["id"])
+    res = store.results(db, row["id"])
+    names = [p.name for p in space.free]
+    table = pd.DataFrame(
+        {"id": props["id"], "sample": props["sample"], "batch": props["batch"],
+         "status": props["status"], "strategy": props["strategy"],
+         "proposed_at": props["created_at"]}
+    )  # fmt: skip
+    for name in names:
+        table[name] = [p.get(name) for p in props["parameters"]]
+    table.attrs["outcomes"] = {}
+    for outcome in objectives.outcomes():
+        key, unit = outcome.key, f" [{unit_label(outcome.unit)}]" if outcome.unit else ""
+        table.attrs["outcomes"][key] = {"property": outcome.property, "unit": unit.strip(" []")}
+        pred = [p.get(key) or {} for p in props["predictions"]]
+        table[f"{key} predicted{unit}"] = [d.get("mean", np.nan) for d in pred]
+        table[f"{key} std{unit}"] = [d.get("std", np.nan) for d in pred]
+        final, partial = _outcome_results(res, outcome)
+        table[f"{key} measured{unit}"] = table["sample"].map(final)
+        if partial:
+            table[f"{key} partial{unit}"] = table["sample"].map(
+                {s: v for s, (v, _) in partial.items()}
+            )
+            table[f"{key} cycles"] = table["sample"].map({s: c for s, (_, c) in partial.items()})
+    return table
+
+
+def _outcome_results(
+    res: pd.DataFrame, outcome: Any
+) -> tuple[dict[str, float], dict[str, tuple[float, int]]]:
+    """Per sample, from the newest version of each result: the mean of the final results of
+    ``outcome`` at its conditions, and — for samples without one yet — the partial result with
+    the most cycles (its conditions other than ``cycle`` must match) and that cycle count."""
+    if not len(res):
+        return {}, {}
+    wanted = outcome.conditions()
+    rows = res[res["property"] == outcome.property]
+    final_rows = rows[
+        (rows["is_final"] == 1).to_numpy()
+        & np.array([all(_same(c.get(k), v) for k, v in wanted.items()) for c in rows["conditions"]],
+                   dtype=bool)
+    ]  # fmt: skip
+    final = {str(k): float(v) for k, v in final_rows.groupby("sample")["value"].mean().items()}
+    others = {k: v for k, v in wanted.items() if k != "cycle"}
+    partial_rows = rows[
+        (rows["is_final"] == 0).to_numpy()
+        & np.array([all(_same(c.get(k), v) for k, v in others.items()) for c in rows["conditions"]],
+                   dtype=bool)
+    ]  # fmt: skip
+    partial: dict[str, tuple[float, int]] = {}
+    for sample, group in partial_rows.groupby("sample"):
+        if str(sample) not in final:
+            last = group.sort_values(["cycles_completed", "id"]).iloc[-1]
+            partial[str(sample)] = (float(last["value"]), int(last["cycles_completed"]))
+    return final, partial
 
 
 def results_from_import(
@@ -594,6 +671,7 @@ def results_from_import(
             db, proposal, outcome.property, float(row["value"]), row["unit"], conditions,
             cycles_completed=completed, cycles_planned=planned, is_final=final,
             measurement_id=int(row["measurement_id"]), note=f"from import {import_id}",
+            required={o.property for o in objectives.outcomes()},
         )  # fmt: skip
         recorded.append({"property": outcome.property, "value": float(row["value"]), "unit": row["unit"],
                          "conditions": conditions, "is_final": final, "version": version})  # fmt: skip

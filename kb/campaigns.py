@@ -14,11 +14,20 @@ Tables (created idempotently by :func:`create_tables`, run as a KB migration hoo
                (proposal, property, conditions).  Partial results (first N of 500 cycles) are kept
                beside the final one; models use final results only (a later early-prediction model
                can use the partial ones).
+``proposal_events``  every status change of a proposal (from, to, note, time): why a recipe was
+               abandoned ("coating cracked during carbonization") stays with the campaign.
+
+Status rules (:func:`set_status`): ``proposed`` ⇄ ``running``, either → ``abandoned`` and back;
+``done`` is reached only by recording final results (:func:`add_result`), and a done proposal
+does not change status by hand (its results are data; record a corrected value instead).
+Pending proposals — proposed or running — are the ones the optimizer must not propose again;
+abandoned ones are neither pending nor training data.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +46,7 @@ __all__ = [
     "add_proposals",
     "proposals",
     "set_status",
+    "status_history",
     "add_result",
     "results",
 ]
@@ -86,7 +96,16 @@ _DDL = [
         note TEXT,
         recorded_at TEXT NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS proposal_events (
+        id INTEGER PRIMARY KEY,
+        proposal_id INTEGER NOT NULL REFERENCES proposals(id),
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        note TEXT,
+        at TEXT NOT NULL
+    )""",
     "CREATE INDEX IF NOT EXISTS idx_proposals_campaign ON proposals(campaign_id)",
+    "CREATE INDEX IF NOT EXISTS idx_events_proposal ON proposal_events(proposal_id)",
     "CREATE INDEX IF NOT EXISTS idx_results_proposal ON proposal_results(proposal_id)",
 ]
 
@@ -201,6 +220,11 @@ def add_proposals(
             )
             pid = inserted_id(cursor)
             db.execute("UPDATE proposals SET sample = ? WHERE id = ?", [f"{name}-p{pid}", pid])
+            db.execute(
+                "INSERT INTO proposal_events (proposal_id, from_status, to_status, note, at)"
+                " VALUES (?, NULL, 'proposed', ?, ?)",
+                [pid, f"batch {batch} ({row['strategy']})", now],
+            )
             ids.append(pid)
     return ids
 
@@ -227,14 +251,65 @@ def _proposal(db: sqlite_utils.Database, proposal: int | str) -> tuple[int, str]
     return int(row[0]), row[1]
 
 
-def set_status(db: sqlite_utils.Database, proposal: int | str, status: str) -> None:
+_MANUAL_MOVES = {
+    "proposed": ("running", "abandoned"),
+    "running": ("proposed", "abandoned"),
+    "abandoned": ("proposed", "running"),
+    "done": (),
+}
+
+
+def _log_status(
+    db: sqlite_utils.Database, pid: int, old: str | None, new: str, note: str | None
+) -> None:
+    """Set a proposal's status and append the change to ``proposal_events`` (inside the caller's
+    transaction)."""
+    now = _now()
+    db.execute("UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?", [new, now, pid])
+    db.execute(
+        "INSERT INTO proposal_events (proposal_id, from_status, to_status, note, at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [pid, old, new, note, now],
+    )
+
+
+def set_status(
+    db: sqlite_utils.Database, proposal: int | str, status: str, note: str | None = None
+) -> tuple[str, str]:
+    """Move a proposal to ``status`` by hand (see the module's status rules); returns
+    ``(old, new)``.  Setting the status it already has changes nothing and logs nothing."""
     if status not in STATUSES:
-        raise InputError(f"status must be one of {STATUSES}, got {status!r}")
-    pid, _ = _proposal(db, proposal)
-    with transaction(db):
-        db.execute(
-            "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?", [status, _now(), pid]
+        raise InputError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    pid, old = _proposal(db, proposal)
+    if status == old:
+        return old, status
+    if status == "done":
+        raise InputError(
+            f"proposal {proposal} becomes done when its final results are recorded"
+            " (`anodelab record` or `anodelab import-run --proposal`), not by hand"
         )
+    if status not in _MANUAL_MOVES[old]:
+        raise InputError(
+            f"proposal {proposal} is done (its final results are recorded); its status does not"
+            " change by hand — record a corrected value instead"
+        )
+    with transaction(db):
+        _log_status(db, pid, old, status, note)
+    return old, status
+
+
+def status_history(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.DataFrame:
+    """Every status change (``sample``, ``from_status``, ``to_status``, ``note``, ``at``), oldest first."""
+    create_tables(db)
+    sql = (
+        "SELECT e.id, e.proposal_id, p.sample, e.from_status, e.to_status, e.note, e.at"
+        " FROM proposal_events e JOIN proposals p ON p.id = e.proposal_id"
+    )
+    params: list[Any] = []
+    if campaign_id is not None:
+        sql += " WHERE p.campaign_id = ?"
+        params.append(campaign_id)
+    return pd.read_sql_query(sql + " ORDER BY e.id", db.conn, params=params)
 
 
 def add_result(
@@ -250,12 +325,17 @@ def add_result(
     is_final: bool = True,
     measurement_id: int | None = None,
     note: str | None = None,
+    required: Collection[str] | None = None,
 ) -> int:
-    """Append a result version (earlier versions are kept); sets the proposal's status to
-    ``done`` when final, ``running`` otherwise.  Returns the new version number."""
+    """Append a result version (earlier versions are kept).  The proposal becomes ``done`` when
+    no property waits on a partial result and every ``required`` property (the campaign's
+    outcomes) has a final one, ``running`` otherwise.  Returns the new version number."""
     pid, status = _proposal(db, proposal)
     if status == "abandoned":
-        raise InputError(f"proposal {proposal} was abandoned; set its status back first")
+        raise InputError(
+            f"proposal {proposal} was abandoned; set it back first"
+            f" (`anodelab campaign status {proposal} running`)"
+        )
     cond = json.dumps(conditions or {}, sort_keys=True)
     with transaction(db):
         version = db.execute(
@@ -276,11 +356,16 @@ def add_result(
             " s.proposal_id = r.proposal_id AND s.property = r.property AND s.is_final = 1)",
             [pid],
         ).fetchone()[0]
-        new_status = "running" if open_partial else "done"
-        db.execute(
-            "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?",
-            [new_status, _now(), pid],
-        )
+        final = {r[0] for r in db.execute(
+            "SELECT DISTINCT property FROM proposal_results WHERE proposal_id = ? AND is_final = 1",
+            [pid],
+        ).fetchall()}  # fmt: skip
+        complete = not open_partial and set(required or ()) <= final
+        new_status = "done" if complete else "running"
+        if new_status != status:
+            _log_status(db, pid, status, new_status, f"{property} recorded (version {version})")
+        else:
+            db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [_now(), pid])
     return int(version)
 
 

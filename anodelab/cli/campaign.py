@@ -1,4 +1,4 @@
-"""``anodelab campaign new|show``, ``recommend``, ``record``, ``fit``: the optimization loop.
+"""``anodelab campaign new|show|status|list``, ``recommend``, ``record``, ``fit``: the optimization loop.
 
 ``recommend --json`` prints the documented interface for scripts and lab robots (see
 docs/optimization.md): a list of ``{"id", "sample", "parameters": {NAME: VALUE},
@@ -20,9 +20,11 @@ from anodelab.cli.common import (
     console,
     db_path,
     err_console,
+    frame_records,
     print_frame,
     print_json,
 )
+from anodelab.export import EXPORT_FORMATS
 from anodelab.schema.units import unit_label
 
 __all__ = ["register"]
@@ -75,27 +77,40 @@ def campaign_show(
         Path | None,
         typer.Option(help="Write the Pareto front (2+ objectives) or progress plot here."),
     ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the proposal table (recipe, predictions, results) to this .csv/.xlsx/.json/.parquet file.",
+        ),
+    ] = None,
+    history: Annotated[
+        bool, typer.Option(help="Also list every status change with its note.")
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Progress, best result so far per objective, proposals and their status."""
-    from anodelab.campaign import campaign_summary
+    """Progress, best result so far per objective, proposals (recipe, predicted and measured
+    values) and their status."""
+    from anodelab.campaign import campaign_summary, proposal_table
+    from anodelab.export import write_export
     from anodelab.plots.optimization import plot_pareto, plot_progress
 
-    s = campaign_summary(_db(db), campaign)
+    handle = _db(db)
+    s = campaign_summary(handle, campaign)
+    table = proposal_table(handle, campaign)
     if plot is not None and len(s["measured"]):
         if len(s["objectives"]) >= 2:
             plot_pareto(s["measured"], s["objectives"], s["goals"], plot)
         else:
             plot_progress(s["measured"], s["objectives"][0], s["goals"][0], plot)
-    props = s["proposals"]
-    listing = pd.DataFrame(
-        {"id": props.get("id", []), "sample": props.get("sample", []), "batch": props.get("batch", []),
-         "status": props.get("status", []), "strategy": props.get("strategy", [])}
-    )  # fmt: skip
+    if output is not None:
+        write_export(table, output, _format_of(output))
     if as_json:
         print_json({"campaign": s["campaign"], "status_counts": s["status_counts"], "best": s["best"],
-                    "proposals": listing.to_dict("records")})  # fmt: skip
+                    "proposals": frame_records(table),
+                    **({"history": frame_records(s["history"])} if history else {})})  # fmt: skip
         return
     console.print(
         f"[bold]{s['campaign']}[/]: {s['batches']} batch(es); "
@@ -103,11 +118,87 @@ def campaign_show(
     )
     for key, b in s["best"].items():
         console.print(
-            f"best {key} ({b['goal']}): {b['value']:.4g} {b['unit'] or ''} — {b['sample']}"
+            f"best {key} ({b['goal']}): {b['value']:.4g} {unit_label(b['unit']) if b['unit'] else ''} — {b['sample']}"
         )
-    print_frame(listing.merge(s["measured"], on="sample", how="left"), title="proposals")
-    if plot is not None:
-        console.print(f"plot: {plot}")
+    print_frame(_compact(table), title="proposals")
+    if history:
+        print_frame(s["history"].drop(columns=["id", "proposal_id"]), title="status changes")
+    for label, path in (("plot", plot), ("table", output)):
+        if path is not None:
+            console.print(f"{label}: {path}")
+
+
+def _compact(table: pd.DataFrame) -> pd.DataFrame:
+    """The console view of a proposal table: the recipe, then per outcome "mean ± std" predicted
+    and the measured value (a partial one with its cycle count), headed by property and unit."""
+    outcomes = table.attrs.get("outcomes", {})
+    properties = [o["property"] for o in outcomes.values()]
+    base = ["id", "sample", "batch", "status"]
+    recipe = [c for c in table.columns if c not in base and c not in ("strategy", "proposed_at")
+              and not any(c.startswith(f"{k} ") for k in outcomes)]  # fmt: skip
+    view = table[base].copy()
+    for name in recipe:
+        view[name] = [f"{v:.4g}" if isinstance(v, float) else v for v in table[name]]
+    for key, o in outcomes.items():
+        label = o["property"] if properties.count(o["property"]) == 1 else key
+        unit = f" [{o['unit']}]" if o["unit"] else ""
+        col = f"{key} {{}}{unit}".format
+        view[f"{label} predicted{unit}"] = [
+            "" if pd.isna(m) else f"{m:.4g} ± {s:.3g}"
+            for m, s in zip(table[col("predicted")], table[col("std")], strict=True)
+        ]
+        measured = [("" if pd.isna(v) else f"{v:.4g}") for v in table[col("measured")]]
+        if col("partial") in table:
+            for i, (v, n) in enumerate(
+                zip(table[col("partial")], table[f"{key} cycles"], strict=True)
+            ):
+                if not measured[i] and not pd.isna(v):
+                    measured[i] = f"{v:.4g} ({int(n)} cycles)"
+        view[f"{label} measured{unit}"] = measured
+    return view
+
+
+def _format_of(path: Path) -> str:
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise typer.BadParameter(
+            f"{path}: the file's suffix gives the format, one of {', '.join(EXPORT_FORMATS)}"
+        )
+    return fmt
+
+
+@campaign_app.command("status")
+def campaign_status(
+    proposal: Annotated[str, typer.Argument(help="Proposal id or sample name, e.g. demo-p3.")],
+    status: Annotated[str, typer.Argument(help="running, abandoned or proposed.")],
+    note: Annotated[
+        str | None, typer.Option(help="Why, e.g. 'coating cracked during carbonization'.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mark a proposal running (made, now cycling), abandoned (will not be measured) or proposed
+    again; done follows from recording its final results."""
+    from anodelab.campaign import set_status
+
+    change = set_status(_db(db), proposal, status, note)
+    if as_json:
+        print_json(change)
+        return
+    same = " (unchanged)" if change["from"] == change["to"] else ""
+    console.print(f"{change['sample']}: {change['from']} → {change['to']}{same}")
+
+
+@campaign_app.command("list")
+def campaign_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every campaign with its number of proposals and of done ones."""
+    from anodelab.kb.campaigns import list_campaigns
+
+    frame = list_campaigns(_db(db))
+    if as_json:
+        print_json(frame_records(frame))
+        return
+    print_frame(frame, title="campaigns")
 
 
 def recommend(

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = [
@@ -83,13 +84,14 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def print_frame(
     frame: pd.DataFrame, *, title: str | None = None, as_json: bool = False, max_rows: int = 200
 ) -> None:
-    """Render a DataFrame as a rich table (or JSON records)."""
+    """Render a DataFrame as a rich table (or JSON records).  Headers and cells are text, not
+    markup: a unit in brackets (``[mA h g⁻¹]``) or a note like ``[sic]`` prints as written."""
     if as_json:
         print_json(frame_records(frame))
         return
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
+        table.add_column(escape(str(column)), overflow="fold")
     for row in frame.head(max_rows).itertuples(index=False):
         table.add_row(
             *(
@@ -97,7 +99,7 @@ def print_frame(
                 if v is None or (isinstance(v, float) and math.isnan(v))
                 else f"{v:g}"
                 if isinstance(v, float)
-                else str(v)
+                else escape(str(v))
                 for v in row
             )
         )

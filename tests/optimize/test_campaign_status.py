@@ -1,0 +1,162 @@
+"""Proposal status by hand (running / abandoned / proposed), its history, and the proposal table
+that `campaign show` prints and writes for the lab (recipe, predicted, measured, partial)."""
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from anodelab.campaign import (
+    campaign_summary,
+    new_campaign,
+    proposal_table,
+    record,
+    set_status,
+    training_data,
+)
+from anodelab.cli import app
+from anodelab.cli.common import print_frame
+from anodelab.kb import campaigns as store
+from anodelab.kb.db import open_db
+from anodelab.schema.errors import InputError
+
+SPACE = """
+name: st
+parameters:
+  pitch_wt_pct: {type: continuous, bounds: [0, 50], unit: wt%}
+  carbonization_temperature_C: {type: discrete, bounds: [600, 1000], step: 50, unit: °C}
+objectives:
+  - property: discharge_capacity
+    at: {cycle: 500, current_density: 1 A/g}
+    goal: maximize
+  - property: ICE
+    goal: maximize
+"""
+CAPACITY = "discharge_capacity@current_density=1000,cycle=500"
+
+
+@pytest.fixture
+def kb(tmp_path):
+    (tmp_path / "space.yaml").write_text(SPACE)
+    db = open_db(tmp_path / "kb.db")
+    campaign = new_campaign(db, tmp_path / "space.yaml")
+    rows = [
+        {"parameters": {"pitch_wt_pct": p, "carbonization_temperature_C": t}, "strategy": "test",
+         "predictions": {CAPACITY: {"mean": m, "std": 50.0},
+                         "initial_coulombic_efficiency": {"mean": 80.0, "std": 2.0}}}
+        for p, t, m in ((10.0, 700.0, 600.0), (30.0, 900.0, 700.0), (45.0, 800.0, 650.0))
+    ]  # fmt: skip
+    ids = store.add_proposals(db, campaign["id"], rows)
+    return db, tmp_path, ids
+
+
+def test_manual_status_moves_are_logged_and_done_comes_only_from_final_results(kb):
+    db, _, (p1, p2, p3) = kb
+    assert set_status(db, p1, "running", note="cell built 2026-12-01")["to"] == "running"
+    assert set_status(db, "st-p2", "abandoned", note="coating cracked")["from"] == "proposed"
+    assert set_status(db, p2, "abandoned")["from"] == "abandoned"  # same status: nothing logged
+    with pytest.raises(InputError, match="final results are recorded"):
+        set_status(db, p3, "done")
+    with pytest.raises(InputError, match="status must be one of"):
+        set_status(db, p3, "finished")
+    with pytest.raises(InputError, match="campaign status .* running"):
+        record(db, p2, ["ICE=80%"])  # abandoned: set it back first
+    record(db, p1, ["discharge_capacity=900mAh/g", "ICE=85%"])
+    with pytest.raises(InputError, match="is done"):
+        set_status(db, p1, "proposed")
+    history = store.status_history(db)
+    moves = [(r.sample, r.from_status if isinstance(r.from_status, str) else None, r.to_status, r.note)
+             for r in history.itertuples()]  # fmt: skip
+    assert moves[:3] == [(f"st-p{i}", None, "proposed", "batch 1 (test)") for i in (p1, p2, p3)]
+    assert moves[3:] == [
+        ("st-p1", "proposed", "running", "cell built 2026-12-01"),
+        ("st-p2", "proposed", "abandoned", "coating cracked"),
+        ("st-p1", "running", "done", "initial_coulombic_efficiency recorded (version 1)"),
+    ]
+    # abandoned is neither pending nor training data; a set-back proposal is pending again
+    _, pending, _ = training_data(db, "st")
+    assert sorted(pending["pitch_wt_pct"]) == [45.0]
+    set_status(db, p2, "proposed")
+    _, pending, _ = training_data(db, "st")
+    assert sorted(pending["pitch_wt_pct"]) == [30.0, 45.0]
+
+
+def test_proposal_table_has_recipe_predictions_final_and_partial_results(kb):
+    db, _, (p1, p2, p3) = kb
+    record(db, p1, ["discharge_capacity=0.9 A h/g"])  # unit converted to mAh/g
+    record(db, p1, ["discharge_capacity=950mAh/g"])  # a corrected value: the newest version counts
+    record(db, p2, ["discharge_capacity=800mAh/g"], cycles_completed=120)
+    record(db, p2, ["discharge_capacity=760mAh/g"], cycles_completed=200)
+    record(db, p3, ["discharge_capacity=700mAh/g"], cycles_completed=100)
+    record(db, p3, ["discharge_capacity=640mAh/g", "ICE=81%"])
+    table = proposal_table(db, "st").set_index("id")
+    unit = " [mA h g⁻¹]"
+    assert (
+        table.loc[p1, "pitch_wt_pct"] == 10.0
+        and table.loc[p2, "carbonization_temperature_C"] == 900
+    )
+    assert table.loc[p2, f"{CAPACITY} predicted{unit}"] == 700.0
+    assert table.loc[p2, f"{CAPACITY} std{unit}"] == 50.0
+    assert table.loc[p1, f"{CAPACITY} measured{unit}"] == 950.0
+    assert pd.isna(table.loc[p2, f"{CAPACITY} measured{unit}"])
+    assert table.loc[p2, f"{CAPACITY} partial{unit}"] == 760.0
+    assert table.loc[p2, f"{CAPACITY} cycles"] == 200
+    # a final result replaces the partial ones in the table
+    assert table.loc[p3, f"{CAPACITY} measured{unit}"] == 640.0
+    assert pd.isna(table.loc[p3, f"{CAPACITY} partial{unit}"])
+    assert table.loc[p3, "initial_coulombic_efficiency measured [%]"] == 81.0
+    # done needs a final result for every outcome: p1 still waits for its ICE
+    assert list(table["status"]) == ["running", "running", "done"]
+    best = campaign_summary(db, "st")["best"]
+    assert best[CAPACITY]["value"] == 950.0 and best[CAPACITY]["sample"] == f"st-p{p1}"
+
+
+def test_cli_status_list_and_show_writes_the_table(kb, tmp_path):
+    db, folder, (p1, p2, _) = kb
+    record(db, p1, ["discharge_capacity=900mAh/g", "ICE=85%"])
+    runner = CliRunner()
+    path = str(folder / "kb.db")
+    out = runner.invoke(app, ["campaign", "status", str(p2), "abandoned", "--note", "no pitch left", "--db", path, "--json"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == {"id": p2, "sample": f"st-p{p2}", "from": "proposed",
+                                      "to": "abandoned", "note": "no pitch left"}  # fmt: skip
+    bad = runner.invoke(app, ["campaign", "status", str(p1), "running", "--db", path])
+    assert bad.exit_code != 0 and "is done" in str(bad.exception)
+    listing = runner.invoke(app, ["campaign", "list", "--db", path, "--json"])
+    assert json.loads(listing.output)[0] | {"created_at": None} == {
+        "id": 1, "name": "st", "created_at": None, "proposals": 3, "done": 1}  # fmt: skip
+    for suffix in ("csv", "xlsx"):
+        target = tmp_path / f"proposals.{suffix}"
+        shown = runner.invoke(app, ["campaign", "show", "st", "-o", str(target), "--history", "--db", path])  # fmt: skip
+        assert shown.exit_code == 0, shown.output
+        assert "no pitch left" in shown.output and "900" in shown.output
+        written = pd.read_csv(target) if suffix == "csv" else pd.read_excel(target)
+        assert list(written["status"]) == ["done", "abandoned", "proposed"]
+        assert written[f"{CAPACITY} measured [mA h g⁻¹]"].iloc[0] == 900.0
+    refused = runner.invoke(app, ["campaign", "show", "st", "-o", str(tmp_path / "p.txt"), "--db", path])  # fmt: skip
+    assert refused.exit_code != 0 and "suffix" in refused.output
+    shown = runner.invoke(app, ["campaign", "show", "st", "--json", "--history", "--db", path])
+    document = json.loads(shown.output)
+    assert document["proposals"][0]["pitch_wt_pct"] == 10.0
+    assert document["history"][-1]["note"] == "no pitch left"
+
+
+def test_print_frame_prints_brackets_as_text(capsys):
+    print_frame(pd.DataFrame({"capacity [mA h g⁻¹]": [1.0], "note": ["[sic] [bold]"]}))
+    text = capsys.readouterr().out
+    assert "[mA h g⁻¹]" in text and "[sic] [bold]" in text
+
+
+def test_error_line_prints_brackets_as_text(kb, monkeypatch, capsys):
+    import importlib
+
+    from anodelab.cli import main
+
+    def refuse(*args, **kwargs):
+        raise InputError("value 5 [mA h g⁻¹] is not a capacity [sic]")
+
+    monkeypatch.setattr(importlib.import_module("anodelab.campaign"), "set_status", refuse)
+    _, folder, _ = kb
+    assert main(["campaign", "status", "1", "running", "--db", str(folder / "kb.db")]) == 1
+    assert "[mA h g⁻¹] is not a capacity [sic]" in capsys.readouterr().err.replace("\n", " ")
