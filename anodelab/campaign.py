@@ -125,8 +125,8 @@ def training_data(
 ) -> tuple[Assembled, pd.DataFrame, pd.DataFrame]:
     """KB recipes + campaign recipes ⨝ KB measurements + final campaign results.
 
-    Returns the assembled training tables, the pending recipes (proposed or running) and the
-    campaign's proposals."""
+    Returns the assembled training tables, the pending recipes (:data:`store.PENDING`: proposed,
+    running or abandoned — kept out of the next batch) and the campaign's proposals."""
     row, space, objectives = load_campaign(db, campaign)
     names = [f.name for f in space.features()]
     kb_recipes, kb_excluded = _comparable_recipes(recipe_vectors(db), names)
@@ -166,7 +166,7 @@ def training_data(
         [
             p
             for p, s in zip(props.get("parameters", []), props.get("status", []), strict=True)
-            if s in ("proposed", "running")
+            if s in store.PENDING
         ]
     )
     return training, pending, props
@@ -550,8 +550,9 @@ def set_status(
 ) -> dict[str, Any]:
     """Mark a proposal ``running`` (synthesis or cycling started), ``abandoned`` (it will not be
     measured: the note says why) or back to ``proposed``.  ``done`` follows from recording final
-    results.  Pending (proposed / running) recipes are kept out of the next batch; abandoned ones
-    are not.  Every change is kept with its note (:func:`campaign_summary` → ``history``)."""
+    results.  Proposed, running and abandoned recipes all count as pending, so the next batch does
+    not propose them again (as Ax does with abandoned trials); only results are training data.
+    Every change is kept with its note (:func:`campaign_summary` → ``history``)."""
     row = _find_proposal(db, proposal)
     old, new = store.set_status(db, int(row["id"]), status, note)
     return {"id": int(row["id"]), "sample": str(row["sample"]), "from": old, "to": new,

@@ -18,10 +18,13 @@ Tables (created idempotently by :func:`create_tables`, run as a KB migration hoo
                abandoned ("coating cracked during carbonization") stays with the campaign.
 
 Status rules (:func:`set_status`): ``proposed`` ⇄ ``running``, either → ``abandoned`` and back;
-``done`` is reached only by recording final results (:func:`add_result`), and a done proposal
+``done`` is reached only by recording final results for every required property
+(:func:`add_result`), and a done proposal
 does not change status by hand (its results are data; record a corrected value instead).
-Pending proposals — proposed or running — are the ones the optimizer must not propose again;
-abandoned ones are neither pending nor training data.
+:data:`PENDING` proposals — proposed, running, and abandoned — are the recipes the optimizer must
+not propose again: an abandoned recipe usually failed in synthesis, so proposing it again would
+waste a slot (Ax treats abandoned trials the same way).  Only results are training data; a
+proposal is done when every outcome of its campaign has a final result.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from anodelab.schema.errors import AnodelabError, InputError
 
 __all__ = [
     "STATUSES",
+    "PENDING",
     "create_tables",
     "create_campaign",
     "get_campaign",
@@ -52,6 +56,7 @@ __all__ = [
 ]
 
 STATUSES = ("proposed", "running", "done", "abandoned")
+PENDING = ("proposed", "running", "abandoned")  # kept out of the next batch
 
 _DDL = [
     """CREATE TABLE IF NOT EXISTS campaigns (

@@ -74,12 +74,10 @@ def test_manual_status_moves_are_logged_and_done_comes_only_from_final_results(k
         ("st-p2", "proposed", "abandoned", "coating cracked"),
         ("st-p1", "running", "done", "initial_coulombic_efficiency recorded (version 1)"),
     ]
-    # abandoned is neither pending nor training data; a set-back proposal is pending again
-    _, pending, _ = training_data(db, "st")
-    assert sorted(pending["pitch_wt_pct"]) == [45.0]
-    set_status(db, p2, "proposed")
-    _, pending, _ = training_data(db, "st")
+    # abandoned stays pending (not proposed again) and is not training data; done is not pending
+    training, pending, _ = training_data(db, "st")
     assert sorted(pending["pitch_wt_pct"]) == [30.0, 45.0]
+    assert set(training.tables[CAPACITY]["sample"]) == {"st-p1"}
 
 
 def test_proposal_table_has_recipe_predictions_final_and_partial_results(kb):
@@ -160,3 +158,24 @@ def test_error_line_prints_brackets_as_text(kb, monkeypatch, capsys):
     _, folder, _ = kb
     assert main(["campaign", "status", "1", "running", "--db", str(folder / "kb.db")]) == 1
     assert "[mA h g⁻¹] is not a capacity [sic]" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_abandoned_candidates_are_not_proposed_again(tmp_path):
+    from anodelab.campaign import recommend
+
+    pd.DataFrame({"pitch_wt_pct": [0.0, 10.0, 20.0, 30.0, 40.0]}).to_csv(
+        tmp_path / "can.csv", index=False
+    )
+    (tmp_path / "space.yaml").write_text(
+        "name: table\ncandidates: can.csv\nmin_observations: 10\n"
+        "objectives:\n  - {property: ICE, goal: maximize}\n"
+    )
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, tmp_path / "space.yaml")
+    first, _ = recommend(db, "table", 2, budget="fast")
+    for r in first:
+        set_status(db, r["id"], "abandoned", note="precursor batch failed")
+    second, _ = recommend(db, "table", 3, budget="fast")
+    taken = {r["parameters"]["pitch_wt_pct"] for r in first}
+    offered = {r["parameters"]["pitch_wt_pct"] for r in second}
+    assert len(offered) == 3 and not taken & offered
