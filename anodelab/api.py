@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlite_utils
@@ -23,6 +23,9 @@ from anodelab.kb.literature_data import literature_folders
 from anodelab.kb.recipes import recipe_vectors
 from anodelab.kb.write import undo_import
 from anodelab.schema.conditions import ConditionSpec
+
+if TYPE_CHECKING:
+    from anodelab.campaign import Campaign
 
 __all__ = ["KnowledgeBase", "open", "init"]
 
@@ -132,6 +135,25 @@ class KnowledgeBase:
     ) -> str | None:
         """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None."""
         return write_export(tidy_frame(self.measurements(**filters)), path, format)
+
+    # -- campaigns --------------------------------------------------------------------------
+    def campaigns(self) -> pd.DataFrame:
+        """Every optimization campaign with its number of proposals and of done ones."""
+        from anodelab.kb.campaigns import list_campaigns
+
+        return list_campaigns(self.db)
+
+    def campaign(self, name: str | int) -> Campaign:
+        """An existing campaign (by name or id): recommend, record, table, plot."""
+        from anodelab.campaign import Campaign
+
+        return Campaign(self.db, name)
+
+    def new_campaign(self, path: str | Path, name: str | None = None, seed: int = 0) -> Campaign:
+        """Create a campaign from a design-space file (validated) and return it."""
+        from anodelab.campaign import Campaign, new_campaign
+
+        return Campaign(self.db, new_campaign(self.db, path, name=name, seed=seed)["id"])
 
     # -- writing ----------------------------------------------------------------------------
     def import_table(self, path: str | Path, **options: Any) -> ImportReport:

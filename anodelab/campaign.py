@@ -41,6 +41,7 @@ from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = [
+    "Campaign",
     "new_campaign",
     "load_campaign",
     "training_data",
@@ -677,3 +678,78 @@ def results_from_import(
         recorded.append({"property": outcome.property, "value": float(row["value"]), "unit": row["unit"],
                          "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
     return recorded
+
+
+class Campaign:
+    """One campaign of an open KB, for notebooks: ``kb.campaign("pitch1")``.
+
+    Each method is one of this module's functions with the KB and campaign filled in:
+
+    >>> kb = anodelab.open("kb.db")                                   # doctest: +SKIP
+    >>> pitch1 = kb.new_campaign("examples/spaces/si_c_pitch.yaml")   # doctest: +SKIP
+    >>> batch = pitch1.recommend(4)  # doctest: +SKIP
+    >>> # batch: a list of {"id", "parameters", "predictions", "reasons"}
+    >>> pitch1.record(batch[0]["id"], "discharge_capacity=1050mAh/g", "ICE=84%")  # doctest: +SKIP
+    >>> pitch1.set_status(batch[1]["id"], "abandoned", note="coating cracked")    # doctest: +SKIP
+    >>> pitch1.table()  # recipe, predicted ± std, measured, status  # doctest: +SKIP
+    >>> pitch1.plot("front.png")  # Pareto front or progress  # doctest: +SKIP
+    """
+
+    def __init__(self, db: sqlite_utils.Database, campaign: str | int) -> None:
+        row = store.get_campaign(db, campaign)
+        self.db, self.id, self.name = db, int(row["id"]), str(row["name"])
+
+    def __repr__(self) -> str:
+        counts = self.summary()["status_counts"]
+        done = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+        return f"Campaign({self.name!r}: {done or 'no proposals yet'})"
+
+    def recommend(
+        self, batch: int = 4, *, seed: int | None = None, budget: str = "default"
+    ) -> list[dict[str, Any]]:
+        """The next ``batch`` recipes, stored as proposals (see :func:`recommend`)."""
+        records, _ = recommend(self.db, self.id, batch, seed=seed, budget=budget)
+        return records
+
+    def record(
+        self,
+        proposal: int | str,
+        *values: str,
+        at: list[str] | None = None,
+        cycles_completed: int | None = None,
+        cycles_planned: int | None = None,
+        note: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Record ``PROPERTY=VALUE[unit]`` results for a proposal (see :func:`record`)."""
+        return record(self.db, proposal, list(values), at, cycles_completed=cycles_completed,
+                      cycles_planned=cycles_planned, note=note)  # fmt: skip
+
+    def set_status(
+        self, proposal: int | str, status: str, note: str | None = None
+    ) -> dict[str, Any]:
+        """Mark a proposal running, abandoned or proposed (see :func:`set_status`)."""
+        return set_status(self.db, proposal, status, note)
+
+    def table(self) -> pd.DataFrame:
+        """One row per proposal (see :func:`proposal_table`)."""
+        return proposal_table(self.db, self.id)
+
+    def summary(self) -> dict[str, Any]:
+        """Status counts, best result per objective, measured table (see :func:`campaign_summary`)."""
+        return campaign_summary(self.db, self.id)
+
+    def history(self) -> pd.DataFrame:
+        """Every status change with its note and time."""
+        return store.status_history(self.db, self.id)
+
+    def plot(self, path: str | Path | None = None):
+        """The Pareto front (two or more objectives) or best-so-far progress; returns the figure."""
+        from anodelab.plots.optimization import plot_pareto, plot_progress
+
+        s = self.summary()
+        if len(s["objectives"]) >= 2:
+            return plot_pareto(s["measured"], s["objectives"], s["goals"], path)
+        return plot_progress(s["measured"], s["objectives"][0], s["goals"][0], path)
+
+    def _repr_html_(self) -> str:
+        return f"<b>{self.name}</b>" + self.table().to_html(index=False, na_rep="")

@@ -179,3 +179,31 @@ def test_abandoned_candidates_are_not_proposed_again(tmp_path):
     taken = {r["parameters"]["pitch_wt_pct"] for r in first}
     offered = {r["parameters"]["pitch_wt_pct"] for r in second}
     assert len(offered) == 3 and not taken & offered
+
+
+def test_campaign_handle_from_the_knowledge_base(tmp_path):
+    import matplotlib
+
+    import anodelab
+
+    matplotlib.use("Agg")
+    (tmp_path / "space.yaml").write_text(SPACE)
+    kb = anodelab.open(tmp_path / "kb.db", create=True)
+    st = kb.new_campaign(tmp_path / "space.yaml", name="handle")
+    assert kb.campaign("handle").id == st.id and list(kb.campaigns()["name"]) == ["handle"]
+    assert repr(st) == "Campaign('handle': no proposals yet)"
+    batch = st.recommend(2, budget="fast")  # cold start: a Sobol design
+    assert len(batch) == 2 and all(
+        set(r["parameters"]) == {"pitch_wt_pct", "carbonization_temperature_C"} for r in batch
+    )
+    st.record(batch[0]["id"], "discharge_capacity=0.8 A h/g", "ICE=82%")
+    st.set_status(batch[1]["id"], "running", note="cycling")
+    table = st.table()
+    assert list(table["status"]) == ["done", "running"]
+    assert table[f"{CAPACITY} measured [mA h g⁻¹]"].iloc[0] == 800.0
+    assert repr(st) == "Campaign('handle': 1 running, 1 done)"
+    assert "<table" in st._repr_html_() and list(st.history()["to_status"])[-1] == "running"
+    st.plot(tmp_path / "front.png")
+    assert (tmp_path / "front.png").stat().st_size > 0
+    with pytest.raises(Exception, match="no campaign 'other'"):
+        kb.campaign("other")
