@@ -147,7 +147,8 @@ def training_data(
     if "source" not in recipes.columns:
         recipes["source"] = "unknown"
     res = store.results(db, row["id"])
-    res = res[res["is_final"] == 1] if len(res) else res
+    # final results; those imported with `import-run` are KB measurements already (kb_meas)
+    res = res[(res["is_final"] == 1) & res["measurement_id"].isna()] if len(res) else res
     res_rows = pd.DataFrame(
         [
             {"sample": r["sample"], "source": _target(row), "property": r["property"],
@@ -350,9 +351,12 @@ def record(
     cycles_completed: int | None = None,
     cycles_planned: int | None = None,
     note: str | None = None,
+    cell: str | None = None,
 ) -> list[dict[str, Any]]:
     """Record measured values for a proposal.  Conditions default to the campaign objective's
-    (``cycle`` becomes ``cycles_completed`` for a partial long-cycling result)."""
+    (``cycle`` becomes ``cycles_completed`` for a partial long-cycling result).  ``cell`` names
+    the replicate cell: values of different cells are replicates (all used, averaged in the
+    table), the same cell again updates its value."""
     _, _, objectives = load_campaign(db, int(_find_proposal(db, proposal)["campaign_id"]))
     required = {o.property for o in objectives.outcomes()}
     given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
@@ -371,10 +375,11 @@ def record(
         version = store.add_result(
             db, proposal, prop, float(value), unit, conditions,
             cycles_completed=cycles_completed, cycles_planned=planned, is_final=final, note=note,
-            required=required,
+            required=required, cell=cell,
         )  # fmt: skip
         out.append({"proposal": str(proposal), "property": prop, "value": value, "unit": unit,
-                    "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
+                    "conditions": conditions, "is_final": final, "version": version,
+                    "cell": cell})  # fmt: skip
     return out
 
 
@@ -390,7 +395,7 @@ def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str
     )
     best = {}
     for o in objectives.objectives:
-        final, _ = _outcome_results(res, o.outcome)
+        final, _, _ = _outcome_results(res, o.outcome)
         table[o.key] = table["sample"].map(final).astype(float)
         if final:
             s, v = (max if o.sign > 0 else min)(final.items(), key=lambda t: t[1])
@@ -564,7 +569,8 @@ def proposal_table(db: sqlite_utils.Database, campaign: str | int) -> pd.DataFra
     """One row per proposal, for the lab and for Excel: ``id``, ``sample``, ``batch``, ``status``,
     ``strategy``, ``proposed_at``, the recipe (one column per free parameter, canonical units as
     in the parameter names), and per outcome ``KEY predicted [unit]``, ``KEY std [unit]``,
-    ``KEY measured [unit]`` (mean of the final results) and, while long cycling runs,
+    ``KEY measured [unit]`` (mean over replicate cells of the final results), ``KEY n`` (how
+    many) and, while long cycling runs,
     ``KEY partial [unit]`` with ``KEY cycles`` (the newest partial result and its cycle count).
     ``table.attrs["outcomes"]`` maps each KEY to its ``property`` and ``unit`` label."""
     row, space, objectives = load_campaign(db, campaign)
@@ -585,8 +591,9 @@ def proposal_table(db: sqlite_utils.Database, campaign: str | int) -> pd.DataFra
         pred = [p.get(key) or {} for p in props["predictions"]]
         table[f"{key} predicted{unit}"] = [d.get("mean", np.nan) for d in pred]
         table[f"{key} std{unit}"] = [d.get("std", np.nan) for d in pred]
-        final, partial = _outcome_results(res, outcome)
+        final, partial, replicates = _outcome_results(res, outcome)
         table[f"{key} measured{unit}"] = table["sample"].map(final)
+        table[f"{key} n"] = table["sample"].map(replicates).fillna(0).astype(int)
         if partial:
             table[f"{key} partial{unit}"] = table["sample"].map(
                 {s: v for s, (v, _) in partial.items()}
@@ -597,12 +604,13 @@ def proposal_table(db: sqlite_utils.Database, campaign: str | int) -> pd.DataFra
 
 def _outcome_results(
     res: pd.DataFrame, outcome: Any
-) -> tuple[dict[str, float], dict[str, tuple[float, int]]]:
-    """Per sample, from the newest version of each result: the mean of the final results of
-    ``outcome`` at its conditions, and — for samples without one yet — the partial result with
-    the most cycles (its conditions other than ``cycle`` must match) and that cycle count."""
+) -> tuple[dict[str, float], dict[str, tuple[float, int]], dict[str, int]]:
+    """Per sample, from the newest version of each cell's result: the mean of the final results
+    of ``outcome`` at its conditions; for samples without one yet, the partial result with the
+    most cycles (its conditions other than ``cycle`` must match) and that cycle count; and the
+    number of final replicate values."""
     if not len(res):
-        return {}, {}
+        return {}, {}, {}
     wanted = outcome.conditions()
     rows = res[res["property"] == outcome.property]
     final_rows = rows[
@@ -610,7 +618,9 @@ def _outcome_results(
         & np.array([all(_same(c.get(k), v) for k, v in wanted.items()) for c in rows["conditions"]],
                    dtype=bool)
     ]  # fmt: skip
-    final = {str(k): float(v) for k, v in final_rows.groupby("sample")["value"].mean().items()}
+    grouped = final_rows.groupby("sample")["value"]
+    final = {str(k): float(v) for k, v in grouped.mean().items()}
+    replicates = {str(k): int(v) for k, v in grouped.size().items()}
     others = {k: v for k, v in wanted.items() if k != "cycle"}
     partial_rows = rows[
         (rows["is_final"] == 0).to_numpy()
@@ -622,7 +632,7 @@ def _outcome_results(
         if str(sample) not in final:
             last = group.sort_values(["cycles_completed", "id"]).iloc[-1]
             partial[str(sample)] = (float(last["value"]), int(last["cycles_completed"]))
-    return final, partial
+    return final, partial, replicates
 
 
 def results_from_import(
@@ -674,6 +684,7 @@ def results_from_import(
             cycles_completed=completed, cycles_planned=planned, is_final=final,
             measurement_id=int(row["measurement_id"]), note=f"from import {import_id}",
             required={o.property for o in objectives.outcomes()},
+            cell=str(row["cell"]) if isinstance(row.get("cell"), str) else None,
         )  # fmt: skip
         recorded.append({"property": outcome.property, "value": float(row["value"]), "unit": row["unit"],
                          "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
@@ -719,10 +730,11 @@ class Campaign:
         cycles_completed: int | None = None,
         cycles_planned: int | None = None,
         note: str | None = None,
+        cell: str | None = None,
     ) -> list[dict[str, Any]]:
         """Record ``PROPERTY=VALUE[unit]`` results for a proposal (see :func:`record`)."""
         return record(self.db, proposal, list(values), at, cycles_completed=cycles_completed,
-                      cycles_planned=cycles_planned, note=note)  # fmt: skip
+                      cycles_planned=cycles_planned, note=note, cell=cell)  # fmt: skip
 
     def set_status(
         self, proposal: int | str, status: str, note: str | None = None

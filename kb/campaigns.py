@@ -11,7 +11,8 @@ Tables (created idempotently by :func:`create_tables`, run as a KB migration hoo
 ``proposal_results``  every recorded value, never overwritten: property, conditions (JSON,
                canonical units), value in the canonical unit, ``cycles_completed`` of
                ``cycles_planned``, ``is_final`` and a ``version`` counting updates of the same
-               (proposal, property, conditions).  Partial results (first N of 500 cycles) are kept
+               (proposal, property, conditions, cell); different ``cell`` labels are replicate
+               cells of one recipe.  Partial results (first N of 500 cycles) are kept
                beside the final one; models use final results only (a later early-prediction model
                can use the partial ones).
 ``proposal_events``  every status change of a proposal (from, to, note, time): why a recipe was
@@ -99,7 +100,8 @@ _DDL = [
         version INTEGER NOT NULL,
         measurement_id INTEGER,
         note TEXT,
-        recorded_at TEXT NOT NULL
+        recorded_at TEXT NOT NULL,
+        cell TEXT NOT NULL DEFAULT ''
     )""",
     """CREATE TABLE IF NOT EXISTS proposal_events (
         id INTEGER PRIMARY KEY,
@@ -120,9 +122,14 @@ def _now() -> str:
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
-    """Create the campaign tables if they do not exist (idempotent; a migration hook)."""
+    """Create the campaign tables if they do not exist (idempotent; a migration hook).  KBs made
+    before results had a ``cell`` (replicate) column get it, empty: one cell per proposal."""
     for statement in _DDL:
         db.execute(statement)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(proposal_results)").fetchall()}
+    if "cell" not in columns:
+        with transaction(db):
+            db.execute("ALTER TABLE proposal_results ADD COLUMN cell TEXT NOT NULL DEFAULT ''")
 
 
 register_migration_hook(create_tables)
@@ -331,8 +338,11 @@ def add_result(
     measurement_id: int | None = None,
     note: str | None = None,
     required: Collection[str] | None = None,
+    cell: str | None = None,
 ) -> int:
-    """Append a result version (earlier versions are kept).  The proposal becomes ``done`` when
+    """Append a result version (earlier versions are kept).  Versions count per ``cell``: values
+    of different cells are replicates, the same cell again is an update (a longer partial run or
+    a correction; ``None`` is the proposal's one unnamed cell).  The proposal becomes ``done`` when
     no property waits on a partial result and every ``required`` property (the campaign's
     outcomes) has a final one, ``running`` otherwise.  Returns the new version number."""
     pid, status = _proposal(db, proposal)
@@ -345,15 +355,15 @@ def add_result(
     with transaction(db):
         version = db.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM proposal_results"
-            " WHERE proposal_id = ? AND property = ? AND conditions_json = ?",
-            [pid, property, cond],
+            " WHERE proposal_id = ? AND property = ? AND conditions_json = ? AND cell = ?",
+            [pid, property, cond, cell or ""],
         ).fetchone()[0]
         db.execute(
             "INSERT INTO proposal_results (proposal_id, property, conditions_json, value, unit,"
-            " cycles_completed, cycles_planned, is_final, version, measurement_id, note, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cycles_completed, cycles_planned, is_final, version, measurement_id, note, recorded_at,"
+            " cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [pid, property, cond, float(value), unit, cycles_completed, cycles_planned,
-             int(is_final), version, measurement_id, note, _now()],
+             int(is_final), version, measurement_id, note, _now(), cell or ""],
         )  # fmt: skip
         open_partial = db.execute(
             "SELECT COUNT(DISTINCT property) FROM proposal_results r WHERE proposal_id = ?"
@@ -377,7 +387,8 @@ def add_result(
 def results(
     db: sqlite_utils.Database, campaign_id: int | None = None, *, latest: bool = True
 ) -> pd.DataFrame:
-    """Recorded results joined to their proposal's sample; ``latest`` keeps the newest version."""
+    """Recorded results joined to their proposal's sample; ``latest`` keeps the newest version of
+    each (proposal, property, conditions, cell) — one row per replicate cell."""
     create_tables(db)
     sql = (
         "SELECT r.*, p.sample, p.campaign_id FROM proposal_results r JOIN proposals p"
@@ -390,7 +401,8 @@ def results(
     if latest:
         where.append(
             "r.version = (SELECT MAX(version) FROM proposal_results s WHERE s.proposal_id ="
-            " r.proposal_id AND s.property = r.property AND s.conditions_json = r.conditions_json)"
+            " r.proposal_id AND s.property = r.property AND s.conditions_json = r.conditions_json"
+            " AND s.cell = r.cell)"
         )
     if where:
         sql += " WHERE " + " AND ".join(where)

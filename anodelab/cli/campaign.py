@@ -147,7 +147,10 @@ def _compact(table: pd.DataFrame) -> pd.DataFrame:
             "" if pd.isna(m) else f"{m:.4g} ± {s:.3g}"
             for m, s in zip(table[col("predicted")], table[col("std")], strict=True)
         ]
-        measured = [("" if pd.isna(v) else f"{v:.4g}") for v in table[col("measured")]]
+        measured = [
+            "" if pd.isna(v) else f"{v:.4g}" + (f" (mean of {n})" if n > 1 else "")
+            for v, n in zip(table[col("measured")], table[f"{key} n"], strict=True)
+        ]
         if col("partial") in table:
             for i, (v, n) in enumerate(
                 zip(table[col("partial")], table[f"{key} cycles"], strict=True)
@@ -276,6 +279,12 @@ def record(
         int | None, typer.Option(help="Cycles planned (default: the objective's cycle).")
     ] = None,
     note: Annotated[str | None, typer.Option(help="Free-text note kept with the result.")] = None,
+    cell: Annotated[
+        str | None,
+        typer.Option(
+            help="Replicate cell, e.g. c2: other cells are replicates, the same cell an update."
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -283,13 +292,16 @@ def record(
     from anodelab.campaign import record as run
 
     rows = run(
-        _db(db), proposal, values, at, cycles_completed=cycles, cycles_planned=planned, note=note
-    )
+        _db(db), proposal, values, at, cycles_completed=cycles, cycles_planned=planned, note=note,
+        cell=cell,
+    )  # fmt: skip
     if as_json:
         print_json(rows)
         return
     for r in rows:
         state = "final" if r["is_final"] else "partial"
+        if r["cell"]:
+            state += f", cell {r['cell']}"
         console.print(
             f"recorded {r['property']} = {r['value']:.4g} {unit_label(r['unit']) if r['unit'] else ''} at {r['conditions']} ({state}, version {r['version']})"
         )

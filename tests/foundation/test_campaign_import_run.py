@@ -52,3 +52,26 @@ def test_import_run_records_partial_long_cycling_and_final_ice(campaign_kb: Path
     assert main(args) == 0  # the same file again: nothing new
     with anodelab.open(campaign_kb) as kb:
         assert len(store.results(kb.db, latest=False)) == len(results)
+
+
+def test_two_cells_of_one_proposal_are_replicates_counted_once(
+    campaign_kb: Path, tmp_path: Path
+) -> None:
+    from anodelab.campaign import proposal_table, training_data
+
+    second = tmp_path / "cell_c2.csv"  # the second coin cell of the same recipe
+    shutil.copy(ROOT / "examples" / "cycling_half_cell.csv", second)
+    for path, label in ((ROOT / "examples" / "cycling_half_cell.csv", "c1"), (second, "c2")):
+        args = ["import-run", str(path), "--kind", "cycling", "--mass", "1.2mg", "--cell-label", label,
+                "--proposal", "loop-p1", "--db", str(campaign_kb)]  # fmt: skip
+        assert main(args) == 0
+    with anodelab.open(campaign_kb) as kb:
+        ice = store.results(kb.db)
+        ice = ice[ice["property"] == "initial_coulombic_efficiency"]
+        assert sorted(ice["cell"]) == ["c1", "c2"] and list(ice["version"]) == [1, 1]
+        training, _, _ = training_data(kb.db, "loop")
+        rows = training.tables["initial_coulombic_efficiency"]
+        # one row per cell: the imported values are KB measurements; the results only link to them
+        assert len(rows[rows["sample"] == "loop-p1"]) == 2
+        table = proposal_table(kb.db, "loop")
+        assert table["initial_coulombic_efficiency n"].iloc[0] == 2

@@ -207,3 +207,38 @@ def test_campaign_handle_from_the_knowledge_base(tmp_path):
     assert (tmp_path / "front.png").stat().st_size > 0
     with pytest.raises(Exception, match="no campaign 'other'"):
         kb.campaign("other")
+
+
+def test_replicate_cells_are_averaged_and_each_cell_keeps_its_versions(kb):
+    db, _, (p1, _, _) = kb
+    record(db, p1, ["ICE=80%"], cell="c1")
+    record(db, p1, ["ICE=84%"], cell="c2")
+    assert record(db, p1, ["ICE=82%"], cell="c1")[0]["version"] == 2  # c1 corrected
+    table = proposal_table(db, "st").set_index("id")
+    assert table.loc[p1, "initial_coulombic_efficiency measured [%]"] == pytest.approx(83.0)
+    assert table.loc[p1, "initial_coulombic_efficiency n"] == 2
+    training, _, _ = training_data(db, "st")
+    rows = training.tables["initial_coulombic_efficiency"]
+    assert sorted(rows.loc[rows["sample"] == f"st-p{p1}", "y"]) == [82.0, 84.0]
+    assert len(store.results(db, latest=False)) == 3  # nothing overwritten
+
+
+def test_results_made_before_cells_existed_get_the_column(tmp_path):
+    db = open_db(tmp_path / "old.db")
+    db.execute("DROP TABLE proposal_results")  # the table as earlier KBs have it, with one result
+    db.execute(
+        "CREATE TABLE proposal_results (id INTEGER PRIMARY KEY, proposal_id INTEGER NOT NULL,"
+        " property TEXT NOT NULL, conditions_json TEXT NOT NULL DEFAULT '{}', value REAL NOT NULL,"
+        " unit TEXT, cycles_completed INTEGER, cycles_planned INTEGER, is_final INTEGER NOT NULL"
+        " DEFAULT 1, version INTEGER NOT NULL, measurement_id INTEGER, note TEXT, recorded_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "INSERT INTO proposal_results (proposal_id, property, value, version, recorded_at)"
+        " VALUES (1, 'initial_coulombic_efficiency', 80, 1, 'then')"
+    )
+    db.conn.commit()
+    db.close()
+    db = open_db(tmp_path / "old.db")  # opening runs the migration hooks
+    columns = {row[1] for row in db.execute("PRAGMA table_info(proposal_results)").fetchall()}
+    assert "cell" in columns
+    assert db.execute("SELECT cell, value FROM proposal_results").fetchall() == [("", 80.0)]
