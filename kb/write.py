@@ -261,7 +261,10 @@ class _Writer:
         if previous_import_id is None:
             return
         self._delete_unused_entities(
-            previous_import_id, keep=self.touched_samples, keep_cells=self.touched_cells
+            previous_import_id,
+            keep=self.touched_samples,
+            keep_cells=self.touched_cells,
+            adopt_used=True,
         )
         # Entities the previous version defined and this one re-defined now belong to this import.
 
@@ -285,8 +288,16 @@ class _Writer:
         ),
     )
 
-    def _delete_unused_entities(self, import_id: int, keep: set[int], keep_cells: set[int]) -> None:
-        """Delete the cells and samples an import defined, unless still used by other imports."""
+    def _delete_unused_entities(
+        self, import_id: int, keep: set[int], keep_cells: set[int], *, adopt_used: bool = False
+    ) -> None:
+        """Delete the cells and samples an import defined, unless still used by other imports.
+
+        Undoing an import whose samples other imports still use is refused.  When a new version
+        of the dataset replaces ``import_id`` (``adopt_used``), a sample or cell that is still
+        used by the new version's rows (a run re-analysed with other options names its sample
+        without re-defining it) is kept and now belongs to the new import.  One only other
+        imports use is still refused: the new version dropped what they point at."""
         db = self.db
         for kind, table, usages, cleanups in self._ENTITIES:
             kept = keep_cells if kind == "cell" else keep
@@ -297,6 +308,12 @@ class _Writer:
                 if entity_id in kept:
                     continue
                 used = sum(db.execute(sql, [entity_id]).fetchone()[0] for sql in usages)
+                if used and adopt_used and self._uses(kind, entity_id):
+                    db.execute(
+                        f"UPDATE {table} SET import_id = ? WHERE id = ?",
+                        [self.import_id, entity_id],
+                    )
+                    continue
                 if used:
                     self.problems.append(
                         Problem(
@@ -307,6 +324,21 @@ class _Writer:
                 for sql in cleanups:
                     db.execute(sql, [entity_id])
                 db.execute(f"DELETE FROM {table} WHERE id = ?", [entity_id])
+
+    def _uses(self, kind: str, entity_id: int) -> bool:
+        """Whether this import's own rows point at the sample or cell ``entity_id``."""
+        usages = (
+            ("SELECT COUNT(*) FROM measurements WHERE cell_id = ? AND import_id = ?",)
+            if kind == "cell"
+            else (
+                "SELECT COUNT(*) FROM measurements WHERE sample_id = ? AND import_id = ?",
+                "SELECT COUNT(*) FROM cells WHERE sample_id = ? AND import_id = ?",
+                "SELECT COUNT(*) FROM process_steps WHERE sample_id = ? AND import_id = ?",
+            )
+        )
+        return any(
+            self.db.execute(sql, [entity_id, self.import_id]).fetchone()[0] for sql in usages
+        )
 
     # -- lookup ---------------------------------------------------------------------------
     def source_id(self, key: str, problem_at: Problem | None = None) -> int | None:
