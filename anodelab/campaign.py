@@ -287,10 +287,11 @@ def recommend(
         f"{options['categorical_encoding']} categoricals)"
     )
     data_version = _data_version(training)
+    units = {o.key: o.unit for o in objectives.outcomes()}
     records = [
         {
             "parameters": p.parameters,
-            "predictions": p.predictions,
+            "predictions": {k: {**v, "unit": units.get(k)} for k, v in p.predictions.items()},
             "acquisition_value": p.acquisition_value,
             "strategy": result.strategy,
             "reasons": p.reasons,

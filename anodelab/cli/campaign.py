@@ -2,7 +2,7 @@
 
 ``recommend --json`` prints the documented interface for scripts and lab robots (see
 docs/optimization.md): a list of ``{"id", "sample", "parameters": {NAME: VALUE},
-"predictions": {OUTCOME: {"mean", "std"}}, "reasons": {...}, ...}``.
+"predictions": {OUTCOME: {"mean", "std", "unit"}}, "reasons": {...}, ...}``.
 """
 
 from __future__ import annotations
@@ -236,7 +236,8 @@ def recommend(
         )
         console.print(f"\n[bold]proposal {r['id']}[/] ({r['sample']}): {params}")
         for key, p in r["predictions"].items():
-            console.print(f"  predicted {key}: {p['mean']:.4g} ± {p['std']:.2g}")
+            unit = f" {unit_label(p['unit'])}" if p.get("unit") else ""
+            console.print(f"  predicted {key}: {p['mean']:.4g} ± {p['std']:.3g}{unit}")
         reasons = r["reasons"]
         if "exploration" in reasons:
             console.print(f"  [yellow]exploration[/]: {reasons['exploration']['why']}")

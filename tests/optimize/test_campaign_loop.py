@@ -69,7 +69,7 @@ def test_loop_cold_start_then_model_based_with_constraints_and_pending(kb):
     for rec in second + third:
         assert space.violations(pd.DataFrame([rec["parameters"]])) == []
         pred = rec["predictions"]["discharge_capacity@current_density=1000,cycle=500"]
-        assert pred["std"] > 0
+        assert pred["std"] > 0 and pred["unit"] == "mA*h/g"  # mean/std in the canonical unit
         assert rec["reasons"]["nearest_measured"] and "expected_improvement" in rec["reasons"]
     p2 = np.array(
         [[r["parameters"][k] for k in ("pitch_wt_pct", "dextrin_g", "zif8_g")] for r in second]
