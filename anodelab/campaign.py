@@ -680,15 +680,16 @@ def results_from_import(
         else:
             row = rows.iloc[0]
             completed, final, conditions, planned = None, True, wanted, None
+        cell = str(row["cell"]) if isinstance(row.get("cell"), str) else None
         version = store.add_result(
             db, proposal, outcome.property, float(row["value"]), row["unit"], conditions,
             cycles_completed=completed, cycles_planned=planned, is_final=final,
             measurement_id=int(row["measurement_id"]), note=f"from import {import_id}",
-            required={o.property for o in objectives.outcomes()},
-            cell=str(row["cell"]) if isinstance(row.get("cell"), str) else None,
+            required={o.property for o in objectives.outcomes()}, cell=cell,
         )  # fmt: skip
         recorded.append({"property": outcome.property, "value": float(row["value"]), "unit": row["unit"],
-                         "conditions": conditions, "is_final": final, "version": version})  # fmt: skip
+                         "conditions": conditions, "is_final": final, "version": version,
+                         "cell": cell})  # fmt: skip
     return recorded
 
 

@@ -343,8 +343,8 @@ def add_result(
     """Append a result version (earlier versions are kept).  Versions count per ``cell``: values
     of different cells are replicates, the same cell again is an update (a longer partial run or
     a correction; ``None`` is the proposal's one unnamed cell).  The proposal becomes ``done`` when
-    no property waits on a partial result and every ``required`` property (the campaign's
-    outcomes) has a final one, ``running`` otherwise.  Returns the new version number."""
+    no cell waits on a partial result and every ``required`` property (the campaign's outcomes)
+    has a final one, ``running`` otherwise.  Returns the new version number."""
     pid, status = _proposal(db, proposal)
     if status == "abandoned":
         raise InputError(
@@ -365,10 +365,11 @@ def add_result(
             [pid, property, cond, float(value), unit, cycles_completed, cycles_planned,
              int(is_final), version, measurement_id, note, _now(), cell or ""],
         )  # fmt: skip
-        open_partial = db.execute(
-            "SELECT COUNT(DISTINCT property) FROM proposal_results r WHERE proposal_id = ?"
+        open_partial = db.execute(  # a cell still cycling: partial, and no final result yet
+            "SELECT COUNT(*) FROM proposal_results r WHERE proposal_id = ?"
             " AND is_final = 0 AND NOT EXISTS (SELECT 1 FROM proposal_results s WHERE"
-            " s.proposal_id = r.proposal_id AND s.property = r.property AND s.is_final = 1)",
+            " s.proposal_id = r.proposal_id AND s.property = r.property AND s.cell = r.cell"
+            " AND s.is_final = 1)",
             [pid],
         ).fetchone()[0]
         final = {r[0] for r in db.execute(

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 import anodelab
 from anodelab.cli.common import (
@@ -16,6 +17,7 @@ from anodelab.cli.common import (
     db_path,
     print_frame,
     print_json,
+    result_line,
 )
 from anodelab.echem.quantities import as_float
 from anodelab.ingest.runs import (
@@ -26,7 +28,6 @@ from anodelab.ingest.runs import (
     analyze_files,
     import_run,
 )
-from anodelab.schema.units import unit_label
 
 __all__ = ["register", "parse_option", "plot_run"]
 
@@ -277,13 +278,11 @@ def import_run_command(
         print_json({**run.to_json_dict(), "import": report.to_dict(), "campaign_results": recorded})
         return
     for warning in report.warnings:
-        console.print(f"[yellow]{warning}[/]")
+        console.print(f"[yellow]{escape(str(warning))}[/]")
     console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for sample {sample!r} "
                   f"(source {source!r}, import {report.import_id})")  # fmt: skip
     for item in recorded:
-        state = "final" if item["is_final"] else "partial"
-        console.print(f"  recorded for {proposal}: {item['property']} = {item['value']:g} {unit_label(item['unit'])} "
-                      f"at {item['conditions']} ({state}, version {item['version']})")  # fmt: skip
+        console.print(f"  recorded for {escape(str(proposal))}: {result_line(item)}")
     if proposal is not None and not recorded and report.status != "unchanged":
         console.print(f"[yellow]no objective of {proposal}'s campaign was measured by this run[/]")
 

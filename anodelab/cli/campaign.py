@@ -23,6 +23,7 @@ from anodelab.cli.common import (
     frame_records,
     print_frame,
     print_json,
+    result_line,
 )
 from anodelab.export import EXPORT_FORMATS
 from anodelab.schema.units import unit_label
@@ -300,12 +301,7 @@ def record(
         print_json(rows)
         return
     for r in rows:
-        state = "final" if r["is_final"] else "partial"
-        if r["cell"]:
-            state += f", cell {r['cell']}"
-        console.print(
-            f"recorded {r['property']} = {r['value']:.4g} {unit_label(r['unit']) if r['unit'] else ''} at {r['conditions']} ({state}, version {r['version']})"
-        )
+        console.print(f"recorded {result_line(r)}")
 
 
 def fit(

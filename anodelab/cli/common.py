@@ -137,3 +137,18 @@ class byte_progress:  # noqa: N801 - used like a function: ``with byte_progress(
 
     def __exit__(self, *exc: object) -> None:
         self._progress.__exit__(None, None, None)
+
+
+def result_line(item: dict[str, Any]) -> str:
+    """One recorded campaign result as text: ``discharge_capacity = 1050 mA h g⁻¹ at {…} (final,
+    cell c1, version 1)`` — for ``record`` and ``import-run --proposal`` alike."""
+    from anodelab.schema.units import unit_label
+
+    state = "final" if item["is_final"] else "partial"
+    if item.get("cell"):
+        state += f", cell {item['cell']}"
+    unit = f" {unit_label(item['unit'])}" if item.get("unit") else ""
+    return escape(
+        f"{item['property']} = {item['value']:.4g}{unit} at {item['conditions']}"
+        f" ({state}, version {item['version']})"
+    )

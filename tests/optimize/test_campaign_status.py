@@ -242,3 +242,15 @@ def test_results_made_before_cells_existed_get_the_column(tmp_path):
     columns = {row[1] for row in db.execute("PRAGMA table_info(proposal_results)").fetchall()}
     assert "cell" in columns
     assert db.execute("SELECT cell, value FROM proposal_results").fetchall() == [("", 80.0)]
+
+
+def test_a_proposal_runs_while_any_cell_is_still_cycling(kb):
+    db, _, (p1, _, _) = kb
+    record(db, p1, ["discharge_capacity=900mAh/g", "ICE=85%"], cell="c1")
+    record(db, p1, ["discharge_capacity=950mAh/g"], cell="c2", cycles_completed=120)
+    status = store.proposals(db).set_index("id").loc[p1, "status"]
+    assert status == "running"  # c2 has 120 of 500 cycles
+    record(db, p1, ["discharge_capacity=880mAh/g"], cell="c2")  # c2 reached 500 cycles
+    assert store.proposals(db).set_index("id").loc[p1, "status"] == "done"
+    table = proposal_table(db, "st").set_index("id")
+    assert table.loc[p1, f"{CAPACITY} measured [mA h g⁻¹]"] == pytest.approx(890.0)
