@@ -336,11 +336,16 @@ def parse_assignment(text: str, kind: str = "property") -> tuple[str, float | st
     if not term.is_numeric:
         return term.name, raw.strip(), None
     value, unit = parse_quantity_text(raw.strip())
-    return (
-        term.name,
-        term.canonical_value(value, unit or term.unit, where={"value": text}),
-        term.unit,
-    )
+    if unit is None and term.unit == "percent" and 0 < abs(value) <= 1:
+        raise InputError(
+            f"{text!r}: {value:g} without a unit reads as {value:g} %, which looks like a fraction;"
+            f" write {term.name}={value * 100:g}% (or {value:g}% if you mean {value:g} %)"
+        )
+    canonical = term.canonical_value(value, unit or term.unit, where={"value": text})
+    reason = term.check_range(canonical)
+    if reason:
+        raise InputError(f"{text!r}: {reason}", value=text)
+    return term.name, canonical, term.unit
 
 
 def record(

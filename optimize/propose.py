@@ -141,8 +141,8 @@ def _guard_transfer(
     """Keep the multi-task GP only if the other sources help predict the target source.
 
     BoTorch's task covariance cannot be negative, so an unrelated or inverted source can pull
-    the target's model the wrong way.  Once the target has ``MIN_TARGET_FOR_TRANSFER_CHECK``
-    rows, the mean closed-form leave-one-out log predictive density of the target rows
+    the target's model the wrong way.  Below ``MIN_TARGET_FOR_TRANSFER_CHECK`` target rows the
+    sources are pooled in one single-task GP; from then on the mean closed-form leave-one-out log predictive density of the target rows
     (:meth:`GPSurrogate.loo_log_predictive_density`) under the multi-task GP is compared with
     that of a single-task GP fitted to the target rows alone; the prior sources are dropped
     unless the multi-task GP is better by ``TRANSFER_MIN_GAIN_NATS`` per observation.  The decision is stored in ``transfer_decision_``.
@@ -151,13 +151,19 @@ def _guard_transfer(
     own = table[table["source"].astype(str) == target]
     n_target = len(own)
     if n_target < MIN_TARGET_FOR_TRANSFER_CHECK:
-        multi.transfer_decision_ = {
+        # A task covariance learnt from one or two target points is degenerate: the multi-task
+        # GP then predicts the target's own value everywhere with σ ≈ 0 (seen on the shipped KB
+        # after a campaign's first result).  Until the target can be judged, all sources are
+        # pooled in one single-task GP — the model the campaign used before its first result.
+        pooled = GPSurrogate(features, random_state=seed, **(model_options or {}))
+        pooled = pooled.fit(table, table["y"].to_numpy())
+        pooled.transfer_decision_ = {
             "used": True,
-            "why": f"only {n_target} target observation(s) (< {MIN_TARGET_FOR_TRANSFER_CHECK}): "
-            "prior sources used unchecked",
+            "why": f"only {n_target} target observation(s) (< {MIN_TARGET_FOR_TRANSFER_CHECK}):"
+            " every source pooled in one single-task GP, unchecked",
             "n_target": n_target,
         }
-        return multi
+        return pooled
     single = GPSurrogate(features, random_state=seed, **(model_options or {}))
     single = single.fit(own, own["y"].to_numpy())
     lpd_multi = float(np.mean(multi.loo_log_predictive_density()))
@@ -249,11 +255,9 @@ def _propose(
     if absent:
         raise InputError(f"training data has no table for outcome(s) {absent}")
     counts = {k: len(training.tables[k]) for k in keys}
-    target_rows = {
-        o.key: _target_rows(training.tables[o.key], target_source if transfer else None)
-        for o in objectives.objectives
-    }
-    fewest = min(target_rows.values())
+    # every training row counts, the other sources' too: with related data in the KB the model
+    # is informed before the campaign's own first result (transfer is what that data is for)
+    fewest = min(counts[o.key] for o in objectives.objectives)
     tested = pd.concat(
         [t[space.names[:0] + [f.name for f in features]] for t in training.tables.values()]
     )
@@ -333,10 +337,6 @@ def _propose(
                     zip([o.key for o in objectives.objectives], ref, strict=True)
                 )
         return result
-
-
-def _target_rows(table: pd.DataFrame, target: str | None) -> int:
-    return len(table) if target is None else int((table["source"].astype(str) == target).sum())
 
 
 def _unique(X: torch.Tensor) -> torch.Tensor:

@@ -329,7 +329,39 @@ def space_from_dict(
         bad = space.violations(candidates)
         if bad:
             raise InputError(f"candidate table rows are outside the space: {bad[:5]}", file=file)
+    elif constraints:
+        _check_feasible(space, file=file)
     return space
+
+
+def _check_feasible(space: Space, *, file: str | None) -> None:
+    """Refuse linear constraints that no recipe in the parameter box satisfies.
+
+    A linear programme over the box (discrete parameters relaxed to their range, so a space
+    this passes can still lack a feasible *level*; sampling then says so) — found when the
+    campaign is created, not at its first ``recommend``."""
+    from scipy.optimize import linprog
+
+    numeric = [p for p in space.parameters if not p.is_categorical]
+    index = {p.name: i for i, p in enumerate(numeric)}
+    a_ub = np.zeros((len(space.constraints), len(numeric)))
+    for row, constraint in enumerate(space.constraints):
+        for name, coefficient in constraint.coefficients.items():
+            a_ub[row, index[name]] = coefficient
+    b_ub = np.array([c.rhs for c in space.constraints])
+    # a conditional parameter that does not apply counts as 0 in a constraint (LinearConstraint.slack)
+    bounds = [
+        (min(p.lower, 0.0), max(p.upper, 0.0)) if p.when else (p.lower, p.upper) for p in numeric
+    ]
+    result = linprog(np.zeros(len(numeric)), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    if result.status == 2:  # infeasible
+        texts = "; ".join(c.text or str(c.coefficients) for c in space.constraints)
+        ranges = ", ".join(f"{p.name} {p.lower:g}–{p.upper:g}" for p in numeric)
+        raise InputError(
+            f"no recipe satisfies the constraints ({texts}) within the bounds ({ranges})",
+            file=file,
+            column="constraints",
+        )
 
 
 def _parameter(term: Term, spec: Mapping[str, Any], *, file: str | None) -> Parameter:
@@ -484,6 +516,13 @@ def _constraint(spec: Any, names: Sequence[str], *, file: str | None) -> LinearC
             if lhs[pos : m.start()].strip():
                 raise InputError(
                     f"cannot read {lhs[pos : m.start()]!r} in constraint {text!r}", **where
+                )
+            if pos and not m.group(1):  # 'a * b' or 'a b': not a sum of terms
+                raise InputError(
+                    f"constraint {text!r} is not linear: terms must be joined by + or -, and a"
+                    " coefficient goes before its parameter ('2*b'); products, ratios and powers"
+                    " of parameters are not linear constraints",
+                    **where,
                 )
             pos = m.end()
             coef = float(m.group(2)) if m.group(2) else 1.0

@@ -86,7 +86,7 @@ class Term:
         try:
             return to_canonical(value, unit, self.unit, what=f"{self.kind} {self.name!r}")
         except Exception as exc:
-            raise InputError(str(exc), value=value, **(where or {})) from exc
+            raise InputError(str(exc), **({"value": value} | (where or {}))) from exc
 
     def check_range(self, value: float | None) -> str | None:
         """Return a reason when ``value`` (canonical unit) is outside the plausible range."""
@@ -208,19 +208,29 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
     derivation: dict[str, Any] = {
         k: entry[k] for k in ("from", "pick", "absent_value") if k in entry
     }
+    low = _float_or_none(entry.get("min"), filename, entry["name"])
+    high = _float_or_none(entry.get("max"), filename, entry["name"])
+    if value_kind == "number" and unit in _SHARE_UNITS:  # a share of a whole: 0–100 %
+        low = 0.0 if low is None else low
+        high = 100.0 if high is None else high
     return Term(
         name=entry["name"],
         kind=kind,
         unit=unit if value_kind == "number" else None,
         value_kind=value_kind,  # type: ignore[arg-type]
-        min=_float_or_none(entry.get("min"), filename, entry["name"]),
-        max=_float_or_none(entry.get("max"), filename, entry["name"]),
+        min=low,
+        max=high,
         description=entry.get("description", ""),
         synonyms=tuple(str(s) for s in entry.get("synonyms", ())),
         values=tuple(str(v) for v in entry.get("values", ())),
         derivation=derivation,
         match_rel_tol=float(entry.get("match_rel_tol", 1e-6)),
     )
+
+
+# mass, atomic and volume percentages are shares of a whole; a term in one of these units
+# without its own range is plausible from 0 to 100
+_SHARE_UNITS = ("wt_percent", "at_percent", "vol_percent")
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture()
 def campaign_kb(shipped_kb, tmp_path: Path) -> Path:
     path = tmp_path / "kb.db"
-    shutil.copy(shipped_kb.path, path)
+    with sqlite3.connect(shipped_kb.path) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)  # a file copy would miss what is still in the -wal file
     with anodelab.open(path) as kb:
         new_campaign(kb.db, ROOT / "examples" / "spaces" / "si_c_pitch.yaml", name="loop")
         cid = store.get_campaign(kb.db, "loop")["id"]

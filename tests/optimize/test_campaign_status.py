@@ -254,3 +254,44 @@ def test_a_proposal_runs_while_any_cell_is_still_cycling(kb):
     assert store.proposals(db).set_index("id").loc[p1, "status"] == "done"
     table = proposal_table(db, "st").set_index("id")
     assert table.loc[p1, f"{CAPACITY} measured [mA h g⁻¹]"] == pytest.approx(890.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("ICE=150%", "above the plausible maximum 100"),
+        ("discharge_capacity=-5mAh/g", "below the plausible minimum 0"),
+        ("ICE=78mAh/g", "cannot be converted"),  # used to end in a KeyError traceback
+        ("ICE=0.78", "looks like a fraction"),
+    ],
+)
+def test_record_refuses_implausible_values_and_wrong_units(kb, value, fragment):
+    db, _, (p1, _, _) = kb
+    with pytest.raises(InputError, match=fragment):
+        record(db, p1, [value])
+    assert store.results(db).empty
+    assert record(db, p1, ["ICE=0.78%"])[0]["value"] == 0.78  # explicit unit: taken as written
+
+
+def test_first_campaign_result_keeps_the_literature_in_the_model(shipped_kb, tmp_path):
+    """Found by QA: after the first recorded result the campaign fell back to a Sobol design
+    ("1 measured recipe(s)") and its multi-task GP predicted that one value everywhere, σ ≈ 0."""
+    import sqlite3
+
+    from anodelab.campaign import recommend
+
+    path = tmp_path / "kb.db"
+    with sqlite3.connect(shipped_kb.path) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)  # a file copy would miss what is still in the -wal file
+    db = open_db(path)
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    new_campaign(db, root / "examples" / "spaces" / "si_c_pitch.yaml", name="lit")
+    first, before = recommend(db, "lit", 1, budget="fast")
+    assert before.strategy == "qLogNEHVI", before.message  # the literature informs the model
+    record(db, first[0]["id"], ["discharge_capacity=640mAh/g", "ICE=78%"])
+    second, after = recommend(db, "lit", 1, budget="fast")
+    assert after.strategy == "qLogNEHVI", after.message
+    capacity = second[0]["predictions"]["discharge_capacity@current_density=1000,cycle=500"]
+    assert capacity["std"] > 10.0  # mA h g⁻¹: not a confident copy of the one result
+    transfer = second[0]["reasons"]["transfer"]["outcomes"]
+    assert all("pooled" in t["why"] for t in transfer.values())

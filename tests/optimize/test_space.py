@@ -86,6 +86,34 @@ def test_discrete_levels_are_listed_per_parameter_and_size_is_computed_not_enume
             },
             "step",
         ),
+        (  # a product is not linear (it used to be read as a sum)
+            {
+                "parameters": {
+                    "pitch_wt_pct": {"bounds": [0, 50]},
+                    "dextrin_g": {"bounds": [1, 4]},
+                },
+                "constraints": ["dextrin_g * pitch_wt_pct <= 45"],
+            },
+            "not linear",
+        ),
+        (
+            {
+                "parameters": {
+                    "pitch_wt_pct": {"bounds": [0, 50]},
+                    "dextrin_g": {"bounds": [1, 4]},
+                },
+                "constraints": ["2 dextrin_g pitch_wt_pct <= 45"],
+            },
+            "not linear",
+        ),
+        ({"parameters": {"pitch_wt_pct": {"bounds": [0, 150]}}}, "plausible maximum 100"),
+        (
+            {
+                "parameters": {"dextrin_g": {"bounds": [1, 4]}, "zif8_g": {"bounds": [0, 2]}},
+                "constraints": ["dextrin_g + zif8_g <= 0.5"],
+            },
+            "no recipe satisfies",
+        ),
     ],
 )
 def test_invalid_spaces_are_refused_with_a_clear_message(spec, fragment):
@@ -96,6 +124,16 @@ def test_invalid_spaces_are_refused_with_a_clear_message(spec, fragment):
 def test_unknown_parameter_suggests_close_names():
     with pytest.raises(InputError, match="pitch_wt_pct"):
         space_from_dict({"parameters": {"pitch_wt_pc": {"bounds": [0, 5]}}})
+
+
+def test_feasible_constraints_pass_the_check_including_negative_coefficients():
+    space = space_from_dict(
+        {
+            "parameters": {"dextrin_g": {"bounds": [1, 4]}, "zif8_g": {"bounds": [0, 2]}},
+            "constraints": ["dextrin_g + zif8_g <= 1.2", "- dextrin_g + 3*zif8_g >= -1"],
+        }  # fmt: skip
+    )
+    assert len(space.sample(5, seed=0)) == 5
 
 
 def test_sobol_samples_respect_linear_constraints_and_are_deterministic():

@@ -61,7 +61,9 @@ def test_guard_does_not_judge_with_too_few_target_rows():
     models = fit_outcome_models(SPACE, training, transfer=True, target_source="lab", seed=0)
     decision = models["ICE"].transfer_decision_
     assert decision["used"] is True and decision["n_target"] == 2
-    assert "unchecked" in decision["why"]
+    assert "pooled" in decision["why"] and "unchecked" in decision["why"]
+    # one or two target points cannot teach a task covariance: every source in one task
+    assert models["ICE"].task_column is None and models["ICE"].n_train_ == 22
 
 
 def test_proposal_reasons_record_the_transfer_decision():
