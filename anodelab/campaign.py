@@ -501,16 +501,20 @@ def fit_report(
     term = vocab.get("property", property)
     conds = tuple(sorted(parse_assignment(a, "condition")[:2] for a in (at or [])))
     outcome = Outcome(term.name, conds, term.unit)
-    recipes = recipe_vectors(db)
     meas = query.measurements(db, property=term.name)
     left_out: dict[str, str] = {}
     if space_path is not None:
         features = load_space(space_path).features()
-    else:
+        recipes, excluded = _comparable_recipes(recipe_vectors(db), [f.name for f in features])
+    else:  # blends and groups are not recipes (a graphite blend's full-cell ICE is not pitch's)
+        recipes, excluded = _comparable_recipes(recipe_vectors(db), list(vocab.parameters()))
         features, left_out = _measured_features(vocab, recipes, meas)
     if "source" in meas.columns:
         meas = meas.drop(columns=["source"])
     training = assemble(recipes, meas, [outcome], features)
+    measured = set(meas["sample"].astype(str))
+    excluded = excluded[excluded["sample"].astype(str).isin(measured)]
+    training.missing = pd.concat([excluded, training.missing], ignore_index=True)
     table = training.tables[outcome.key]
     if len(table) < 4:
         raise InputError(

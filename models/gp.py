@@ -99,11 +99,16 @@ class GPSurrogate:
         self.kernel = kernel
 
     # -- fitting -----------------------------------------------------------------------------
-    def _normalize(self, d: int, offset: int = 0, codes_as_numbers: bool = False) -> Normalize:
-        """Scale feature columns (at ``offset + j``) to the unit cube by the space's bounds."""
+    def _normalize(
+        self, d: int, offset: int = 0, codes_as_numbers: bool = False
+    ) -> Normalize | None:
+        """Scale feature columns (at ``offset + j``) to the unit cube by the space's bounds
+        (``None`` when every input is a categorical level: nothing to scale)."""
         numeric = [
             j for j, f in enumerate(self.features) if not f.is_categorical or codes_as_numbers
         ]
+        if not numeric:
+            return None
         lower = [self._bounds(j)[0] for j in numeric]
         upper = [self._bounds(j)[1] for j in numeric]
         bounds = torch.tensor([lower, upper], dtype=DTYPE)
@@ -122,7 +127,9 @@ class GPSurrogate:
         steps: dict = {}
         if any(f.active_when for f in self.features):
             steps["conditional"] = InactiveToConstant(self.features, offset=offset)
-        steps["normalize"] = self._normalize(d, offset, codes_as_numbers=not (one_hot or hamming))
+        normalize = self._normalize(d, offset, codes_as_numbers=not (one_hot or hamming))
+        if normalize is not None:
+            steps["normalize"] = normalize
         n_features = len(self.features)
         n_one_hot = 0
         if one_hot:
@@ -130,7 +137,13 @@ class GPSurrogate:
             steps["one_hot"] = LevelCodesToOneHot(d, levels)
             n_one_hot = sum(levels.values())
         n_numeric = n_features - (len(cat_dims) if one_hot else 0)
-        transform = steps["normalize"] if len(steps) == 1 else ChainedInputTransform(**steps)
+        transform = (
+            None
+            if not steps
+            else next(iter(steps.values()))
+            if len(steps) == 1
+            else ChainedInputTransform(**steps)
+        )
         return transform, n_numeric, n_one_hot
 
     def _bounds(self, j: int) -> tuple[float, float]:

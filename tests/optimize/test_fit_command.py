@@ -53,3 +53,26 @@ def test_fit_at_conditions_converts_units_and_says_when_data_are_too_few(shipped
     assert code != 0 and "Traceback" not in err
     assert "discharge_capacity@current_density=1000,cycle=500" in err.replace("\n", "")
     assert "need ≥ 4" in err.replace("\n", " ")
+
+
+def test_fit_without_a_space_leaves_blends_out(shipped_kb, capsys):
+    """Found by QA: the 10:90 graphite blend's computed full-cell ICE was a pitch data point."""
+    code, out, err = run(capsys, "fit", "ICE", "--db", str(shipped_kb.path), "--json")
+    assert code == 0, err
+    samples = {p["sample"] for p in json.loads(out)["predictions"]}
+    assert samples and not any("blend" in s for s in samples)
+
+
+def test_gp_fits_when_every_input_is_categorical():
+    import pandas as pd
+
+    from anodelab.models.features import Feature
+    from anodelab.models.gp import GPSurrogate
+
+    features = [
+        Feature("coating_precursor", "categorical", categories=("none", "pitch", "polydopamine"))
+    ]
+    X = pd.DataFrame({"coating_precursor": ["none", "pitch", "polydopamine", "pitch", "none"]})
+    y = np.array([70.0, 76.0, 88.0, 77.0, 69.0])
+    mean, std = GPSurrogate(features).fit(X, y).predict(X.iloc[:3], return_std=True)
+    assert np.all(std > 0) and mean[2] > mean[1] > mean[0]  # the levels' order is learnt
