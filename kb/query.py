@@ -191,7 +191,7 @@ def relation(
 
     Only values measured at the given conditions are related.  A sample is left out — and the
     answer says why — when its recipe lacks the parameter, when no value matches the conditions,
-    when the value is a range stated for a group, or when several values remain that differ in a
+    when the value is a range stated for a group or measured on a blend, or when several values remain that differ in a
     condition you did not pin (pin it with ``--at``).
     """
     vocab = load_vocabulary()
@@ -235,6 +235,12 @@ def relation(
             result.excluded.append(
                 {"sample": label, "source": src, "reason": f"value stated for the group {label!r} "
                  f"({_clean(rng['value_min'])}–{_clean(rng['value_max'])}), not for one sample"}
+            )  # fmt: skip
+            continue
+        if group["sample_kind"].iloc[0] == "blend":
+            result.excluded.append(
+                {"sample": label, "source": src, "reason": "a blend with other materials: its "
+                 f"{prop.name} is the mixture's, not that of a recipe with this {param.name}"}
             )  # fmt: skip
             continue
         vec = vectors[(vectors["source"] == src) & (vectors["sample"] == label)]

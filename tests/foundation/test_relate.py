@@ -55,7 +55,16 @@ def test_only_values_at_matching_conditions_are_related(shipped_kb) -> None:
     unmatched = shipped_kb.relation("pitch", "discharge_capacity", cycle=12345)
     assert unmatched.to_dict()["points"] == []
     assert all("no discharge_capacity at the requested conditions" in e["reason"] or "recipe does not define" in e["reason"]
+               or "a blend with other materials" in e["reason"]
                for e in unmatched.to_dict()["excluded"])  # fmt: skip
+
+
+def test_a_blend_is_not_a_point_of_its_component_recipe(shipped_kb) -> None:
+    """Found by QA: the 10:90 graphite blend's computed full-cell ICE appeared at 30 wt% pitch."""
+    relation = shipped_kb.relation("pitch", "ICE").to_dict()
+    assert not any("blend" in p["sample"] for p in relation["points"])
+    reasons = {e["sample"]: e["reason"] for e in relation["excluded"]}
+    assert "a blend" in reasons["graphite-blended Si/HNC/AC@Pitch30"]
 
 
 def test_unknown_names_suggest_the_closest(shipped_kb) -> None:
