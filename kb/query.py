@@ -12,6 +12,7 @@ import sqlite_utils
 from anodelab.kb.recipes import lineage_steps, recipe_vectors
 from anodelab.kb.views import condition_columns
 from anodelab.schema.conditions import ConditionSpec
+from anodelab.schema.errors import UnknownNameError, suggest
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = [
@@ -90,6 +91,7 @@ def measurements(
         where.append("sample = ?")
         params.append(sample)
     if source is not None:
+        _check_source(db, source)
         where.append("source = ?")
         params.append(source)
     if not include_computed:
@@ -174,6 +176,13 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def _check_source(db: sqlite_utils.Database, source: str) -> None:
+    """An unknown source key is an error with the closest known keys, not an empty answer."""
+    known = [r[0] for r in db.execute("SELECT key FROM sources").fetchall()]
+    if source not in known:
+        raise UnknownNameError("source", source, suggest(source, known) or known)
 
 
 def relation(

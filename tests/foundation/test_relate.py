@@ -124,3 +124,8 @@ def test_reinit_is_idempotent(shipped_kb) -> None:
     again = anodelab.init(shipped_kb.path)
     assert len(again.measurements()) == before
     assert set(again.imports()["status"]) == {"ok"}
+
+
+def test_an_unknown_source_is_an_error_with_a_suggestion(shipped_kb) -> None:
+    with pytest.raises(UnknownNameError, match="did you mean 'lee2025'"):
+        shipped_kb.measurements("ICE", source="lee2052")
