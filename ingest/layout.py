@@ -96,9 +96,15 @@ LAYOUTS: dict[str, dict[str, set[str]]] = {
             "raw",
             "locator",
             "note",
+            "flags",
         },
     },  # fmt: skip
 }
+
+#: ``flags`` a curator may set on a measurement row: a number the paper states that is outside
+#: the vocabulary's plausible range (a printing error) is stored as printed, flagged, instead of
+#: refused — every stated number belongs in the KB, and the flag keeps it out of trusted answers.
+AS_PRINTED = "implausible_as_printed"
 _ORDER = ["sources", "cells", "steps", "samples", "measurements"]  # most specific first
 _QUALIFIER_ALIASES = {"": "=", "~": "≈", "approx": "≈", "ca.": "≈", "<=": "≤", ">=": "≥", "≈": "≈"}
 
@@ -342,6 +348,17 @@ def _measurement(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -
     except AnodelabError as exc:
         raise InputError(str(exc), column="property", **where) from exc
     unit = _text(row, "unit") or None
+    flags = tuple(f.strip() for f in (_text(row, "flags") or "").split(";") if f.strip())
+    unknown = [f for f in flags if f != AS_PRINTED]
+    if unknown:
+        raise InputError(
+            f"unknown flag(s) {unknown}; the one a curator sets is {AS_PRINTED}",
+            column="flags",
+            **where,
+        )
+    as_printed = AS_PRINTED in flags
+    if as_printed and not _text(row, "note"):
+        raise InputError(f"flags={AS_PRINTED} needs a note saying why", column="note", **where)
     values: dict[str, float] = {}
     for column in ("value", "value_min", "value_max", "uncertainty"):
         number = _number(row, column, where)
@@ -353,8 +370,14 @@ def _measurement(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -
         canonical = term.canonical_value(number, unit, where={**where, "column": column})
         if column != "uncertainty":
             reason = term.check_range(canonical)
-            if reason:
-                raise InputError(reason, column=column, value=_text(row, column), **where)
+            if reason and not as_printed:
+                raise InputError(
+                    f"{reason} (if the paper prints it so, set flags={AS_PRINTED} and say why"
+                    " in note)",
+                    column=column,
+                    value=_text(row, column),
+                    **where,
+                )
         elif canonical < 0:
             raise InputError("uncertainty must not be negative", column=column, **where)
         values[column] = canonical
@@ -395,6 +418,7 @@ def _measurement(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -
         raw_unit=unit,
         raw=_text(row, "raw") or None,
         note=_text(row, "note") or None,
+        flags=("outside_plausible_range", AS_PRINTED) if as_printed else (),
         provenance=prov,
     )
 

@@ -454,3 +454,33 @@ def test_every_row_has_provenance(shipped_kb):
     assert len(df) >= 130
     assert df["locator"].notna().all() and df["raw"].notna().all()
     assert set(df["origin"]) == {"stated"}
+
+
+def test_a_printed_implausible_pore_volume_is_stored_as_printed_and_flagged(shipped_kb):
+    """Section 2.1 prints "pore volume (32–74 cm³ g⁻¹)" for mSi@NHC-700-y/800-y while calling it
+    lower than the 0.013–0.058 cm³ g⁻¹ of mSi@NHC-600-y: a printing error, kept as printed."""
+    values = shipped_kb.measurements("pore_volume", source=SOURCE).set_index("sample")
+    printed = values.loc["mSi@NHC-700-y and mSi@NHC-800-y"]
+    assert (printed["value_min"], printed["value_max"]) == (32.0, 74.0)
+    assert "implausible_as_printed" in printed["flags"] and "printing error" in printed["note"]
+    assert pd.isna(values.loc["mSi@NHC-600-y", "flags"])
+
+
+def test_an_implausible_value_needs_the_flag_and_a_note(tmp_path):
+    from anodelab.ingest.layout import bundle_from_rows
+    from anodelab.schema.errors import AnodelabError
+
+    row = {"source": "x", "sample": "s", "property": "pore_volume", "value": "50", "unit": "cm3/g"}
+    for extra, fragment in (({}, "flags=implausible_as_printed"),
+                            ({"flags": "implausible_as_printed"}, "needs a note"),
+                            ({"flags": "typo"}, "unknown flag")):  # fmt: skip
+        with pytest.raises(AnodelabError, match=fragment):
+            bundle = bundle_from_rows("measurements", [row | extra], file="m.csv")
+            if bundle.problems:  # problems are collected, not raised
+                raise AnodelabError(str(bundle.problems[0]))
+    bundle = bundle_from_rows(
+        "measurements",
+        [row | {"flags": "implausible_as_printed", "note": "printed so"}],
+        file="m.csv",
+    )
+    assert bundle.measurements[0].flags == ("outside_plausible_range", "implausible_as_printed")
