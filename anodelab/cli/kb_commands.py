@@ -110,7 +110,10 @@ def values_display(frame: pd.DataFrame) -> pd.DataFrame:
             value = r[name]
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 continue
-            unit = vocab.conditions()[name].unit_label
+            term = vocab.conditions()[name]
+            unit = (
+                "" if term.unit == "cycle_count" else term.unit_label
+            )  # "cycle=500", not "500 cycles"
             conds.append(
                 f"{name}={value:g} {unit}".strip()
                 if isinstance(value, float)
@@ -172,8 +175,10 @@ def relate(
     if as_json:
         print_json(data)
         return
-    x_label = f"{data['parameter']['name']} ({data['parameter']['unit']})"
-    y_label = f"{data['property']['name']} ({data['property']['unit']})"
+    x_label, y_label = (
+        f"{d['name']} ({d['unit']})" if d.get("unit") else d["name"]
+        for d in (data["parameter"], data["property"])
+    )
     frame = rel.to_frame().rename(columns={"x": x_label, "y": y_label}).dropna(axis=1, how="all")
     print_frame(frame, title=f"{y_label} vs {x_label}")
     for item in data["excluded"]:
