@@ -106,7 +106,7 @@ def plot_run(run: AnalyzedRun, path: Path) -> None:
         cycles = (
             sorted({seen[0], seen[len(seen) // 2], seen[-1]}) if seen else [1]
         )  # first, middle, last
-        fig = cycling.plot_dqdv(run.data, cycles)
+        fig = cycling.plot_dqdv(run.data, cycles, mass_g=result.options.get("mass_g"))
     elif run.kind == "eis":
         frame = run.data
         z = frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()

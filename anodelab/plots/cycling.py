@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from anodelab.echem.dqdv import incremental_capacity  # noqa: E402
 from anodelab.echem.results import AnalysisResult  # noqa: E402
@@ -39,11 +40,14 @@ def plot_capacity_ce(result: AnalysisResult) -> Figure:
         label="CE",
     )
     ce_ax.set_ylabel("Coulombic efficiency (%)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # cycles are whole numbers
     convention = result.results["summary"]["convention"]["coulombic_efficiency"]
     ax.set_title(
         f"{result.results['summary']['convention']['cell']}; CE = {convention}", fontsize=8
     )
-    ax.legend(loc="lower left")
+    handles, labels = ax.get_legend_handles_labels()
+    ce_handles, ce_labels = ce_ax.get_legend_handles_labels()
+    fig.legend(handles + ce_handles, labels + ce_labels, loc="outside lower center", ncols=3)
     return fig
 
 
@@ -74,8 +78,12 @@ def plot_voltage_profiles(
     return fig
 
 
-def plot_dqdv(frame: pd.DataFrame, cycles: list[int], window_V: float = 0.015) -> Figure:
-    """dQ/dV (mA h V⁻¹) vs voltage for the chosen cycles; discharge drawn negative."""
+def plot_dqdv(
+    frame: pd.DataFrame, cycles: list[int], window_V: float = 0.015, mass_g: float | None = None
+) -> Figure:
+    """dQ/dV vs voltage for the chosen cycles (mA h g⁻¹ V⁻¹ with the active mass ``mass_g``,
+    else mA h V⁻¹); discharge drawn negative."""
+    scale = 1.0 / mass_g if mass_g else 1.0
     fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
     for cycle in cycles:
         for half, sign in (("discharge", -1), ("charge", 1)):
@@ -83,12 +91,12 @@ def plot_dqdv(frame: pd.DataFrame, cycles: list[int], window_V: float = 0.015) -
             if not curve.empty:
                 ax.plot(
                     curve["voltage_V"],
-                    sign * curve["dqdv_mAh_per_V"],
+                    sign * scale * curve["dqdv_mAh_per_V"],
                     label=f"cycle {cycle} {half}",
                 )
     ax.axhline(0, color="0.7", lw=0.5)
     ax.set_xlabel("voltage (V)")
-    ax.set_ylabel("dQ/dV (mA h V⁻¹)")
+    ax.set_ylabel("dQ/dV (mA h g⁻¹ V⁻¹)" if mass_g else "dQ/dV (mA h V⁻¹)")
     ax.legend(fontsize=7)
     return fig
 

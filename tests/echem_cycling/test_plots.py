@@ -24,3 +24,16 @@ def test_figures_render(tmp_path: Path) -> None:
     assert len(fig.axes[0].lines) == 3  # two curves + zero line
     fig.savefig(tmp_path / "dqdv.png")
     assert (tmp_path / "dqdv.png").stat().st_size > 1000
+
+
+def test_capacity_legend_names_ce_cycles_are_whole_and_dqdv_is_per_gram() -> None:
+    frame = read_cycler(DATA / "layouts" / "arbin.csv")
+    fig = plot_capacity_ce(analyze_cycling(frame, mass_g=1e-3))
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["discharge", "charge", "CE"]
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks())
+    per_cell = plot_dqdv(frame, [2]).axes[0]
+    per_gram = plot_dqdv(frame, [2], mass_g=1e-3).axes[0]
+    assert per_gram.get_ylabel() == "dQ/dV (mA h g⁻¹ V⁻¹)"
+    peak_cell = max(abs(per_cell.lines[0].get_ydata()))
+    assert max(abs(per_gram.lines[0].get_ydata())) == 1e3 * peak_cell
