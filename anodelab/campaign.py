@@ -733,19 +733,10 @@ class Campaign:
         records, _ = recommend(self.db, self.id, batch, seed=seed, budget=budget)
         return records
 
-    def record(
-        self,
-        proposal: int | str,
-        *values: str,
-        at: list[str] | None = None,
-        cycles_completed: int | None = None,
-        cycles_planned: int | None = None,
-        note: str | None = None,
-        cell: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Record ``PROPERTY=VALUE[unit]`` results for a proposal (see :func:`record`)."""
-        return record(self.db, proposal, list(values), at, cycles_completed=cycles_completed,
-                      cycles_planned=cycles_planned, note=note, cell=cell)  # fmt: skip
+    def record(self, proposal: int | str, *values: str, **options: Any) -> list[dict[str, Any]]:
+        """Record ``PROPERTY=VALUE[unit]`` results for a proposal; ``options`` are those of
+        :func:`record`: ``at``, ``cycles_completed``, ``cycles_planned``, ``note``, ``cell``."""
+        return record(self.db, proposal, list(values), **options)
 
     def set_status(
         self, proposal: int | str, status: str, note: str | None = None
