@@ -131,9 +131,12 @@ class KnowledgeBase:
         return query.imports(self.db)
 
     def export(
-        self, path: str | Path | None = None, format: str = "csv", **filters: Any
+        self, path: str | Path | None = None, format: str | None = None, **filters: Any
     ) -> str | None:
-        """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None."""
+        """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None.
+
+        Without ``format`` the format follows ``path``'s suffix (csv when ``path`` is None); a
+        ``format`` that contradicts the suffix is an error."""
         return write_export(tidy_frame(self.measurements(**filters)), path, format)
 
     # -- campaigns --------------------------------------------------------------------------

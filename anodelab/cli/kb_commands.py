@@ -185,8 +185,13 @@ def relate(
 def export(
     db: DbOption = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of {', '.join(EXPORT_FORMATS)}.")
-    ] = "csv",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"One of {', '.join(EXPORT_FORMATS)}; default: the output file's suffix, else csv.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Output file (stdout for csv/json when omitted)."),
