@@ -31,7 +31,7 @@ from anodelab.schema.records import (
 from anodelab.schema.units import to_canonical
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["LAYOUTS", "detect_layout", "bundle_from_rows"]
+__all__ = ["LAYOUTS", "detect_layout", "missing_layout_columns", "bundle_from_rows"]
 
 LAYOUTS: dict[str, dict[str, set[str]]] = {
     "sources": {
@@ -111,6 +111,31 @@ def detect_layout(columns: list[str]) -> str | None:
         if spec["required"] <= cols and cols <= spec["required"] | spec["optional"]:
             return name
     return None
+
+
+def missing_layout_columns(columns: list[str]) -> dict[str, list[str]]:
+    """For a header that is a documented layout but for missing required columns: layout → missing.
+
+    Every column must be one of the layout's, and at least two of its required columns present
+    (``source,sample,value,unit`` is a measurements table without ``property``).  Only the
+    layouts that miss the fewest columns are returned; ``{}`` when the header is no near layout
+    (a messy literature table) or a complete one.
+    """
+    cols = {c.strip() for c in columns}
+    near: dict[str, list[str]] = {}
+    for name in _ORDER:
+        spec = LAYOUTS[name]
+        missing = sorted(spec["required"] - cols)
+        if (
+            missing
+            and cols <= spec["required"] | spec["optional"]
+            and len(spec["required"] & cols) >= 2
+        ):
+            near[name] = missing
+    if not near:
+        return {}
+    fewest = min(len(m) for m in near.values())
+    return {name: missing for name, missing in near.items() if len(missing) == fewest}
 
 
 def _text(row: dict[str, Any], column: str) -> str:

@@ -163,6 +163,28 @@ def test_bad_rows_are_rejected_whole_with_file_row_and_column(
     assert loaded.measurements("coulombic_efficiency").empty
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "missing"),
+    [
+        ("source,sample,value,unit,conditions,locator", "t1,A,70,%,,S2", "'property'"),
+        ("source,sample,family", "t1,B,fam", "'kind'"),
+        ("source,cell,sample,format", "t1,h1,A,coin", "'cell_type'"),
+    ],
+)
+def test_missing_required_layout_column_is_named(
+    loaded, tmp_path: Path, header, row, missing
+) -> None:
+    """A layout table without one required column was sent to the literature importer, which
+    called the layout's other columns unknown (``unknown column 'conditions'``)."""
+    path = tmp_path / "incomplete.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(AnodelabError) as info:
+        loaded.import_table(path)
+    message = str(info.value)
+    assert f"missing required column {missing}" in message and "incomplete.csv" in message
+    assert "unknown column" not in message
+
+
 def test_group_statement_is_a_range_for_the_group_not_a_member_value(loaded) -> None:
     bet = loaded.measurements("BET")
     assert len(bet) == 1
