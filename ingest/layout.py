@@ -1,8 +1,9 @@
 """Rows of a table in the documented layout (docs/table-layout.md) → schema records.
 
-Each ``*_from_rows`` function takes the table as a list of ``{column: text}`` dicts (1-based data
-row numbers are reported) and returns a :class:`~anodelab.schema.records.Bundle` whose problems
-name file, row and column.  Nothing here touches the KB.
+Each ``*_from_rows`` function takes the table as a list of ``{column: text}`` dicts and returns a
+:class:`~anodelab.schema.records.Bundle` whose problems name file, row and column.  Rows are numbered as a spreadsheet shows them — the header is row 1,
+the first data row row 2 — like the literature importer's, in messages and stored provenance.
+Nothing here touches the KB.
 """
 
 from __future__ import annotations
@@ -439,9 +440,11 @@ def bundle_from_rows(
     *,
     file: str,
     source: str | None = None,
-    first_row: int = 1,
+    first_row: int = 2,
 ) -> Bundle:
-    """Convert documented-layout rows to a Bundle; every bad cell becomes a Problem (nothing dropped)."""
+    """Convert documented-layout rows to a Bundle; every bad cell becomes a Problem (nothing dropped).
+
+    ``first_row`` is the row number of ``rows[0]`` in the file (2: the row under a one-row header)."""
     attr, build = _BUILDERS[layout]
     bundle = Bundle()
     target = getattr(bundle, attr)

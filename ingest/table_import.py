@@ -110,7 +110,7 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
         _refuse_incomplete_layout(header, str(path))
         return None
     out = []
-    for number, values in enumerate(rows[1:], start=1):
+    for number, values in enumerate(rows[1:], start=2):  # the header is row 1
         if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
             raise InputError(
                 f"row has {len(values)} cells but the header has {len(header)} columns",

@@ -42,7 +42,8 @@ SOURCE_KINDS = ("paper", "lab_notebook", "lab_run", "dataset")
 class Provenance:
     """Where a record came from: a place in a source, or a raw file and the analyzer that read it.
 
-    ``file``/``row``/``column`` locate the cell of the imported table (1-based data row).
+    ``file``/``row``/``column`` locate the cell of the imported table; ``row`` is the row as a
+    spreadsheet shows it (the header is row 1).
     """
 
     locator: str | None = None  # "Section 2.3", "Figure 4c caption", "Table S3"

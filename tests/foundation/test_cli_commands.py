@@ -107,4 +107,4 @@ def test_import_table_rejects_bad_file_with_location(tmp_path: Path, capsys) -> 
     bad = tmp_path / "bad.csv"
     bad.write_text("source,sample,property,value,unit\nx,A,ICE,120,%\n", encoding="utf-8")
     code, _, err = run(capsys, "import-table", str(bad), "--db", str(tmp_path / "kb.db"))
-    assert code == 1 and "bad.csv" in err and "row 1" in err and "Traceback" not in err
+    assert code == 1 and "bad.csv" in err and "row 2" in err and "Traceback" not in err

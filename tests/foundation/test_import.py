@@ -156,7 +156,7 @@ def test_bad_rows_are_rejected_whole_with_file_row_and_column(
         loaded.import_table(path)
     message = str(info.value)
     assert fragment in message
-    assert "bad.csv" in message and "row 2" in message
+    assert "bad.csv" in message and "row 3" in message  # file line 3: header, good row, bad row
     if column:
         assert f"column {column!r}" in message
     assert count(loaded, "measurements") == before  # the good row was not written either
@@ -183,6 +183,39 @@ def test_missing_required_layout_column_is_named(
     message = str(info.value)
     assert f"missing required column {missing}" in message and "incomplete.csv" in message
     assert "unknown column" not in message
+
+
+def test_both_importers_number_rows_as_the_file_lines(empty_kb, tmp_path: Path) -> None:
+    """The documented-layout importer counted data rows (file line 3 was 'row 2'), the literature
+    importer file lines; both now give the line a spreadsheet shows (header = row 1)."""
+    long = tmp_path / "long.csv"
+    long.write_text(
+        "source,sample,property,value,unit\nt9,A,ICE,70,%\nt9,B,ICEE,71,%\n", encoding="utf-8"
+    )
+    wide = tmp_path / "wide.csv"
+    wide.write_text("Sample,ICE (%)\nA,70\nB,seventy\n", encoding="utf-8")
+    for path in (long, wide):
+        with pytest.raises(ImportRejected) as info:
+            empty_kb.import_table(path, source="t9")
+        assert "row 3" in str(info.value), path.name
+    wide.write_text("Sample,ICE (%)\nA,70\nB,71\n", encoding="utf-8")
+    empty_kb.import_folder(write_folder(tmp_path / "t1"))
+    empty_kb.import_table(wide, source="t1")
+    rows = empty_kb.measurements("ICE", source="t1").set_index(["sample", "file"])["row"]
+    assert rows[("A", str(tmp_path / "t1" / "measurements.csv"))] == 2  # first data line
+    assert rows[("B", str(wide))] == 3
+
+
+def test_opening_a_version_1_kb_moves_layout_rows_to_the_file_lines(loaded) -> None:
+    """A KB written by schema version 1 stored layout rows one less than the file line."""
+    path = loaded.path
+    stored = loaded.measurements("ICE", sample="A").iloc[0]["row"]
+    loaded.db.execute("UPDATE measurements SET row = row - 1")
+    loaded.db.execute("PRAGMA user_version = 1")
+    loaded.close()
+    again = anodelab.open(path)
+    assert again.measurements("ICE", sample="A").iloc[0]["row"] == stored == 2
+    again.close()
 
 
 def test_group_statement_is_a_range_for_the_group_not_a_member_value(loaded) -> None:
