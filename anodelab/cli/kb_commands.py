@@ -254,7 +254,8 @@ def import_table(
         print_frame(columns, title=f"how {file.name} was understood ({report.layout})")
     for problem in report.bundle.problems:
         console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
-    console.print(f"{report.status}: {data['counts']}")
+    note = f" ({report.write.note})" if report.write is not None and report.write.note else ""
+    console.print(f"{report.status}{note}: {data['counts']}")
     if report.write is not None:
         for label, items in (
             ("added", report.write.added),

@@ -260,6 +260,83 @@ def test_undo_removes_everything_an_import_wrote(loaded) -> None:
         loaded.undo_import(samples_import)  # steps and cells from other imports use them
 
 
+def test_same_table_under_another_file_name_is_unchanged(loaded, tmp_path: Path) -> None:
+    """A copy of an imported table under another name was imported again: every value twice."""
+    before = count(loaded, "measurements")
+    original = int(loaded.imports().set_index("dataset").loc["t1:measurements.csv", "id"])
+    copy = tmp_path / "copy.csv"
+    copy.write_text(MEASUREMENTS, encoding="utf-8")
+    report = loaded.import_table(copy)
+    assert report.write is not None and report.write.status == "unchanged"
+    assert report.write.import_id == original
+    assert report.write.note.startswith(f"already imported as import {original} from ")
+    assert report.write.note.endswith("measurements.csv")
+    assert count(loaded, "measurements") == before
+    assert "t1:copy.csv" not in set(loaded.imports()["dataset"])
+
+
+def test_corrected_copy_under_another_name_is_refused_naming_the_rows(
+    loaded, tmp_path: Path
+) -> None:
+    """A corrected copy stored its values next to the old ones (1105 and 1125 side by side)."""
+    before = count(loaded, "measurements")
+    copy = tmp_path / "measurements_v2.csv"
+    copy.write_text(MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0"), encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        loaded.import_table(copy)
+    message = str(info.value)
+    assert "measurements_v2.csv, row 2: " in message  # the first value, file line 2
+    assert (
+        "initial_coulombic_efficiency of 'A'" in message and "already stored by import" in message
+    )
+    assert message.count("already stored") == len(MEASUREMENTS.splitlines()) - 1
+    assert count(loaded, "measurements") == before
+    # the same values under new conditions are no duplicates
+    other = tmp_path / "other.csv"
+    other.write_text(MEASUREMENTS.replace("cycle=1", "cycle=2"), encoding="utf-8")
+    with pytest.raises(ImportRejected):  # rows without cycle=1 are still duplicates
+        loaded.import_table(other)
+    only_new = "\n".join(
+        line
+        for line in MEASUREMENTS.replace("cycle=1", "cycle=2").splitlines()
+        if "cycle=2" in line
+    )
+    other.write_text(MEASUREMENTS.splitlines()[0] + "\n" + only_new + "\n", encoding="utf-8")
+    assert loaded.import_table(other).status == "imported"
+
+
+def test_undo_removes_steps_another_import_added_parameters_to(loaded, tmp_path: Path) -> None:
+    """Undoing the import that created a step left the step behind once another import had
+    given it a parameter, and that import could then never be undone ('still used by')."""
+    extra = tmp_path / "steps_time.csv"
+    extra.write_text(
+        "source,sample,step,step_type,quantity,value,unit\nt1,A,2,carbonization,time,2,h\n",
+        encoding="utf-8",
+    )
+    added = loaded.import_table(extra).write
+    ledger = loaded.imports().set_index("dataset")["id"]
+    loaded.undo_import(int(ledger["t1:steps.csv"]))
+    steps = loaded.db.execute(
+        "SELECT ps.import_id FROM process_steps ps JOIN samples s ON s.id = ps.sample_id WHERE s.label = 'A'"
+    ).fetchall()
+    assert steps == [(added.import_id,)]  # the step now belongs to the import that uses it
+    loaded.undo_import(added.import_id)
+    assert count(loaded, "process_steps") == 0 and count(loaded, "step_parameters") == 0
+    loaded.undo_import(int(ledger["t1:measurements.csv"]))
+    loaded.undo_import(int(ledger["t1:cells.csv"]))
+    loaded.undo_import(int(ledger["t1:samples.csv"]))
+    assert count(loaded, "samples") == 0
+
+
+def test_refused_undo_says_undo_not_import(loaded) -> None:
+    samples_import = int(loaded.imports().set_index("dataset").loc["t1:samples.csv", "id"])
+    with pytest.raises(AnodelabError) as info:
+        loaded.undo_import(samples_import)
+    message = str(info.value)
+    assert message.startswith(f"undo of import {samples_import} refused, nothing was changed")
+    assert "import of" not in message and "still used" in message
+
+
 def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:
     assert loaded.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     path = tmp_path / "future.db"
