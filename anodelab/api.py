@@ -167,9 +167,10 @@ class KnowledgeBase:
         """Import a folder of documented-layout tables (sources, samples, steps, cells, measurements)."""
         return import_folder(self.db, folder)
 
-    def undo_import(self, import_id: int) -> None:
-        """Remove everything one import wrote."""
-        undo_import(self.db, import_id)
+    def undo_import(self, import_id: int) -> int | None:
+        """Remove everything one import wrote; undoing a replacement brings back the version it
+        replaced and returns that version's import id."""
+        return undo_import(self.db, import_id)
 
 
 def open(

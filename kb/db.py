@@ -129,7 +129,8 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
 
 
 def _migrate_to_v2(db: sqlite_utils.Database) -> None:
-    """Version 2: documented-layout rows are numbered as a spreadsheet shows them (header = row 1).
+    """Version 2: documented-layout rows are numbered as a spreadsheet shows them (header = row 1),
+    and ``import_bundles`` keeps the records of every import (undo of a replacement restores them).
 
     Version 1 stored them counting data rows (the first data row was row 1) while the literature
     importer stored file rows; values a documented-layout import wrote move down one row.  A new
@@ -142,6 +143,14 @@ def _migrate_to_v2(db: sqlite_utils.Database) -> None:
         db.execute(
             f"UPDATE {table} SET row = row + 1 WHERE row IS NOT NULL AND import_id IN ({layout_imports})"
         )
+    # What each import wrote, so that undoing the import that replaced it can bring it back.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS import_bundles (
+               import_id INTEGER PRIMARY KEY REFERENCES imports(id),
+               bundle_json TEXT NOT NULL,
+               create_missing_samples INTEGER NOT NULL DEFAULT 0
+           )"""
+    )
 
 
 def _statements(script: str) -> list[str]:

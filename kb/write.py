@@ -19,7 +19,13 @@ from anodelab.kb.checks import run_checks
 from anodelab.kb.db import inserted_id, transaction
 from anodelab.kb.recipes import materialize_recipe_vectors
 from anodelab.schema.errors import AnodelabError, suggest
-from anodelab.schema.records import Bundle, MeasurementRecord, Problem
+from anodelab.schema.records import (
+    Bundle,
+    MeasurementRecord,
+    Problem,
+    bundle_from_json,
+    bundle_to_json,
+)
 
 __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
 
@@ -264,6 +270,10 @@ def write_bundle(
             warnings=bundle.warnings,
             checks=checks,
         )
+        db.execute(
+            "INSERT INTO import_bundles (import_id, bundle_json, create_missing_samples) VALUES (?,?,?)",
+            [import_id, bundle_to_json(bundle), int(create_missing_samples)],
+        )
         if previous:
             db.execute("UPDATE imports SET status = 'replaced' WHERE id = ?", [previous[0]])
         db.execute(
@@ -273,16 +283,27 @@ def write_bundle(
         return report
 
 
-def undo_import(db: sqlite_utils.Database, import_id: int) -> None:
-    """Remove everything one import wrote (refused while other imports still use its samples)."""
+def undo_import(db: sqlite_utils.Database, import_id: int) -> int | None:
+    """Remove everything one import wrote; undoing a replacement brings back the version it replaced.
+
+    :returns: the id of the import made current again, or None.
+    :raises AnodelabError: when other imports still use its samples or cells, or when the
+        replaced version's rows were not kept (imported before schema version 2).
+    """
     with transaction(db):
-        row = db.execute("SELECT status FROM imports WHERE id = ?", [import_id]).fetchone()
+        row = db.execute(
+            "SELECT status, replaces_import_id FROM imports WHERE id = ?", [import_id]
+        ).fetchone()
         if row is None:
             raise AnodelabError(f"no import with id {import_id}")
         if row[0] != "ok":
             raise AnodelabError(f"import {import_id} is {row[0]}, not active; nothing to undo")
-        writer = _Writer(db, import_id, False)
-        writer.remove_import(import_id, keep_entities=False)
+        replaced = _replaced_version(db, import_id, row[1])
+        if replaced is None:
+            writer = _Writer(db, import_id, False)
+            writer.remove_import(import_id, keep_entities=False)
+        else:
+            writer = _restore(db, import_id, *replaced)
         if writer.problems:
             raise ImportRejected(
                 writer.problems, what=f"undo of import {import_id} refused, nothing was changed"
@@ -291,8 +312,57 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> None:
             "UPDATE imports SET status = 'undone', finished_at = ? WHERE id = ?",
             [_now(), import_id],
         )
+        if replaced is not None:
+            db.execute("UPDATE imports SET status = 'ok' WHERE id = ?", [replaced[0]])
         run_checks(db)
         materialize_recipe_vectors(db)
+        return replaced[0] if replaced is not None else None
+
+
+def _replaced_version(
+    db: sqlite_utils.Database, import_id: int, replaced_id: int | None
+) -> tuple[int, Bundle, bool] | None:
+    """The version ``import_id`` replaced (id, its records, create_missing_samples), or None.
+
+    :raises AnodelabError: when that version's records were not kept: undoing would delete the
+        table instead of going back to it."""
+    if replaced_id is None:
+        return None
+    status = db.execute("SELECT status FROM imports WHERE id = ?", [replaced_id]).fetchone()
+    if status is None or status[0] != "replaced":
+        return None
+    kept = db.execute(
+        "SELECT bundle_json, create_missing_samples FROM import_bundles WHERE import_id = ?",
+        [replaced_id],
+    ).fetchone()
+    if kept is None:
+        raise AnodelabError(
+            f"import {import_id} replaced import {replaced_id}, whose rows were not kept (it was "
+            f"imported before anodelab kept them); undoing {import_id} would delete the table "
+            f"instead of going back to import {replaced_id}, so it is refused: re-import the "
+            f"earlier file under the same name to go back"
+        )
+    return replaced_id, bundle_from_json(kept[0]), bool(kept[1])
+
+
+def _restore(
+    db: sqlite_utils.Database,
+    import_id: int,
+    replaced_id: int,
+    bundle: Bundle,
+    create_missing_samples: bool,
+) -> _Writer:
+    """Replace import ``import_id``'s rows by those of the version it replaced (same machinery
+    as a new version replacing an old one, the other way round; the rows carry ``replaced_id``)."""
+    writer = _Writer(db, replaced_id, create_missing_samples)
+    writer.remove_import(import_id, keep_entities=True)
+    writer.write(bundle)
+    writer.problems += _duplicated_values(db, bundle, replaced_id)
+    if writer.problems:
+        return writer
+    writer.settle_steps()
+    writer.prune_entities(import_id)
+    return writer
 
 
 class _Writer:

@@ -315,10 +315,11 @@ def undo(
     import_id: Annotated[int, typer.Argument(help="Import id from `anodelab imports`.")],
     db: DbOption = None,
 ) -> None:
-    """Undo one import (everything it wrote is removed)."""
+    """Undo one import: everything it wrote is removed; a replacement gives way to the version it replaced."""
     with anodelab.open(db_path(db)) as kb:
-        kb.undo_import(import_id)
-    console.print(f"import {import_id} undone")
+        restored = kb.undo_import(import_id)
+    back = f"; import {restored} (the version it replaced) is current again" if restored else ""
+    console.print(f"import {import_id} undone{back}")
 
 
 def serve(

@@ -337,6 +337,59 @@ def test_refused_undo_says_undo_not_import(loaded) -> None:
     assert "import of" not in message and "still used" in message
 
 
+def _values(kb: anodelab.KnowledgeBase) -> list[tuple]:
+    frame = kb.measurements()
+    return sorted(
+        frame[["sample", "property", "value", "value_min", "value_max", "import_id"]]
+        .astype(str)
+        .itertuples(index=False)
+    )
+
+
+def test_undo_of_a_replacement_brings_back_the_version_it_replaced(loaded, tmp_path: Path) -> None:
+    """Undoing a corrected import deleted the whole table (and left the old version 'replaced')."""
+    values, vectors = _values(loaded), loaded.recipe_vectors().set_index("sample").sort_index()
+    ledger = loaded.imports().set_index("dataset")["id"]
+    folder = write_folder(
+        tmp_path / "t1",
+        measurements=MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0"),
+        steps=STEPS.replace("pitch,30,wt%", "pitch,35,wt%"),
+    )
+    new_values = loaded.import_table(folder / "measurements.csv").write
+    new_steps = loaded.import_table(folder / "steps.csv").write
+    assert loaded.recipe_vectors().set_index("sample").loc[
+        "A@P30", "pitch_wt_pct"
+    ] == pytest.approx(35)
+    assert loaded.undo_import(new_values.import_id) == ledger["t1:measurements.csv"]
+    assert loaded.undo_import(new_steps.import_id) == ledger["t1:steps.csv"]
+    assert _values(loaded) == values  # the old rows, under the old import id
+    assert loaded.recipe_vectors().set_index("sample").sort_index().equals(vectors)
+    status = loaded.imports().set_index("id")["status"]
+    assert status[ledger["t1:measurements.csv"]] == status[ledger["t1:steps.csv"]] == "ok"
+    assert status[new_values.import_id] == status[new_steps.import_id] == "undone"
+    again = loaded.import_table(folder / "measurements.csv").write  # the correction, once more
+    assert again.status == "replaced" and len(again.changed) == 1
+
+
+def test_undo_of_a_replacement_whose_old_rows_were_not_kept_is_refused(
+    loaded, tmp_path: Path
+) -> None:
+    """A KB from before schema version 2 has no copy of a replaced version: refuse, do not delete."""
+    original = int(loaded.imports().set_index("dataset").loc["t1:measurements.csv", "id"])
+    folder = write_folder(
+        tmp_path / "t1", measurements=MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0")
+    )
+    new = loaded.import_table(folder / "measurements.csv").write
+    loaded.db.execute("DELETE FROM import_bundles WHERE import_id = ?", [original])
+    values = _values(loaded)
+    with pytest.raises(
+        AnodelabError, match=f"would delete the table instead of going back to import {original}"
+    ):
+        loaded.undo_import(new.import_id)
+    assert _values(loaded) == values
+    assert loaded.imports().set_index("id")["status"][new.import_id] == "ok"
+
+
 def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:
     assert loaded.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     path = tmp_path / "future.db"
