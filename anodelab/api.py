@@ -131,9 +131,12 @@ class KnowledgeBase:
         return query.imports(self.db)
 
     def export(
-        self, path: str | Path | None = None, format: str = "csv", **filters: Any
+        self, path: str | Path | None = None, format: str | None = None, **filters: Any
     ) -> str | None:
-        """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None."""
+        """Tidy export (csv, json, parquet, xlsx) of every value; returns the text when ``path`` is None.
+
+        Without ``format`` the format follows ``path``'s suffix (csv when ``path`` is None); a
+        ``format`` that contradicts the suffix is an error."""
         return write_export(tidy_frame(self.measurements(**filters)), path, format)
 
     # -- campaigns --------------------------------------------------------------------------
@@ -164,9 +167,10 @@ class KnowledgeBase:
         """Import a folder of documented-layout tables (sources, samples, steps, cells, measurements)."""
         return import_folder(self.db, folder)
 
-    def undo_import(self, import_id: int) -> None:
-        """Remove everything one import wrote."""
-        undo_import(self.db, import_id)
+    def undo_import(self, import_id: int) -> int | None:
+        """Remove everything one import wrote; undoing a replacement brings back the version it
+        replaced and returns that version's import id."""
+        return undo_import(self.db, import_id)
 
 
 def open(

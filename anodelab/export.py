@@ -10,7 +10,7 @@ from anodelab.schema.errors import AnodelabError
 from anodelab.schema.units import parse_unit, ureg
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["tidy_frame", "write_export", "unit_slug", "EXPORT_FORMATS"]
+__all__ = ["tidy_frame", "write_export", "export_format", "unit_slug", "EXPORT_FORMATS"]
 
 EXPORT_FORMATS = ("csv", "json", "parquet", "xlsx")
 _SLUG_SYMBOLS = {"wt_percent": "wt_pct", "at_percent": "at_pct", "percent": "percent", "degree_Celsius": "C",
@@ -64,10 +64,41 @@ def tidy_frame(values: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_export(frame: pd.DataFrame, path: str | Path | None, fmt: str) -> str | None:
-    """Write ``frame`` as csv/json/parquet/xlsx to ``path`` (csv/json to a string when ``path`` is None)."""
-    if fmt not in EXPORT_FORMATS:
+def export_format(path: str | Path | None, fmt: str | None) -> str:
+    """The export format: ``fmt`` when given, else the output file's suffix, else csv.
+
+    :raises AnodelabError: for an unknown format, a suffix that names no format when ``fmt`` is
+        not given, or an explicit ``fmt`` that contradicts a suffix naming another format
+        (``--format csv -o values.xlsx``).
+    """
+    if fmt is not None and fmt not in EXPORT_FORMATS:
         raise AnodelabError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    suffix = Path(path).suffix.lower().lstrip(".") if path is not None else ""
+    from_suffix = suffix if suffix in EXPORT_FORMATS else None
+    if fmt is None:
+        if path is None:
+            return "csv"
+        if from_suffix is None:
+            raise AnodelabError(
+                f"cannot tell the export format of {str(path)!r} from its suffix; name the file "
+                f".{', .'.join(EXPORT_FORMATS)} or pass --format"
+            )
+        return from_suffix
+    if from_suffix is not None and from_suffix != fmt:
+        raise AnodelabError(
+            f"--format {fmt} contradicts the output file {str(path)!r} (a .{from_suffix} name); "
+            f"drop --format or rename the file"
+        )
+    return fmt
+
+
+def write_export(
+    frame: pd.DataFrame, path: str | Path | None, fmt: str | None = None
+) -> str | None:
+    """Write ``frame`` as csv/json/parquet/xlsx to ``path`` (csv/json to a string when ``path`` is None).
+
+    The format follows ``path``'s suffix when ``fmt`` is None (see :func:`export_format`)."""
+    fmt = export_format(path, fmt)
     if fmt in ("parquet", "xlsx") and path is None:
         raise AnodelabError(f"{fmt} export needs an output file (-o PATH)")
     if fmt == "csv":

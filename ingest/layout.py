@@ -1,8 +1,9 @@
 """Rows of a table in the documented layout (docs/table-layout.md) → schema records.
 
-Each ``*_from_rows`` function takes the table as a list of ``{column: text}`` dicts (1-based data
-row numbers are reported) and returns a :class:`~anodelab.schema.records.Bundle` whose problems
-name file, row and column.  Nothing here touches the KB.
+Each ``*_from_rows`` function takes the table as a list of ``{column: text}`` dicts and returns a
+:class:`~anodelab.schema.records.Bundle` whose problems name file, row and column.  Rows are numbered as a spreadsheet shows them — the header is row 1,
+the first data row row 2 — like the literature importer's, in messages and stored provenance.
+Nothing here touches the KB.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from anodelab.schema.records import (
 from anodelab.schema.units import to_canonical
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["LAYOUTS", "detect_layout", "bundle_from_rows"]
+__all__ = ["LAYOUTS", "detect_layout", "missing_layout_columns", "bundle_from_rows"]
 
 LAYOUTS: dict[str, dict[str, set[str]]] = {
     "sources": {
@@ -117,6 +118,31 @@ def detect_layout(columns: list[str]) -> str | None:
         if spec["required"] <= cols and cols <= spec["required"] | spec["optional"]:
             return name
     return None
+
+
+def missing_layout_columns(columns: list[str]) -> dict[str, list[str]]:
+    """For a header that is a documented layout but for missing required columns: layout → missing.
+
+    Every column must be one of the layout's, and at least two of its required columns present
+    (``source,sample,value,unit`` is a measurements table without ``property``).  Only the
+    layouts that miss the fewest columns are returned; ``{}`` when the header is no near layout
+    (a messy literature table) or a complete one.
+    """
+    cols = {c.strip() for c in columns}
+    near: dict[str, list[str]] = {}
+    for name in _ORDER:
+        spec = LAYOUTS[name]
+        missing = sorted(spec["required"] - cols)
+        if (
+            missing
+            and cols <= spec["required"] | spec["optional"]
+            and len(spec["required"] & cols) >= 2
+        ):
+            near[name] = missing
+    if not near:
+        return {}
+    fewest = min(len(m) for m in near.values())
+    return {name: missing for name, missing in near.items() if len(missing) == fewest}
 
 
 def _text(row: dict[str, Any], column: str) -> str:
@@ -438,9 +464,11 @@ def bundle_from_rows(
     *,
     file: str,
     source: str | None = None,
-    first_row: int = 1,
+    first_row: int = 2,
 ) -> Bundle:
-    """Convert documented-layout rows to a Bundle; every bad cell becomes a Problem (nothing dropped)."""
+    """Convert documented-layout rows to a Bundle; every bad cell becomes a Problem (nothing dropped).
+
+    ``first_row`` is the row number of ``rows[0]`` in the file (2: the row under a one-row header)."""
     attr, build = _BUILDERS[layout]
     bundle = Bundle()
     target = getattr(bundle, attr)

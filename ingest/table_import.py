@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anodelab.ingest.layout import LAYOUTS, bundle_from_rows, detect_layout
+from anodelab.ingest.layout import (
+    LAYOUTS,
+    bundle_from_rows,
+    detect_layout,
+    missing_layout_columns,
+)
 from anodelab.kb.db import Database
 from anodelab.kb.write import ImportRejected, WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
@@ -102,9 +107,10 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
         raise InputError("the file is empty", file=str(path))
     header = [h.strip() for h in rows[0]]
     if detect_layout(header) is None:
+        _refuse_incomplete_layout(header, str(path))
         return None
     out = []
-    for number, values in enumerate(rows[1:], start=1):
+    for number, values in enumerate(rows[1:], start=2):  # the header is row 1
         if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
             raise InputError(
                 f"row has {len(values)} cells but the header has {len(header)} columns",
@@ -113,6 +119,25 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
             )
         out.append({h: (values[i] if i < len(values) else "") for i, h in enumerate(header)})
     return header, out
+
+
+def _refuse_incomplete_layout(header: list[str], file: str) -> None:
+    """Name the missing required column of a header that is a documented layout but for it.
+
+    Without this the table went to the literature importer, which called the layout's own
+    columns unknown (``unknown column 'conditions'`` for a measurements table without
+    ``property``)."""
+    near = missing_layout_columns(header)
+    if not near:
+        return
+    what = " or ".join(
+        f"{', '.join(repr(c) for c in missing)} ({layout} layout)"
+        for layout, missing in near.items()
+    )
+    plural = "s" if any(len(m) > 1 for m in near.values()) else ""
+    raise InputError(
+        f"missing required column{plural} {what}; see docs/table-layout.md", file=file, row=1
+    )
 
 
 def _bundle_for(

@@ -22,8 +22,16 @@ from anodelab.ingest.headers import ColumnSpec, condition_from_text, header_name
 from anodelab.ingest.mapping import TableMapping, load_mapping, mapping_from_dict
 from anodelab.ingest.tables import RawTable, read_table
 from anodelab.ingest.wide_rows import RowContext, row_measurements, row_steps
+from anodelab.kb.write import measurement_key
 from anodelab.schema.errors import AnodelabError, InputError
-from anodelab.schema.records import Bundle, ConditionValue, Problem, SampleRecord, SourceRecord
+from anodelab.schema.records import (
+    Bundle,
+    ConditionValue,
+    Problem,
+    SampleRecord,
+    SourceRecord,
+    StepParameterRecord,
+)
 from anodelab.schema.vocabulary import Vocabulary, load_vocabulary
 
 __all__ = [
@@ -296,6 +304,8 @@ def bundle_from_table(
     fill: dict[int, str] = {}
     sources: dict[str, SourceRecord] = {}
     samples: dict[tuple[str, str], SampleRecord] = {}
+    recipes: dict[tuple[str, str], dict[tuple[Any, ...], StepParameterRecord]] = {}
+    stated: dict[str, int] = {}  # value key → row: one sample's rows must differ in conditions
     if table_source is not None and ref_col is None:
         sources[table_source.key] = table_source
     for i, row in enumerate(raw.rows):
@@ -348,12 +358,96 @@ def bundle_from_table(
             )
         measurements, problems = row_measurements(ctx, cells, rownum, src.key, label)
         steps, step_problems = row_steps(ctx, cells, rownum, src.key, label)
+        recipe = recipes.setdefault(sample_key, {})
+        conflict = _recipe_conflict(recipe, steps)
+        if conflict is not None:
+            filled = not row[label_col.index].strip()
+            bundle.problems.append(
+                Problem(
+                    _conflict_message(label, conflict, filled),
+                    "error",
+                    file,
+                    rownum,
+                    label_col.header,
+                )
+            )
+            continue
+        repeated = _repeated_values(measurements, stated, rownum)
+        if repeated:
+            bundle.problems += [
+                Problem(message, "error", file, rownum, column) for column, message in repeated
+            ]
+            continue
+        new_steps = [sp for sp in steps if _parameter_key(sp) not in recipe]
+        recipe.update((_parameter_key(sp), sp) for sp in new_steps)
         bundle.measurements += measurements
-        bundle.steps += steps
+        bundle.steps += new_steps  # a sample's repeated rows (several cycles) state its recipe once
         bundle.problems += problems + step_problems
     bundle.sources += list(sources.values())
     bundle.samples += list(samples.values())
     return bundle
+
+
+def _parameter_key(sp: StepParameterRecord) -> tuple[Any, ...]:
+    """Which recipe parameter a step parameter is (its value aside)."""
+    return (sp.step, sp.step_type, sp.quantity, sp.substance, sp.basis)
+
+
+def _recipe_conflict(
+    recipe: dict[tuple[Any, ...], StepParameterRecord], steps: list[StepParameterRecord]
+) -> tuple[StepParameterRecord, StepParameterRecord] | None:
+    """The first parameter of ``steps`` the sample's earlier rows gave another value, as (old, new).
+
+    Rows of one sample are legitimate when they repeat its recipe (or leave it out) and differ in
+    conditions (one row per cycle); a different value means two recipes under one label."""
+    for sp in steps:
+        old = recipe.get(_parameter_key(sp))
+        if old is not None and (old.value, old.value_min, old.value_max, old.text_value) != (
+            sp.value,
+            sp.value_min,
+            sp.value_max,
+            sp.text_value,
+        ):
+            return old, sp
+    return None
+
+
+def _repeated_values(
+    measurements: list[Any], stated: dict[str, int], row: int
+) -> list[tuple[str | None, str]]:
+    """(column, message) for each value an earlier row gave for the same sample at the same
+    conditions; records the others in ``stated``."""
+    out: list[tuple[str | None, str]] = []
+    for m in measurements:
+        key = measurement_key(m)
+        if key in stated and stated[key] != row:
+            out.append(
+                (
+                    m.provenance.column,
+                    f"row {stated[key]} already gives {m.property} of {m.sample!r} at the same "
+                    "conditions; state what differs (a condition column) or give each row its own label",
+                )
+            )
+        else:
+            stated[key] = row
+    return out
+
+
+def _conflict_message(
+    label: str, conflict: tuple[StepParameterRecord, StepParameterRecord], filled: bool
+) -> str:
+    old, new = conflict
+    column = new.provenance.column or new.quantity
+    shown = f"{column}: {old.raw_value or old.value} in row {old.provenance.row}, {new.raw_value or new.value} here"
+    if filled:
+        return (
+            f"row has no sample label, and the label above ({label!r}, row {old.provenance.row}) has "
+            f"another recipe ({shown}); write this row's sample label"
+        )
+    return (
+        f"sample {label!r} is also the label of row {old.provenance.row}, with another recipe "
+        f"({shown}); two recipes need two labels (rows of one sample must repeat its recipe)"
+    )
 
 
 def _check_fraction_columns(

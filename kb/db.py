@@ -31,7 +31,7 @@ __all__ = [
 
 Database = sqlite_utils.Database  # the KB handle other layers may name in type hints
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "anodelab.db"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -116,6 +116,8 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
             )
             for statement in _statements(sql):
                 db.execute(statement)
+        if version < 2:
+            _migrate_to_v2(db)
         for hook in _HOOKS:
             hook(db)
         db.execute(
@@ -124,6 +126,31 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
         )
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         refresh_vocabulary(db)
+
+
+def _migrate_to_v2(db: sqlite_utils.Database) -> None:
+    """Version 2: documented-layout rows are numbered as a spreadsheet shows them (header = row 1),
+    and ``import_bundles`` keeps the records of every import (undo of a replacement restores them).
+
+    Version 1 stored them counting data rows (the first data row was row 1) while the literature
+    importer stored file rows; values a documented-layout import wrote move down one row.  A new
+    KB (nothing imported yet) is unchanged by this."""
+    layout_imports = (
+        "SELECT id FROM imports WHERE importer LIKE 'anodelab.ingest.table_import[%' "
+        "AND importer != 'anodelab.ingest.table_import[literature]'"
+    )
+    for table in ("measurements", "step_parameters"):
+        db.execute(
+            f"UPDATE {table} SET row = row + 1 WHERE row IS NOT NULL AND import_id IN ({layout_imports})"
+        )
+    # What each import wrote, so that undoing the import that replaced it can bring it back.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS import_bundles (
+               import_id INTEGER PRIMARY KEY REFERENCES imports(id),
+               bundle_json TEXT NOT NULL,
+               create_missing_samples INTEGER NOT NULL DEFAULT 0
+           )"""
+    )
 
 
 def _statements(script: str) -> list[str]:

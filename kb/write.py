@@ -19,7 +19,13 @@ from anodelab.kb.checks import run_checks
 from anodelab.kb.db import inserted_id, transaction
 from anodelab.kb.recipes import materialize_recipe_vectors
 from anodelab.schema.errors import AnodelabError, suggest
-from anodelab.schema.records import Bundle, MeasurementRecord, Problem
+from anodelab.schema.records import (
+    Bundle,
+    MeasurementRecord,
+    Problem,
+    bundle_from_json,
+    bundle_to_json,
+)
 
 __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
 
@@ -27,13 +33,13 @@ __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "meas
 class ImportRejected(AnodelabError):
     """An import had errors; nothing was written.  ``problems`` lists every one."""
 
-    def __init__(self, problems: list[Problem], dataset: str = "") -> None:
+    def __init__(self, problems: list[Problem], dataset: str = "", *, what: str = "") -> None:
+        """``what`` replaces the lead ``import of <dataset> rejected, nothing was written``."""
         self.problems = problems
         lines = "\n  ".join(str(p) for p in problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(
-            f"import of {dataset or 'table'} rejected, nothing was written:\n  {lines}{more}"
-        )
+        lead = what or f"import of {dataset or 'table'} rejected, nothing was written"
+        super().__init__(f"{lead}:\n  {lines}{more}")
 
 
 @dataclass
@@ -49,11 +55,13 @@ class WriteReport:
     changed: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     checks: dict[str, int] = field(default_factory=dict)
+    note: str = ""  # e.g. "already imported as import 3 from A.csv"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
             "status": self.status,
+            "note": self.note,
             "import_id": self.import_id,
             "counts": self.counts,
             "added": self.added,
@@ -81,17 +89,21 @@ def _display_value(value: Any, vmin: Any, vmax: Any, unit: str | None) -> str:
     return f"{shown} {unit or ''}".strip()
 
 
-def _existing_measurements(db: sqlite_utils.Database, import_id: int) -> dict[str, str]:
+def _stored_values(
+    db: sqlite_utils.Database, where: str, params: list[Any]
+) -> dict[str, tuple[str, int]]:
+    """Values in the KB matching ``where`` (on ``m``): natural key → (value as shown, import id)."""
     rows = db.execute(
-        """
-        SELECT m.id, src.key, s.label, m.property, c.label, m.basis, m.value, m.value_min, m.value_max, m.unit
+        f"""
+        SELECT m.id, src.key, s.label, m.property, c.label, m.basis, m.value, m.value_min, m.value_max, m.unit,
+               m.import_id
         FROM measurements m JOIN samples s ON s.id = m.sample_id JOIN sources src ON src.id = m.source_id
-        LEFT JOIN cells c ON c.id = m.cell_id WHERE m.import_id = ?
+        LEFT JOIN cells c ON c.id = m.cell_id WHERE {where}
         """,
-        [import_id],
+        params,
     ).fetchall()
-    out: dict[str, str] = {}
-    for mid, source, sample, prop, cell, basis, value, vmin, vmax, unit in rows:
+    out: dict[str, tuple[str, int]] = {}
+    for mid, source, sample, prop, cell, basis, value, vmin, vmax, unit, import_id in rows:
         conds = db.execute(
             "SELECT name, value, unit, text_value FROM measurement_conditions WHERE measurement_id = ? ORDER BY name",
             [mid],
@@ -100,10 +112,65 @@ def _existing_measurements(db: sqlite_utils.Database, import_id: int) -> dict[st
             f"{n}={t}" if t is not None else f"{n}={v:g}" + (f" {u}" if u else "")
             for n, v, u, t in conds
         )
-        out[f"{source}|{sample}|{prop}|{cell or ''}|{basis or ''}|{cond_text}"] = _display_value(
-            value, vmin, vmax, unit
-        )
+        key = f"{source}|{sample}|{prop}|{cell or ''}|{basis or ''}|{cond_text}"
+        out[key] = (_display_value(value, vmin, vmax, unit), import_id)
     return out
+
+
+def _existing_measurements(db: sqlite_utils.Database, import_id: int) -> dict[str, str]:
+    """Values one import wrote: natural key → value as shown."""
+    return {k: v for k, (v, _) in _stored_values(db, "m.import_id = ?", [import_id]).items()}
+
+
+def _twin_import(
+    db: sqlite_utils.Database, dataset: str, content_sha256: str
+) -> tuple[int, str] | None:
+    """An active import of another dataset with the same content (a copy under another name)."""
+    row = db.execute(
+        "SELECT id, COALESCE(file_path, dataset) FROM imports WHERE content_sha256 = ? AND status = 'ok' "
+        "AND dataset != ? ORDER BY id LIMIT 1",
+        [content_sha256, dataset],
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def _duplicated_values(db: sqlite_utils.Database, bundle: Bundle, import_id: int) -> list[Problem]:
+    """Values of ``bundle`` whose natural key another active import already holds.
+
+    A copy of a table under another file name (or a corrected copy) would otherwise store every
+    value twice, side by side (1105 and 1125 mA h g⁻¹ for one sample at one condition)."""
+    sources = sorted({m.source for m in bundle.measurements})
+    if not sources:
+        return []
+    marks = ", ".join("?" for _ in sources)
+    stored = _stored_values(
+        db,
+        f"src.key IN ({marks}) AND m.import_id IS NOT NULL AND m.import_id != ? "
+        "AND m.import_id IN (SELECT id FROM imports WHERE status = 'ok')",
+        [*sources, import_id],
+    )
+    if not stored:
+        return []
+    names = dict(db.execute("SELECT id, COALESCE(file_path, dataset) FROM imports").fetchall())
+    problems = []
+    for m in bundle.measurements:
+        hit = stored.get(measurement_key(m))
+        if hit is None:
+            continue
+        shown, other = hit
+        conds = ", ".join(f"{k}={v.display()}" for k, v in sorted(m.conditions.items()))
+        problems.append(
+            Problem(
+                f"{m.property} of {m.sample!r}{f' at {conds}' if conds else ''}"
+                f"{f' in cell {m.cell!r}' if m.cell else ''} is already stored by import {other} "
+                f"({names.get(other, '?')}) as {shown}; a corrected copy of that table replaces it "
+                f"when imported under the same file name, or `anodelab undo {other}` first",
+                file=m.provenance.file,
+                row=m.provenance.row,
+                column=m.provenance.column,
+            )
+        )
+    return problems
 
 
 def write_bundle(
@@ -133,6 +200,15 @@ def write_bundle(
             return WriteReport(
                 dataset=dataset, status="unchanged", import_id=previous[0], warnings=bundle.warnings
             )
+        twin = _twin_import(db, dataset, content_sha256)
+        if twin is not None:
+            return WriteReport(
+                dataset=dataset,
+                status="unchanged",
+                import_id=twin[0],
+                warnings=bundle.warnings,
+                note=f"already imported as import {twin[0]} from {twin[1]}",
+            )
         old_values = _existing_measurements(db, previous[0]) if previous else {}
         import_id = inserted_id(
             db.execute(
@@ -158,8 +234,10 @@ def write_bundle(
         if previous:
             writer.remove_import(previous[0], keep_entities=True)
         writer.write(bundle)
+        writer.problems += _duplicated_values(db, bundle, import_id)
         if writer.problems:
             raise ImportRejected(writer.problems, dataset)
+        writer.settle_steps()
         writer.prune_entities(previous[0] if previous else None)
         if writer.problems:
             raise ImportRejected(writer.problems, dataset)
@@ -192,6 +270,10 @@ def write_bundle(
             warnings=bundle.warnings,
             checks=checks,
         )
+        db.execute(
+            "INSERT INTO import_bundles (import_id, bundle_json, create_missing_samples) VALUES (?,?,?)",
+            [import_id, bundle_to_json(bundle), int(create_missing_samples)],
+        )
         if previous:
             db.execute("UPDATE imports SET status = 'replaced' WHERE id = ?", [previous[0]])
         db.execute(
@@ -201,24 +283,86 @@ def write_bundle(
         return report
 
 
-def undo_import(db: sqlite_utils.Database, import_id: int) -> None:
-    """Remove everything one import wrote (refused while other imports still use its samples)."""
+def undo_import(db: sqlite_utils.Database, import_id: int) -> int | None:
+    """Remove everything one import wrote; undoing a replacement brings back the version it replaced.
+
+    :returns: the id of the import made current again, or None.
+    :raises AnodelabError: when other imports still use its samples or cells, or when the
+        replaced version's rows were not kept (imported before schema version 2).
+    """
     with transaction(db):
-        row = db.execute("SELECT status FROM imports WHERE id = ?", [import_id]).fetchone()
+        row = db.execute(
+            "SELECT status, replaces_import_id FROM imports WHERE id = ?", [import_id]
+        ).fetchone()
         if row is None:
             raise AnodelabError(f"no import with id {import_id}")
         if row[0] != "ok":
             raise AnodelabError(f"import {import_id} is {row[0]}, not active; nothing to undo")
-        writer = _Writer(db, import_id, False)
-        writer.remove_import(import_id, keep_entities=False)
+        replaced = _replaced_version(db, import_id, row[1])
+        if replaced is None:
+            writer = _Writer(db, import_id, False)
+            writer.remove_import(import_id, keep_entities=False)
+        else:
+            writer = _restore(db, import_id, *replaced)
         if writer.problems:
-            raise ImportRejected(writer.problems, f"undo of import {import_id}")
+            raise ImportRejected(
+                writer.problems, what=f"undo of import {import_id} refused, nothing was changed"
+            )
         db.execute(
             "UPDATE imports SET status = 'undone', finished_at = ? WHERE id = ?",
             [_now(), import_id],
         )
+        if replaced is not None:
+            db.execute("UPDATE imports SET status = 'ok' WHERE id = ?", [replaced[0]])
         run_checks(db)
         materialize_recipe_vectors(db)
+        return replaced[0] if replaced is not None else None
+
+
+def _replaced_version(
+    db: sqlite_utils.Database, import_id: int, replaced_id: int | None
+) -> tuple[int, Bundle, bool] | None:
+    """The version ``import_id`` replaced (id, its records, create_missing_samples), or None.
+
+    :raises AnodelabError: when that version's records were not kept: undoing would delete the
+        table instead of going back to it."""
+    if replaced_id is None:
+        return None
+    status = db.execute("SELECT status FROM imports WHERE id = ?", [replaced_id]).fetchone()
+    if status is None or status[0] != "replaced":
+        return None
+    kept = db.execute(
+        "SELECT bundle_json, create_missing_samples FROM import_bundles WHERE import_id = ?",
+        [replaced_id],
+    ).fetchone()
+    if kept is None:
+        raise AnodelabError(
+            f"import {import_id} replaced import {replaced_id}, whose rows were not kept (it was "
+            f"imported before anodelab kept them); undoing {import_id} would delete the table "
+            f"instead of going back to import {replaced_id}, so it is refused: re-import the "
+            f"earlier file under the same name to go back"
+        )
+    return replaced_id, bundle_from_json(kept[0]), bool(kept[1])
+
+
+def _restore(
+    db: sqlite_utils.Database,
+    import_id: int,
+    replaced_id: int,
+    bundle: Bundle,
+    create_missing_samples: bool,
+) -> _Writer:
+    """Replace import ``import_id``'s rows by those of the version it replaced (same machinery
+    as a new version replacing an old one, the other way round; the rows carry ``replaced_id``)."""
+    writer = _Writer(db, replaced_id, create_missing_samples)
+    writer.remove_import(import_id, keep_entities=True)
+    writer.write(bundle)
+    writer.problems += _duplicated_values(db, bundle, replaced_id)
+    if writer.problems:
+        return writer
+    writer.settle_steps()
+    writer.prune_entities(import_id)
+    return writer
 
 
 class _Writer:
@@ -247,14 +391,28 @@ class _Writer:
         )
         db.execute("DELETE FROM measurements WHERE import_id = ?", [import_id])
         db.execute("DELETE FROM step_parameters WHERE import_id = ?", [import_id])
-        db.execute(
-            "DELETE FROM process_steps WHERE import_id = ? AND id NOT IN (SELECT step_id FROM step_parameters)",
-            [import_id],
-        )
+        self.settle_steps()
         db.execute("DELETE FROM sample_parents WHERE import_id = ?", [import_id])
         db.execute("DELETE FROM group_members WHERE import_id = ?", [import_id])
         if not keep_entities:
             self._delete_unused_entities(import_id, keep=set(), keep_cells=set())
+
+    def settle_steps(self) -> None:
+        """Drop process steps no parameter uses; give a step the import whose parameters use it.
+
+        A step is created by the first import that gives one of its parameters; another import
+        may add parameters to it.  Undoing the first import left the step behind, owned by an
+        undone import, and the sample it belongs to could never be removed ("still used by 2
+        row(s) of other imports")."""
+        self.db.execute(
+            "DELETE FROM process_steps WHERE id NOT IN (SELECT step_id FROM step_parameters)"
+        )
+        self.db.execute(
+            """UPDATE process_steps SET import_id =
+                   (SELECT MIN(sp.import_id) FROM step_parameters sp WHERE sp.step_id = process_steps.id)
+               WHERE import_id IS NULL OR import_id NOT IN
+                   (SELECT sp.import_id FROM step_parameters sp WHERE sp.step_id = process_steps.id)"""
+        )
 
     def prune_entities(self, previous_import_id: int | None) -> None:
         """Drop samples/cells the previous version of this dataset defined and this one does not."""

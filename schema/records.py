@@ -14,7 +14,8 @@ Structure of the domain (see docs/data-model.md)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "MeasurementRecord",
     "Problem",
     "Bundle",
+    "bundle_to_json",
+    "bundle_from_json",
     "QUALIFIERS",
     "UNCERTAINTY_KINDS",
     "SAMPLE_KINDS",
@@ -42,7 +45,8 @@ SOURCE_KINDS = ("paper", "lab_notebook", "lab_run", "dataset")
 class Provenance:
     """Where a record came from: a place in a source, or a raw file and the analyzer that read it.
 
-    ``file``/``row``/``column`` locate the cell of the imported table (1-based data row).
+    ``file``/``row``/``column`` locate the cell of the imported table; ``row`` is the row as a
+    spreadsheet shows it (the header is row 1).
     """
 
     locator: str | None = None  # "Section 2.3", "Figure 4c caption", "Table S3"
@@ -235,3 +239,48 @@ class Bundle:
             + len(self.cells)
             + len(self.measurements)
         )
+
+
+def bundle_to_json(bundle: Bundle) -> str:
+    """The records of ``bundle`` as JSON (problems left out), read back by :func:`bundle_from_json`."""
+    return json.dumps(
+        {
+            name: [asdict(r) for r in getattr(bundle, name)]
+            for name in ("sources", "samples", "steps", "cells", "measurements")
+        },
+        ensure_ascii=False,
+    )
+
+
+def _with_provenance(record: dict[str, Any]) -> dict[str, Any]:
+    return {**record, "provenance": Provenance(**record.get("provenance") or {})}
+
+
+def bundle_from_json(text: str) -> Bundle:
+    """A :class:`Bundle` from :func:`bundle_to_json`'s text."""
+    data = json.loads(text)
+    return Bundle(
+        sources=[SourceRecord(**r) for r in data.get("sources", [])],
+        samples=[
+            SampleRecord(
+                **{
+                    **_with_provenance(r),
+                    "parents": tuple(r["parents"]),
+                    "members": tuple(r["members"]),
+                }
+            )
+            for r in data.get("samples", [])
+        ],
+        steps=[StepParameterRecord(**_with_provenance(r)) for r in data.get("steps", [])],
+        cells=[CellRecord(**_with_provenance(r)) for r in data.get("cells", [])],
+        measurements=[
+            MeasurementRecord(
+                **{
+                    **_with_provenance(r),
+                    "conditions": {k: ConditionValue(**v) for k, v in r["conditions"].items()},
+                    "flags": tuple(r["flags"]),
+                }
+            )
+            for r in data.get("measurements", [])
+        ],
+    )

@@ -190,8 +190,13 @@ def relate(
 def export(
     db: DbOption = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of {', '.join(EXPORT_FORMATS)}.")
-    ] = "csv",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"One of {', '.join(EXPORT_FORMATS)}; default: the output file's suffix, else csv.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Output file (stdout for csv/json when omitted)."),
@@ -254,7 +259,8 @@ def import_table(
         print_frame(columns, title=f"how {file.name} was understood ({report.layout})")
     for problem in report.bundle.problems:
         console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
-    console.print(f"{report.status}: {data['counts']}")
+    note = f" ({report.write.note})" if report.write is not None and report.write.note else ""
+    console.print(f"{report.status}{note}: {data['counts']}")
     if report.write is not None:
         for label, items in (
             ("added", report.write.added),
@@ -314,10 +320,11 @@ def undo(
     import_id: Annotated[int, typer.Argument(help="Import id from `anodelab imports`.")],
     db: DbOption = None,
 ) -> None:
-    """Undo one import (everything it wrote is removed)."""
+    """Undo one import: everything it wrote is removed; a replacement gives way to the version it replaced."""
     with anodelab.open(db_path(db)) as kb:
-        kb.undo_import(import_id)
-    console.print(f"import {import_id} undone")
+        restored = kb.undo_import(import_id)
+    back = f"; import {restored} (the version it replaced) is current again" if restored else ""
+    console.print(f"import {import_id} undone{back}")
 
 
 def serve(

@@ -51,6 +51,28 @@ def test_export_command_writes_every_value(shipped_kb, tmp_path: Path, capsys) -
     assert len(out.strip().splitlines()) == 1 + len(shipped_kb.measurements("BET"))
 
 
+def test_export_format_follows_the_output_suffix(shipped_kb, tmp_path: Path, capsys) -> None:
+    """`-o values.xlsx` without --format writes a real workbook (it wrote CSV text before)."""
+    db = str(shipped_kb.path)
+    for suffix, read in (("xlsx", pd.read_excel), ("parquet", pd.read_parquet),
+                         ("json", pd.read_json), ("csv", pd.read_csv)):  # fmt: skip
+        out_file = tmp_path / f"values.{suffix}"
+        code, _, err = run(capsys, "export", "--db", db, "--property", "ICE", "-o", str(out_file))
+        assert code == 0, err
+        assert len(read(out_file)) == len(shipped_kb.measurements("ICE")), suffix
+    code, _, err = run(
+        capsys, "export", "--db", db, "--format", "csv", "-o", str(tmp_path / "v.xlsx")
+    )
+    assert code == 1 and "--format csv contradicts" in err and "v.xlsx" in err
+    assert not (tmp_path / "v.xlsx").exists()
+    code, _, err = run(capsys, "export", "--db", db, "-o", str(tmp_path / "v.txt"))
+    assert code == 1 and "cannot tell the export format" in err
+    code, _, err = run(
+        capsys, "export", "--db", db, "--format", "json", "-o", str(tmp_path / "v.txt")
+    )
+    assert code == 0 and json.loads((tmp_path / "v.txt").read_text())
+
+
 def test_import_table_dry_run_map_import_and_undo(shipped_kb, tmp_path: Path, capsys) -> None:
     db = tmp_path / "kb.db"
     shutil.copy(shipped_kb.path, db)
@@ -85,4 +107,4 @@ def test_import_table_rejects_bad_file_with_location(tmp_path: Path, capsys) -> 
     bad = tmp_path / "bad.csv"
     bad.write_text("source,sample,property,value,unit\nx,A,ICE,120,%\n", encoding="utf-8")
     code, _, err = run(capsys, "import-table", str(bad), "--db", str(tmp_path / "kb.db"))
-    assert code == 1 and "bad.csv" in err and "row 1" in err and "Traceback" not in err
+    assert code == 1 and "bad.csv" in err and "row 2" in err and "Traceback" not in err

@@ -156,11 +156,66 @@ def test_bad_rows_are_rejected_whole_with_file_row_and_column(
         loaded.import_table(path)
     message = str(info.value)
     assert fragment in message
-    assert "bad.csv" in message and "row 2" in message
+    assert "bad.csv" in message and "row 3" in message  # file line 3: header, good row, bad row
     if column:
         assert f"column {column!r}" in message
     assert count(loaded, "measurements") == before  # the good row was not written either
     assert loaded.measurements("coulombic_efficiency").empty
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "missing"),
+    [
+        ("source,sample,value,unit,conditions,locator", "t1,A,70,%,,S2", "'property'"),
+        ("source,sample,family", "t1,B,fam", "'kind'"),
+        ("source,cell,sample,format", "t1,h1,A,coin", "'cell_type'"),
+    ],
+)
+def test_missing_required_layout_column_is_named(
+    loaded, tmp_path: Path, header, row, missing
+) -> None:
+    """A layout table without one required column was sent to the literature importer, which
+    called the layout's other columns unknown (``unknown column 'conditions'``)."""
+    path = tmp_path / "incomplete.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    with pytest.raises(AnodelabError) as info:
+        loaded.import_table(path)
+    message = str(info.value)
+    assert f"missing required column {missing}" in message and "incomplete.csv" in message
+    assert "unknown column" not in message
+
+
+def test_both_importers_number_rows_as_the_file_lines(empty_kb, tmp_path: Path) -> None:
+    """The documented-layout importer counted data rows (file line 3 was 'row 2'), the literature
+    importer file lines; both now give the line a spreadsheet shows (header = row 1)."""
+    long = tmp_path / "long.csv"
+    long.write_text(
+        "source,sample,property,value,unit\nt9,A,ICE,70,%\nt9,B,ICEE,71,%\n", encoding="utf-8"
+    )
+    wide = tmp_path / "wide.csv"
+    wide.write_text("Sample,ICE (%)\nA,70\nB,seventy\n", encoding="utf-8")
+    for path in (long, wide):
+        with pytest.raises(ImportRejected) as info:
+            empty_kb.import_table(path, source="t9")
+        assert "row 3" in str(info.value), path.name
+    wide.write_text("Sample,ICE (%)\nA,70\nB,71\n", encoding="utf-8")
+    empty_kb.import_folder(write_folder(tmp_path / "t1"))
+    empty_kb.import_table(wide, source="t1")
+    rows = empty_kb.measurements("ICE", source="t1").set_index(["sample", "file"])["row"]
+    assert rows[("A", str(tmp_path / "t1" / "measurements.csv"))] == 2  # first data line
+    assert rows[("B", str(wide))] == 3
+
+
+def test_opening_a_version_1_kb_moves_layout_rows_to_the_file_lines(loaded) -> None:
+    """A KB written by schema version 1 stored layout rows one less than the file line."""
+    path = loaded.path
+    stored = loaded.measurements("ICE", sample="A").iloc[0]["row"]
+    loaded.db.execute("UPDATE measurements SET row = row - 1")
+    loaded.db.execute("PRAGMA user_version = 1")
+    loaded.close()
+    again = anodelab.open(path)
+    assert again.measurements("ICE", sample="A").iloc[0]["row"] == stored == 2
+    again.close()
 
 
 def test_group_statement_is_a_range_for_the_group_not_a_member_value(loaded) -> None:
@@ -203,6 +258,136 @@ def test_undo_removes_everything_an_import_wrote(loaded) -> None:
     samples_import = int(ledger[ledger["dataset"] == "t1:samples.csv"]["id"].iloc[0])
     with pytest.raises(AnodelabError, match="still used"):
         loaded.undo_import(samples_import)  # steps and cells from other imports use them
+
+
+def test_same_table_under_another_file_name_is_unchanged(loaded, tmp_path: Path) -> None:
+    """A copy of an imported table under another name was imported again: every value twice."""
+    before = count(loaded, "measurements")
+    original = int(loaded.imports().set_index("dataset").loc["t1:measurements.csv", "id"])
+    copy = tmp_path / "copy.csv"
+    copy.write_text(MEASUREMENTS, encoding="utf-8")
+    report = loaded.import_table(copy)
+    assert report.write is not None and report.write.status == "unchanged"
+    assert report.write.import_id == original
+    assert report.write.note.startswith(f"already imported as import {original} from ")
+    assert report.write.note.endswith("measurements.csv")
+    assert count(loaded, "measurements") == before
+    assert "t1:copy.csv" not in set(loaded.imports()["dataset"])
+
+
+def test_corrected_copy_under_another_name_is_refused_naming_the_rows(
+    loaded, tmp_path: Path
+) -> None:
+    """A corrected copy stored its values next to the old ones (1105 and 1125 side by side)."""
+    before = count(loaded, "measurements")
+    copy = tmp_path / "measurements_v2.csv"
+    copy.write_text(MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0"), encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        loaded.import_table(copy)
+    message = str(info.value)
+    assert "measurements_v2.csv, row 2: " in message  # the first value, file line 2
+    assert (
+        "initial_coulombic_efficiency of 'A'" in message and "already stored by import" in message
+    )
+    assert message.count("already stored") == len(MEASUREMENTS.splitlines()) - 1
+    assert count(loaded, "measurements") == before
+    # the same values under new conditions are no duplicates
+    other = tmp_path / "other.csv"
+    other.write_text(MEASUREMENTS.replace("cycle=1", "cycle=2"), encoding="utf-8")
+    with pytest.raises(ImportRejected):  # rows without cycle=1 are still duplicates
+        loaded.import_table(other)
+    only_new = "\n".join(
+        line
+        for line in MEASUREMENTS.replace("cycle=1", "cycle=2").splitlines()
+        if "cycle=2" in line
+    )
+    other.write_text(MEASUREMENTS.splitlines()[0] + "\n" + only_new + "\n", encoding="utf-8")
+    assert loaded.import_table(other).status == "imported"
+
+
+def test_undo_removes_steps_another_import_added_parameters_to(loaded, tmp_path: Path) -> None:
+    """Undoing the import that created a step left the step behind once another import had
+    given it a parameter, and that import could then never be undone ('still used by')."""
+    extra = tmp_path / "steps_time.csv"
+    extra.write_text(
+        "source,sample,step,step_type,quantity,value,unit\nt1,A,2,carbonization,time,2,h\n",
+        encoding="utf-8",
+    )
+    added = loaded.import_table(extra).write
+    ledger = loaded.imports().set_index("dataset")["id"]
+    loaded.undo_import(int(ledger["t1:steps.csv"]))
+    steps = loaded.db.execute(
+        "SELECT ps.import_id FROM process_steps ps JOIN samples s ON s.id = ps.sample_id WHERE s.label = 'A'"
+    ).fetchall()
+    assert steps == [(added.import_id,)]  # the step now belongs to the import that uses it
+    loaded.undo_import(added.import_id)
+    assert count(loaded, "process_steps") == 0 and count(loaded, "step_parameters") == 0
+    loaded.undo_import(int(ledger["t1:measurements.csv"]))
+    loaded.undo_import(int(ledger["t1:cells.csv"]))
+    loaded.undo_import(int(ledger["t1:samples.csv"]))
+    assert count(loaded, "samples") == 0
+
+
+def test_refused_undo_says_undo_not_import(loaded) -> None:
+    samples_import = int(loaded.imports().set_index("dataset").loc["t1:samples.csv", "id"])
+    with pytest.raises(AnodelabError) as info:
+        loaded.undo_import(samples_import)
+    message = str(info.value)
+    assert message.startswith(f"undo of import {samples_import} refused, nothing was changed")
+    assert "import of" not in message and "still used" in message
+
+
+def _values(kb: anodelab.KnowledgeBase) -> list[tuple]:
+    frame = kb.measurements()
+    return sorted(
+        frame[["sample", "property", "value", "value_min", "value_max", "import_id"]]
+        .astype(str)
+        .itertuples(index=False)
+    )
+
+
+def test_undo_of_a_replacement_brings_back_the_version_it_replaced(loaded, tmp_path: Path) -> None:
+    """Undoing a corrected import deleted the whole table (and left the old version 'replaced')."""
+    values, vectors = _values(loaded), loaded.recipe_vectors().set_index("sample").sort_index()
+    ledger = loaded.imports().set_index("dataset")["id"]
+    folder = write_folder(
+        tmp_path / "t1",
+        measurements=MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0"),
+        steps=STEPS.replace("pitch,30,wt%", "pitch,35,wt%"),
+    )
+    new_values = loaded.import_table(folder / "measurements.csv").write
+    new_steps = loaded.import_table(folder / "steps.csv").write
+    assert loaded.recipe_vectors().set_index("sample").loc[
+        "A@P30", "pitch_wt_pct"
+    ] == pytest.approx(35)
+    assert loaded.undo_import(new_values.import_id) == ledger["t1:measurements.csv"]
+    assert loaded.undo_import(new_steps.import_id) == ledger["t1:steps.csv"]
+    assert _values(loaded) == values  # the old rows, under the old import id
+    assert loaded.recipe_vectors().set_index("sample").sort_index().equals(vectors)
+    status = loaded.imports().set_index("id")["status"]
+    assert status[ledger["t1:measurements.csv"]] == status[ledger["t1:steps.csv"]] == "ok"
+    assert status[new_values.import_id] == status[new_steps.import_id] == "undone"
+    again = loaded.import_table(folder / "measurements.csv").write  # the correction, once more
+    assert again.status == "replaced" and len(again.changed) == 1
+
+
+def test_undo_of_a_replacement_whose_old_rows_were_not_kept_is_refused(
+    loaded, tmp_path: Path
+) -> None:
+    """A KB from before schema version 2 has no copy of a replaced version: refuse, do not delete."""
+    original = int(loaded.imports().set_index("dataset").loc["t1:measurements.csv", "id"])
+    folder = write_folder(
+        tmp_path / "t1", measurements=MEASUREMENTS.replace("t1,A,ICE,70.1", "t1,A,ICE,71.0")
+    )
+    new = loaded.import_table(folder / "measurements.csv").write
+    loaded.db.execute("DELETE FROM import_bundles WHERE import_id = ?", [original])
+    values = _values(loaded)
+    with pytest.raises(
+        AnodelabError, match=f"would delete the table instead of going back to import {original}"
+    ):
+        loaded.undo_import(new.import_id)
+    assert _values(loaded) == values
+    assert loaded.imports().set_index("id")["status"][new.import_id] == "ok"
 
 
 def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:

@@ -484,3 +484,22 @@ def test_an_implausible_value_needs_the_flag_and_a_note(tmp_path):
         file="m.csv",
     )
     assert bundle.measurements[0].flags == ("outside_plausible_range", "implausible_as_printed")
+
+
+def test_stored_row_is_the_line_a_spreadsheet_shows(shipped_kb) -> None:
+    """Each value's stored ``row`` is its line in measurements.csv, the header being row 1 (it was
+    stored one less: the ICE of mSi@NHC-700-5, on line 65, as row 64)."""
+    import csv
+    from pathlib import Path
+
+    from anodelab.kb.literature_data import literature_folders
+
+    folder = next(f for f in literature_folders() if f.name == SOURCE)
+    lines = list(csv.reader((Path(folder) / "measurements.csv").open(encoding="utf-8")))
+    line = next(
+        number
+        for number, cells in enumerate(lines, start=1)
+        if cells[:3] == [SOURCE, "mSi@NHC-700-5", "initial_coulombic_efficiency"]
+    )
+    row = one(shipped_kb, "initial_coulombic_efficiency", "mSi@NHC-700-5")
+    assert row["row"] == line

@@ -437,3 +437,44 @@ def test_every_cell_mapped_or_reported():
                     where,
                     text,
                 )
+
+
+def _table(tmp_path: Path, text: str):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    return bundle_from_table(path, source="10.1/x")
+
+
+@pytest.mark.parametrize(
+    ("second_label", "fragment"),
+    [("G-1", "sample 'G-1' is also the label of row 2"), ("", "row has no sample label")],
+)
+def test_one_label_for_two_recipes_is_refused(tmp_path: Path, second_label, fragment) -> None:
+    """A repeated (or blank, filled from above) label merged a 10 wt% and a 20 wt% pitch recipe
+    into one sample whose recipe vector kept only 20, so its 10 wt% row's ICE was plotted at 20."""
+    b = _table(
+        tmp_path, f"Sample,Pitch content (wt%),ICE (%)\nG-1,10,78.1\n{second_label},20,80.2\n"
+    )
+    assert problems(b) == {("error", 3, "Sample")}
+    message = b.errors[0].message
+    assert fragment in message and "Pitch content (wt%): 10 in row 2, 20 here" in message
+
+
+def test_rows_of_one_sample_at_other_conditions_state_its_recipe_once(tmp_path: Path) -> None:
+    """Several rows of one sample (one per cycle; the label repeated or left blank under it) are
+    one sample: its recipe, repeated or left out, is stored once."""
+    b = _table(
+        tmp_path,
+        "Sample,Pitch content (wt%),Cycle,Capacity (mA h g−1)\n"
+        "G-1,10,1,1200\nG-1,10,100,1010\n,,200,950\nG-2,20,1,1150\n",
+    )
+    assert not b.errors
+    assert [s.label for s in b.samples] == ["G-1", "G-2"]
+    assert [(sp.sample, sp.value) for sp in b.steps] == [("G-1", 10), ("G-2", 20)]
+    assert len(b.measurements) == 4
+
+
+def test_one_sample_stated_twice_at_the_same_conditions_is_refused(tmp_path: Path) -> None:
+    b = _table(tmp_path, "Sample,ICE (%)\nG-1,78.1\n,80.2\n")
+    assert problems(b) == {("error", 3, "ICE (%)")}
+    assert "row 2 already gives initial_coulombic_efficiency of 'G-1'" in b.errors[0].message
