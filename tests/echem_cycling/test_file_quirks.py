@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from anodelab.echem.cycling import cycle_summary
+from anodelab.echem.cycling import analyze_cycling, cycle_summary
+from anodelab.echem.rate import analyze_rate
 from anodelab.ingest.readers import read_cycler
 from anodelab.ingest.readers.streaming import summarize_cycler_file
 
@@ -53,3 +55,53 @@ def test_data_lines_ending_with_the_delimiter(tmp_path: Path, ending: str) -> No
     path = tmp_path / "trailing_comma_rows.csv"
     path.write_bytes((ending.join(body) + ending).encode())
     _assert_truth(path)
+
+
+def _cut_mid_last_charge(tmp_path: Path) -> Path:
+    """arbin.csv cut halfway through its last charge (delithiation), as a test stopped mid-step."""
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    charging = np.flatnonzero(source["Current(A)"].to_numpy() > 0)
+    last_start = charging[np.flatnonzero(np.diff(charging) > 1)[-1] + 1]
+    cut = last_start + (charging[-1] - last_start) // 2
+    path = tmp_path / "cut_mid_charge.csv"
+    source.iloc[: cut + 1].to_csv(path, index=False)
+    return path
+
+
+def test_last_half_cycle_cut_off_mid_step_is_incomplete(tmp_path: Path) -> None:
+    path = _cut_mid_last_charge(tmp_path)
+    for result in (analyze_cycling(read_cycler(path)), summarize_cycler_file(path)):
+        cycles = result.results["cycles"]
+        assert [c["complete"] for c in cycles] == [True] * (len(TRUTH) - 1) + [False]
+        summary = result.results["summary"]
+        assert summary["last_cycle"] == len(TRUTH) - 1
+        assert len(result.results["retention_percent"]) == len(TRUTH) - 1
+        assert any("stops at" in w and "mid-step" in w for w in result.warnings)
+        assert not any(
+            m.conditions.get("cycle") == (len(TRUTH), "cycle_count") for m in result.metrics
+        )
+    rate = analyze_rate(read_cycler(path))
+    assert rate.results["steps"][-1]["cycles"][-1] == len(TRUTH) - 1
+
+
+def test_completed_last_cycle_stays_complete() -> None:
+    for path in (DATA / "layouts" / "arbin.csv", DATA / "pybamm_cycling.csv"):
+        cell = "anode-half" if path.name == "arbin.csv" else "full"
+        result = analyze_cycling(read_cycler(path, cell=cell), cell=cell)
+        assert all(c["complete"] for c in result.results["cycles"]), path.name
+        assert not any("mid-step" in w for w in result.warnings)
+
+
+def test_real_neware_export_cut_mid_charge(tmp_path: Path) -> None:
+    """Real Neware records (cellpy, MIT) cut inside the second delithiation: cycle 2 incomplete."""
+    source = pd.read_csv(DATA / "real" / "cellpy_neware_uio_cycles1-2.csv")
+    frame = read_cycler(DATA / "real" / "cellpy_neware_uio_cycles1-2.csv")
+    charging = np.flatnonzero(
+        (frame["current_ampere"].to_numpy() > 0) & (frame["cycle_index"].to_numpy() == 2)
+    )
+    assert charging.size > 10
+    path = tmp_path / "uio_cut.csv"
+    source.iloc[: charging[charging.size // 2] + 1].to_csv(path, index=False)
+    full = analyze_cycling(read_cycler(path))
+    assert [c["complete"] for c in full.results["cycles"]] == [True, False]
+    assert analyze_cycling(frame).results["cycles"][-1]["complete"]
