@@ -344,6 +344,31 @@ def _cut_off_last_half_cycle(
     )
 
 
+#: A half-cycle holding less than this fraction of the file's largest half-cycle is a current
+#: blip (e.g. 1e-11 Ah around a rest), not a half-cycle: it gives no CE and no complete cycle.
+_NEGLIGIBLE_FRACTION = 1e-3
+
+
+def _without_negligible(
+    first: np.ndarray, second: np.ndarray, cycle: np.ndarray, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``first``/``second`` half-cycle capacities with negligible ones (< 0.1 % of the largest) set to 0.
+
+    CE = Q₂/Q₁ divides by the first half-cycle; a blip of 1e-11 Ah there gives CE ≈ 10¹⁰ %.
+    """
+    scale = float(max(np.max(first, initial=0.0), np.max(second, initial=0.0)))
+    tiny_first = (first > 0) & (first < _NEGLIGIBLE_FRACTION * scale)
+    tiny_second = (second > 0) & (second < _NEGLIGIBLE_FRACTION * scale)
+    tiny = (tiny_first | tiny_second) & (np.asarray(cycle) > 0)
+    if tiny.any():
+        warnings.append(
+            f"cycle(s) {np.asarray(cycle)[tiny][:10].tolist()} have a half-cycle with less than "
+            f"{_NEGLIGIBLE_FRACTION:.1%} of the largest half-cycle's charge (a current blip, not a "
+            "half-cycle); no CE for them and they count as incomplete"
+        )
+    return np.where(tiny_first, 0.0, first), np.where(tiny_second, 0.0, second)
+
+
 def _check_capacity_source(capacity_source: str) -> None:
     if capacity_source not in CAPACITY_SOURCES:
         raise InputError(
@@ -390,6 +415,7 @@ def cycle_table_from_sums(
     table["discharge_capacity_mAh"] = qdis
     lead = leading_sign(cell)
     first, second = (qdis, qch) if lead < 0 else (qch, qdis)
+    first, second = _without_negligible(first, second, present, warnings)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["coulombic_efficiency_percent"] = np.where(first > 0, 100.0 * second / first, np.nan)
         table["charge_energy_mWh"] = sums.ech * _AH_TO_MAH

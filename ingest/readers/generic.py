@@ -47,6 +47,7 @@ _NUMERIC_KEYS = (
     "net_capacity_ampere_hour",
     "cycle_count",
     "step_id",
+    "record_index",
 )
 
 
@@ -331,7 +332,9 @@ def frame_from_columns(
         if key in raw.columns:
             values = pd.to_numeric(raw[key], errors="coerce").to_numpy(dtype=float)
             out[key] = (
-                values * columns[key].factor if key not in ("cycle_count", "step_id") else values
+                values * columns[key].factor
+                if key not in ("cycle_count", "step_id", "record_index")
+                else values
             )
     if "mode" in raw.columns:
         out["mode"] = raw["mode"].astype("string").str.strip()

@@ -71,6 +71,7 @@ FALLBACK_REASONS: tuple[str, ...] = (
     "unsigned current with vendor steps",
     "missing vendor step id",
     "parse error",
+    "time decreases",
 )
 
 
@@ -590,9 +591,7 @@ def _summarize_streaming(
             f"{facts['dropped']} row(s) without time, voltage or current were dropped"
         )
     if facts["time_decreases"]:
-        read_warnings.append(
-            "test time decreases somewhere (restarted clock or unsorted rows); rows kept in file order"
-        )
+        raise _Fallback("time decreases")
     sums, rule = _sums_from_runs(runs, facts, tol, options["cell"], current_sign, read_warnings)
     warnings: list[str] = []
     table = cycle_table_from_sums(

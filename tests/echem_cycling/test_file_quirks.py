@@ -17,6 +17,7 @@ from anodelab.echem.cycling import analyze_cycling, cycle_summary
 from anodelab.echem.rate import analyze_rate
 from anodelab.ingest.readers import read_cycler
 from anodelab.ingest.readers.streaming import summarize_cycler_file
+from anodelab.schema.errors import InputError
 
 DATA = Path(__file__).parent / "data"
 TRUTH = json.loads((DATA / "layouts_truth.json").read_text())["cycles"]
@@ -105,3 +106,74 @@ def test_real_neware_export_cut_mid_charge(tmp_path: Path) -> None:
     full = analyze_cycling(read_cycler(path))
     assert [c["complete"] for c in full.results["cycles"]] == [True, False]
     assert analyze_cycling(frame).results["cycles"][-1]["complete"]
+
+
+# ---- row order (an mdb-export of an Arbin .res writes blocks of rows out of order) -------------
+
+
+def _blocks_swapped(tmp_path: Path, keep_record: bool) -> Path:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    n = len(source)
+    order = np.r_[0 : n // 3, 2 * n // 3 : n, n // 3 : 2 * n // 3]
+    shuffled = source.iloc[order]
+    if not keep_record:
+        shuffled = shuffled.drop(columns="Data_Point")
+    path = tmp_path / f"swapped_{keep_record}.csv"
+    shuffled.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("keep_record", [True, False], ids=["record-counter", "time-only"])
+def test_rows_out_of_order_are_put_back(tmp_path: Path, keep_record: bool) -> None:
+    path = _blocks_swapped(tmp_path, keep_record)
+    _assert_truth(path)
+    frame = read_cycler(path)
+    assert np.all(np.diff(frame["test_time_second"].to_numpy()) >= 0)
+    assert "record_index" not in frame.columns
+    expected = "record counter" if keep_record else "sorted by test time"
+    assert any(expected in w for w in frame.attrs["warnings"])
+
+
+def test_step_clock_restarts_keep_file_order(tmp_path: Path) -> None:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv").drop(columns="Data_Point")
+    t = source["Test_Time(s)"].to_numpy()
+    step = source["Step_Index"].to_numpy()
+    starts = np.r_[0, np.flatnonzero(np.diff(step) != 0) + 1]
+    begin = np.repeat(t[starts], np.diff(np.r_[starts, t.size]))
+    source["Test_Time(s)"] = t - begin  # each step's clock starts at 0
+    path = tmp_path / "step_clock.csv"
+    source.to_csv(path, index=False)
+    frame = read_cycler(path)
+    assert any("step clock" in w for w in frame.attrs["warnings"])
+    table = cycle_summary(frame)
+    np.testing.assert_allclose(
+        table["charge_capacity_mAh"], [t["charge_capacity_mAh"] for t in TRUTH], rtol=2e-5
+    )
+
+
+def test_time_going_backwards_inside_a_step_is_refused_with_the_row(tmp_path: Path) -> None:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv").drop(columns="Data_Point")
+    middle = len(source) // 2
+    source.loc[middle, "Test_Time(s)"] = 1.5  # near the start of the test, inside a late step
+    path = tmp_path / "backwards.csv"
+    source.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"goes backwards at data row") as info:
+        read_cycler(path)
+    assert info.value.row == middle + 1 and "backwards.csv" in str(info.value)
+
+
+def test_a_current_blip_gives_no_coulombic_efficiency() -> None:
+    """A 'lithiation' of 1e-11 Ah before a real charge gave CE = 3.6e10 %."""
+    t = np.arange(0.0, 4000.0, 10.0)
+    i = np.zeros(t.size)
+    i[5:7] = -1e-6  # two samples: 2.8e-9 Ah
+    i[10:200] = 1e-3
+    i[210:390] = -1e-3
+    i[395:] = 1e-3
+    v = np.where(i > 0, 3.5, np.where(i < 0, 3.0, 3.2))
+    frame = pd.DataFrame({"test_time_second": t, "voltage_volt": v, "current_ampere": i})
+    warnings: list[str] = []
+    table = cycle_summary(frame, cell="anode-half", rest_current=1e-9, warnings=warnings)
+    first = table.iloc[0]
+    assert np.isnan(first["coulombic_efficiency_percent"]) and not first["complete"]
+    assert any("current blip" in w for w in warnings)
