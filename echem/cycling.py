@@ -587,6 +587,14 @@ def cycling_result(
     ice = _first(first_ce)
     if ice is None:
         warnings.append("cycle 1 is incomplete or missing; no initial Coulombic efficiency")
+    elif ice > 100.0:
+        other = "--cell full / --cell cathode-half" if cell == "anode-half" else "--cell anode-half"
+        warnings.append(
+            f"CE₁ = {ice:.1f} % > 100 %: the cell convention ({cell}) may be the wrong one "
+            f"(a full or cathode half cell?); try {other}"
+            if cell == "anode-half"
+            else f"CE₁ = {ice:.1f} % > 100 %: an anode half cell? try {other}"
+        )
     ref_rows = complete[complete["cycle"] == reference_cycle]
     retention = fade = cycle_life = None
     last_cycle = int(complete["cycle"].iloc[-1]) if not complete.empty else None

@@ -113,11 +113,17 @@ _UNIT_WORDS = {
     "secs": "s",
     "amp-hr": "A*h",
     "amps": "A",
+    "amp": "A",
+    "volt": "V",
     "volts": "V",
     "mah": "mA*h",
     "ah": "A*h",
     "hr": "h",
 }
+
+
+# A unit word with an SI prefix used as the whole header: "mAmps" = Amps in mA.
+_PREFIXED_WORD = re.compile(r"^([mµu])(Amps?|Amp-hr|Volts?)$")
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,11 @@ def split_header(header: str) -> tuple[str, str]:
     ``/`` is taken as a unit only if it parses as one.
     """
     text = header.strip().strip('"').strip()
+    prefixed = _PREFIXED_WORD.match(text)  # Maccor "mAmps", "mAmp-hr", "mWatt-hr"
+    if prefixed:
+        return prefixed.group(2), prefixed.group(1).replace("µ", "u") + _UNIT_WORDS.get(
+            prefixed.group(2).lower(), prefixed.group(2)
+        )
     bracket = re.match(r"^(.*?)\s*[\(\[]\s*([^()\[\]]*?)\s*[\)\]]\s*$", text)
     if bracket and bracket.group(1):
         return bracket.group(1).strip(), bracket.group(2).strip()

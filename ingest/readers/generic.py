@@ -303,9 +303,16 @@ def _seconds(series: pd.Series, factor: float, file: str) -> np.ndarray:
 
 
 def frame_from_columns(
-    raw: pd.DataFrame, columns: dict[str, ColumnMatch], file: str
+    raw: pd.DataFrame,
+    columns: dict[str, ColumnMatch],
+    file: str,
+    headers: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Convert raw file columns (named by canonical key) to canonical units; drop unusable rows."""
+    """Convert raw file columns (named by canonical key) to canonical units; drop unusable rows.
+
+    ``headers`` (every column of the file) are listed when a needed column is missing.
+    """
+    listed = list(headers) if headers is not None else [m.header for m in columns.values()]
     out = pd.DataFrame(index=raw.index)
     if "test_time_second" in raw.columns:
         out["test_time_second"] = _seconds(
@@ -321,13 +328,9 @@ def frame_from_columns(
             )
         out["test_time_second"] = (stamps - stamps.dropna().iloc[0]).dt.total_seconds().to_numpy()
     else:
-        raise InputError(
-            f"no time column; columns are {[m.header for m in columns.values()]}", file=file
-        )
+        raise InputError(f"no time column; columns are {listed}", file=file)
     if "current_ampere" not in raw.columns:
-        raise InputError(
-            f"no current column; columns are {[m.header for m in columns.values()]}", file=file
-        )
+        raise InputError(f"no current column; columns are {listed}", file=file)
     for key in _NUMERIC_KEYS[1:]:
         if key in raw.columns:
             values = pd.to_numeric(raw[key], errors="coerce").to_numpy(dtype=float)

@@ -177,3 +177,48 @@ def test_a_current_blip_gives_no_coulombic_efficiency() -> None:
     first = table.iloc[0]
     assert np.isnan(first["coulombic_efficiency_percent"]) and not first["complete"]
     assert any("current blip" in w for w in warnings)
+
+
+def test_ce_above_100_percent_suggests_another_cell_convention() -> None:
+    """The layouts' anode test read as a full cell: 'CE' = delithiation-first ratio > 100 %."""
+    frame = read_cycler(DATA / "layouts" / "arbin.csv", cell="full")
+    result = analyze_cycling(frame, cell="full")
+    assert result.results["summary"]["initial_coulombic_efficiency_percent"] > 100
+    assert any("CE₁" in w and "--cell anode-half" in w for w in result.warnings)
+    right = analyze_cycling(read_cycler(DATA / "layouts" / "arbin.csv"))
+    assert not any("CE₁" in w for w in right.warnings)
+
+
+def test_maccor_milliamp_columns_are_read(tmp_path: Path) -> None:
+    """Maccor export with mAmps / mAmp-hr (cellpy's maccor_three layout; values from layouts/)."""
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    current = source["Current(A)"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "Rec#": source["Data_Point"],
+            "Cyc#": source["Cycle_Index"],
+            "Step": source["Step_Index"],
+            "TestTime": source["Test_Time(s)"],
+            "mAmp-hr": 0.0,
+            "mAmps": np.abs(current) * 1000,
+            "Volts": source["Voltage(V)"],
+            "State": np.where(current > 0, "C", np.where(current < 0, "D", "R")),
+        }
+    )
+    path = tmp_path / "maccor_ma.txt"
+    path.write_text("Today's Date\t03/28/2022\n\n" + table.to_csv(sep="\t", index=False))
+    _assert_truth_full(path)
+
+
+def test_missing_current_lists_every_column(tmp_path: Path) -> None:
+    path = tmp_path / "no_current.csv"
+    path.write_text("Test_Time(s),Voltage(V),Power(W),Temp(C)\n0,3.0,0,25\n1,3.1,0,25\n")
+    with pytest.raises(InputError, match=r"no current column.*Power\(W\).*Temp\(C\)"):
+        read_cycler(path)
+
+
+def _assert_truth_full(path: Path) -> None:
+    table = cycle_summary(read_cycler(path), cell="anode-half", capacity_source="current")
+    np.testing.assert_allclose(
+        table["charge_capacity_mAh"], [t["charge_capacity_mAh"] for t in TRUTH], rtol=2e-5
+    )
