@@ -170,7 +170,11 @@ class CycleSums:
     when present).  Charges are in Ah, energies in Wh, currents in A, times in s.  ``ch_col`` /
     ``dis_col`` are the capacity-column increments credited to positive/negative current (``None``
     without a capacity column); ``column_total_Ah`` is their sum over the file, ``quantum_Ah`` the
-    coarsest rounding of the capacity columns (:func:`_quantum`).  Both the in-memory path
+    coarsest rounding of the capacity columns (:func:`_quantum`).  ``v_charge_max`` /
+    ``v_discharge_min`` are the highest voltage under positive and the lowest under negative
+    current per cycle (NaN without such rows), ``last_active_sign`` / ``last_active_cycle`` the
+    current sign and cycle of the file's last active row (for :func:`_cut_off_last_half_cycle`).
+    Both the in-memory path
     (:func:`cycle_summary`) and the streaming file path
     (:func:`anodelab.ingest.readers.summarize_cycler_file`) fill one, so both give the same table.
     """
@@ -191,6 +195,10 @@ class CycleSums:
     dis_col: np.ndarray | None = None
     column_total_Ah: float = 0.0
     quantum_Ah: float = 0.0
+    v_charge_max: np.ndarray | None = None
+    v_discharge_min: np.ndarray | None = None
+    last_active_sign: int = 0
+    last_active_cycle: int = 0
 
 
 def cycle_summary(
@@ -249,6 +257,13 @@ def cycle_summary(
         max_cycle=int(cycle.max()),
         capacity_columns=_capacity_columns(frame),
     )
+    volt = frame["voltage_volt"].to_numpy(dtype=float)
+    sums.v_charge_max = _per_cycle_extreme(cycle, volt, state > 0, n, np.fmax)[present]
+    sums.v_discharge_min = _per_cycle_extreme(cycle, volt, state < 0, n, np.fmin)[present]
+    active = np.flatnonzero(state != 0)
+    if active.size:
+        sums.last_active_sign = int(state[active[-1]])
+        sums.last_active_cycle = int(cycle[active[-1]])
     if capacity_source != "current" and sums.capacity_columns:
         from_columns = _column_charge(frame, state)
         if from_columns is not None:
@@ -262,6 +277,96 @@ def cycle_summary(
     return cycle_table_from_sums(
         sums, cell=cell, capacity_source=capacity_source, warnings=warnings, source=source
     )
+
+
+def _per_cycle_extreme(
+    cycle: np.ndarray, values: np.ndarray, rows: np.ndarray, n: int, reduce: np.ufunc
+) -> np.ndarray:
+    """Per cycle number ``0..n-1`` the ``np.fmax``/``np.fmin`` of ``values`` over ``rows`` (NaN if none)."""
+    out = np.full(n, np.nan)
+    reduce.at(out, cycle[rows], values[rows])
+    return out
+
+
+#: A last half-cycle counts as cut off when its voltage extreme falls short of every earlier
+#: complete cycle's extreme of the same current sign by more than this (V), or by more than
+#: ``_CUT_OFF_STEPS`` typical cycle-to-cycle changes of that extreme (capacity-limited cycling).
+_CUT_OFF_TOLERANCE_V = 0.02
+_CUT_OFF_STEPS = 3.0
+
+
+def _cut_off_last_half_cycle(
+    sums: CycleSums, complete: np.ndarray, cell: str
+) -> tuple[int, str] | None:
+    """The row of ``sums.cycle`` whose last half-cycle stopped mid-step, and why; else ``None``.
+
+    A test that ends (or was exported) in the middle of a half-cycle leaves a last half-cycle that
+    never reached its cut-off voltage; its capacity is a fraction of a real one and would corrupt
+    CE, retention, fade and cycle life.  Only the file's *last* active half-cycle can be cut off.
+    Its extreme voltage (the highest under positive current, the lowest under negative current)
+    is compared with those of the same sign in the earlier complete cycles: with the depth
+    d = +V for charge and −V for discharge, the half-cycle is cut off when
+
+    .. math::  d_\\text{last} < \\min_{\\text{earlier}} d - \\max(20\\,\\text{mV}, 3\\,\\widetilde{|\\Delta d|})
+
+    (:math:`\\widetilde{|\\Delta d|}` = median cycle-to-cycle change, which is ≈ 0 for
+    voltage-limited cycling and lets capacity-limited cycling drift).  Without an earlier complete
+    cycle nothing can be said and ``None`` is returned.
+    """
+    sign = sums.last_active_sign
+    extremes = sums.v_charge_max if sign > 0 else sums.v_discharge_min
+    if sign == 0 or extremes is None:
+        return None
+    where = np.flatnonzero(np.asarray(sums.cycle) == sums.last_active_cycle)
+    if where.size == 0 or not complete[where[0]]:
+        return None
+    row = int(where[0])
+    depth = np.asarray(extremes, dtype=float) * sign
+    earlier = (np.asarray(sums.cycle) > 0) & complete & np.isfinite(depth)
+    earlier[row:] = False
+    refs = depth[earlier]
+    if refs.size == 0 or not np.isfinite(depth[row]):
+        return None
+    step = float(np.median(np.abs(np.diff(refs)))) if refs.size > 1 else 0.0
+    tol = max(_CUT_OFF_TOLERANCE_V, _CUT_OFF_STEPS * step)
+    if depth[row] >= refs.min() - tol:
+        return None
+    half = "charge" if sign > 0 else "discharge"
+    if cell == "anode-half":
+        half += " (delithiation)" if sign > 0 else " (lithiation)"
+    reached = "at least" if sign > 0 else "at most"
+    cut = float(refs.min() * sign)
+    return row, (
+        f"the last {half} of cycle {int(sums.cycle[row])} stops at {depth[row] * sign:.3f} V, short of "
+        f"the cut-off the earlier {half.split()[0]}s reached ({reached} {cut:.3f} V): the file ends "
+        "mid-step; the cycle is listed as incomplete and not used for CE, retention, fade, cycle life "
+        "or rate steps"
+    )
+
+
+#: A half-cycle holding less than this fraction of the file's largest half-cycle is a current
+#: blip (e.g. 1e-11 Ah around a rest), not a half-cycle: it gives no CE and no complete cycle.
+_NEGLIGIBLE_FRACTION = 1e-3
+
+
+def _without_negligible(
+    first: np.ndarray, second: np.ndarray, cycle: np.ndarray, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``first``/``second`` half-cycle capacities with negligible ones (< 0.1 % of the largest) set to 0.
+
+    CE = Q₂/Q₁ divides by the first half-cycle; a blip of 1e-11 Ah there gives CE ≈ 10¹⁰ %.
+    """
+    scale = float(max(np.max(first, initial=0.0), np.max(second, initial=0.0)))
+    tiny_first = (first > 0) & (first < _NEGLIGIBLE_FRACTION * scale)
+    tiny_second = (second > 0) & (second < _NEGLIGIBLE_FRACTION * scale)
+    tiny = (tiny_first | tiny_second) & (np.asarray(cycle) > 0)
+    if tiny.any():
+        warnings.append(
+            f"cycle(s) {np.asarray(cycle)[tiny][:10].tolist()} have a half-cycle with less than "
+            f"{_NEGLIGIBLE_FRACTION:.1%} of the largest half-cycle's charge (a current blip, not a "
+            "half-cycle); no CE for them and they count as incomplete"
+        )
+    return np.where(tiny_first, 0.0, first), np.where(tiny_second, 0.0, second)
 
 
 def _check_capacity_source(capacity_source: str) -> None:
@@ -310,6 +415,7 @@ def cycle_table_from_sums(
     table["discharge_capacity_mAh"] = qdis
     lead = leading_sign(cell)
     first, second = (qdis, qch) if lead < 0 else (qch, qdis)
+    first, second = _without_negligible(first, second, present, warnings)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["coulombic_efficiency_percent"] = np.where(first > 0, 100.0 * second / first, np.nan)
         table["charge_energy_mWh"] = sums.ech * _AH_TO_MAH
@@ -324,7 +430,12 @@ def cycle_table_from_sums(
     table["max_discharge_current_mA"] = sums.idis_max * _AH_TO_MAH
     table["start_time_second"] = sums.t0
     table["end_time_second"] = sums.t1
-    table["complete"] = (first > 0) & (second > 0)
+    complete = (first > 0) & (second > 0)
+    cut_off = _cut_off_last_half_cycle(sums, complete, cell)
+    if cut_off is not None:
+        complete[cut_off[0]] = False
+        warnings.append(cut_off[1])
+    table["complete"] = complete
     if (table["cycle"] == 0).any() and (
         table.loc[table["cycle"] == 0, ["charge_capacity_mAh", "discharge_capacity_mAh"]]
         .to_numpy()
@@ -476,6 +587,14 @@ def cycling_result(
     ice = _first(first_ce)
     if ice is None:
         warnings.append("cycle 1 is incomplete or missing; no initial Coulombic efficiency")
+    elif ice > 100.0:
+        other = "--cell full / --cell cathode-half" if cell == "anode-half" else "--cell anode-half"
+        warnings.append(
+            f"CE₁ = {ice:.1f} % > 100 %: the cell convention ({cell}) may be the wrong one "
+            f"(a full or cathode half cell?); try {other}"
+            if cell == "anode-half"
+            else f"CE₁ = {ice:.1f} % > 100 %: an anode half cell? try {other}"
+        )
     ref_rows = complete[complete["cycle"] == reference_cycle]
     retention = fade = cycle_life = None
     last_cycle = int(complete["cycle"].iloc[-1]) if not complete.empty else None

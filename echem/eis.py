@@ -64,6 +64,44 @@ def resistance_roles(circuit: Circuit) -> dict[str, str]:
     return roles
 
 
+def _drop_inductive_end(
+    f: np.ndarray, z: np.ndarray, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the leading (high-frequency, ``f`` sorted high → low) points with Z″ > 0."""
+    inductive = z.imag > 0
+    n = int(np.argmin(inductive)) if not inductive.all() else f.size
+    if n == 0:
+        return f, z
+    if f.size - n < 4:
+        warnings.append(f"{n} of {f.size} points have Z'' > 0; too few would remain, all kept")
+        return f, z
+    warnings.append(
+        f"{n} inductive point(s) (Z'' > 0) at the high-frequency end ({f[n - 1]:.3g}-{f[0]:.3g} Hz) "
+        "were dropped before fitting (keep_inductive=True keeps them)"
+    )
+    return f[n:], z[n:]
+
+
+def _choose_by_aic(fits: list[EISFit], warnings: list[str]) -> EISFit:
+    """The lowest-AIC fit among those with no parameter at a bound (all of them if none qualifies).
+
+    A two-arc fit whose second arc ran to its bounds (R2 = W1 = 1e-6 Ω, CPE2 α = 1) is the one-arc
+    circuit in disguise with more parameters; its AIC is not a fair count of them.
+    """
+    usable = [fit for fit in fits if not fit.degenerate]
+    best = (
+        min(usable, key=lambda x: x.aic) if usable else min(fits, key=lambda x: (x.n_stuck, x.aic))
+    )
+    for fit in fits:
+        if fit is not best and fit.degenerate and fit.aic < best.aic and fit.at_bound is not None:
+            names = [n for n, b in zip(fit.circuit.param_names, fit.at_bound, strict=True) if b]
+            warnings.append(
+                f"EIS: {fit.circuit.text} had the lower AIC but {', '.join(names)} sit at their bounds "
+                f"(effectively a simpler circuit); {best.circuit.text} is kept"
+            )
+    return best
+
+
 def analyze_eis(
     frequency_hz: np.ndarray,
     z: np.ndarray,
@@ -74,6 +112,7 @@ def analyze_eis(
     temperature_K: float | str = 298.15,
     electrons: int = 1,
     n_starts: int = 4,
+    keep_inductive: bool = False,
 ) -> AnalysisResult:
     """Fit an equivalent circuit, test Kramers–Kronig validity, read σ and (optionally) D.
 
@@ -81,6 +120,9 @@ def analyze_eis(
     with the lower Akaike information criterion (a second arc must earn its 3 parameters).
     Options accept numbers in the unit of their name or text with a unit (``"1.13 cm2"``).
     ``z`` is complex Z′ + jZ″ with the electrochemical sign (Z″ < 0 for capacitive arcs).
+    Points with Z″ > 0 at the high-frequency end (cable/cell inductance, which none of the
+    circuits models) are dropped with a warning unless ``keep_inductive`` (impedance.py's
+    tutorial does the same with ``ignoreBelowX``).
     """
     from anodelab.echem.kk import lin_kk
     from anodelab.schema.version import __version__
@@ -90,11 +132,13 @@ def analyze_eis(
     temp = as_float(temperature_K, "K", what="temperature")
     f, zz = check_spectrum(frequency_hz, z)
     warnings: list[str] = []
+    if not keep_inductive:
+        f, zz = _drop_inductive_end(f, zz, warnings)
     if circuit:
         fit = fit_circuit(f, zz, circuit, n_starts=n_starts)
     else:
         fits = [fit_circuit(f, zz, text, n_starts=n_starts) for text in PAPER_CIRCUITS.values()]
-        fit = min(fits, key=lambda x: x.aic)
+        fit = _choose_by_aic(fits, warnings)
     warnings += fit.warnings
     kk = lin_kk(f, zz)
     if not kk.valid:
@@ -104,9 +148,11 @@ def analyze_eis(
         )
     tail = warburg_coefficient(f, zz)
     sigma = tail["warburg_coefficient_ohm_per_sqrt_s"]
-    if tail["r_squared"] < 0.95:
+    doubtful = tail["r_squared"] < 0.95
+    if doubtful:
         warnings.append(
-            f"low-frequency tail is not linear in ω^-1/2 (R² = {tail['r_squared']:.3f}); σ is doubtful"
+            f"low-frequency tail is not linear in ω^-1/2 (R² = {tail['r_squared']:.3f}); σ is doubtful "
+            "and is not reported as a metric (nor D from it)"
         )
     results: dict = {
         "circuit": fit.circuit.text,
@@ -126,12 +172,12 @@ def analyze_eis(
                 float(values[name]),
                 "ohm",
                 dict(eis_condition),
-                uncertainty=float(errors[name]),
+                uncertainty=float(errors[name]) if np.isfinite(errors[name]) else None,
                 uncertainty_kind="stderr",
                 note=f"{name} of {fit.circuit.text}",
             )
         )
-    if sigma > 0:
+    if sigma > 0 and not doubtful:
         metrics.append(
             Metric(
                 "warburg_coefficient",
@@ -142,7 +188,7 @@ def analyze_eis(
                 f"{tail['min_frequency_Hz']:.3g}-{tail['max_frequency_Hz']:.3g} Hz",
             )
         )
-    if area and conc:
+    if area and conc and not doubtful:
         if sigma <= 0:
             warnings.append("Warburg coefficient is not positive; D from EIS not computed")
         else:
@@ -173,6 +219,7 @@ def analyze_eis(
             "concentration_mol_per_cm3": conc,
             "temperature_K": temp,
             "electrons": electrons,
+            "keep_inductive": keep_inductive,
         },
         warnings=warnings,
         results=results,

@@ -60,6 +60,23 @@ class EISFit:
     initial: np.ndarray
     starts: int
     warnings: list[str] = field(default_factory=list)
+    at_bound: np.ndarray | None = None  # per parameter: ended within ~1e-5 of a bound
+
+    @property
+    def degenerate(self) -> bool:
+        """A parameter sits at its bound, so the fit is effectively a simpler circuit.
+
+        A CPE exponent α = 1 (its upper bound) is an ideal capacitor, a physical value, not this.
+        """
+        return self.n_stuck > 0
+
+    @property
+    def n_stuck(self) -> int:
+        """Parameters at a bound other than a CPE exponent at α = 1."""
+        if self.at_bound is None:
+            return 0
+        ideal = self.circuit.is_exponent & (self.values >= self.circuit.upper * (1 - 1e-6))
+        return int(np.count_nonzero(self.at_bound & ~ideal))
 
     @property
     def aic(self) -> float:
@@ -356,6 +373,11 @@ def _starts(
 ) -> list[np.ndarray]:
     """The read-off guesses, topped up with seeded log-normal jitter of the first one."""
     starts = initial_guesses(circuit, f, z)
+    warburg = [el.first_param for el in circuit.elements if el.kind == "W"]
+    if warburg:  # a tail that is not diffusion (a plain arc's end) gives a far too large σ guess
+        small = starts[0].copy()
+        small[warburg] *= 1e-3
+        starts.insert(1, np.clip(small, circuit.lower * 1.0001, circuit.upper * 0.9999))
     rng = np.random.default_rng(seed)
     while len(starts) < n_starts:
         jitter = np.where(circuit.is_exponent, 0.0, rng.normal(0.0, 1.0, circuit.n_params))
@@ -424,10 +446,21 @@ def fit_circuit(
     stderr = np.abs(dp_dx) * np.sqrt(np.clip(np.diag(cov), 0, None))
     warnings: list[str] = [arc_warning] if arc_warning else []
     at_bound = np.abs(sol.x) > 12.0  # within ~1e-5 of a bound on the (log) scale
+    stderr[at_bound] = np.nan  # s²(JᵀJ)⁻¹ is meaningless where the bound, not the data, holds p
     for name in np.array(c.param_names)[at_bound]:
         warnings.append(
             f"EIS fit: parameter {name} ended at its bound; the circuit may not suit the spectrum"
         )
+
     return EISFit(
-        c, values, stderr, float(2 * sol.cost), f.size, c.impedance(values, f), p0, used, warnings
+        c,
+        values,
+        stderr,
+        float(2 * sol.cost),
+        f.size,
+        c.impedance(values, f),
+        p0,
+        used,
+        warnings,
+        at_bound,
     )

@@ -101,16 +101,65 @@ def _sqrt_t_fit(t: np.ndarray, v: np.ndarray) -> tuple[float, float]:
         v0 = float(v[0])
     else:
         early = t <= max(0.2 * t[-1], t[min(2, t.size - 1)])
-        v0 = float(np.polyfit(x[early], v[early], 1)[1]) if early.sum() >= 2 else float(v[0])
+        line = _line(x[early], v[early])
+        v0 = line[1] if line is not None else float(v[0])
     inner = t > 0
-    if inner.sum() >= 3:
-        s_all, i_all = np.polyfit(x[inner], v[inner], 1)
+    fit = _line(x[inner], v[inner]) if inner.sum() >= 3 else None
+    if fit is not None:
+        s_all, i_all = fit
         pred = s_all * x[inner] + i_all
         ss = float(np.sum((v[inner] - v[inner].mean()) ** 2))
         r2 = 1.0 - float(np.sum((v[inner] - pred) ** 2)) / ss if ss > 0 else 0.0
     else:
         r2 = float("nan")
     return v0, r2
+
+
+def _check_time_order(t: np.ndarray) -> None:
+    """GITT needs rows in time order (τ, √t fits); refuse NaN times and time going backwards."""
+    bad = np.flatnonzero(~np.isfinite(t))
+    if bad.size:
+        raise InputError("GITT: time is missing (NaN)", row=int(bad[0]) + 1, column="time")
+    back = np.flatnonzero(np.diff(t) < 0)
+    if back.size:
+        raise InputError(
+            f"GITT: time goes backwards ({t[back[0]]:g} s → {t[back[0] + 1]:g} s); "
+            "the rows must be in recording order",
+            row=int(back[0]) + 2,
+            column="time",
+        )
+
+
+def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+    """Slope and intercept of a least-squares line, ``None`` when it is undetermined."""
+    if x.size < 2 or np.ptp(x) == 0 or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        return None
+    try:
+        slope, intercept = np.polyfit(x, y, 1)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    return float(slope), float(intercept)
+
+
+def _titration_fractions(rows: list[dict[str, Any]]) -> None:
+    """``soc_fraction`` per pulse: the fraction of its titration (run of same-direction pulses) done.
+
+    For the pulses k = 1…N of one run (a charge-then-discharge GITT has two runs),
+    x_k = Σ_{j≤k} Q_j / Σ_{j≤N} Q_j with Q_j the charge of pulse j, so x rises from Q_1/ΣQ to 1 in
+    either direction (the cumulative net charge of a two-way run returns to ≈ 0, so it cannot be the
+    denominator).
+    """
+    start = 0
+    for k in range(1, len(rows) + 1):
+        if k < len(rows) and rows[k]["direction"] == rows[start]["direction"]:
+            continue
+        run = rows[start:k]
+        total = sum(r["pulse_charge_mAh"] for r in run) or 1.0
+        done = 0.0
+        for r in run:
+            done += r["pulse_charge_mAh"]
+            r["soc_fraction"] = done / total
+        start = k
 
 
 def analyze_gitt(
@@ -156,6 +205,7 @@ def analyze_gitt(
     t = np.asarray(time_s, dtype=float)
     v = np.asarray(voltage_V, dtype=float)
     i = np.asarray(current_A, dtype=float)
+    _check_time_order(t)
     radius = as_float(particle_radius_cm, "cm", what="particle radius")
     mass = as_float(mass_g, "g", what="mass")
     vm = as_float(molar_volume_cm3_per_mol, "cm**3/mol", what="molar volume")
@@ -196,6 +246,8 @@ def analyze_gitt(
                 "index": k + 1,
                 "voltage_V": e_after,
                 "charge_passed_mAh": float(charge[pe]),
+                "pulse_charge_mAh": float(abs(charge[pe] - charge[ps - 1 if ps else 0])),
+                "direction": "charge" if np.median(i[ps : pe + 1]) > 0 else "discharge",
                 "current_A": float(np.median(i[ps : pe + 1])),
                 "pulse_seconds": tau,
                 "delta_Es_V": d_es,
@@ -207,10 +259,9 @@ def analyze_gitt(
                 "rest_drift_V": drift,
             }
         )
-    total = abs(rows[-1]["charge_passed_mAh"]) or 1.0
+    _titration_fractions(rows)
     es = np.array([abs(r["delta_Es_V"]) for r in rows])
     for k, row in enumerate(rows):
-        row["soc_fraction"] = abs(row["charge_passed_mAh"]) / total
         reasons = []
         if not np.isfinite(row["diffusion_coefficient_cm2_per_s"]):
             reasons.append("no transient voltage change")

@@ -121,6 +121,69 @@ def _sign_current(
     return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): positive = charge"
 
 
+def _run_count(labels: np.ndarray) -> int:
+    """Number of runs of equal consecutive values."""
+    return int(np.count_nonzero(labels[1:] != labels[:-1])) + 1 if labels.size else 0
+
+
+def _restore_row_order(frame: pd.DataFrame, warnings: list[str], file: str) -> pd.DataFrame:
+    """Rows in the order they were recorded; refuse a file whose order cannot be recovered.
+
+    1. A vendor record counter (``record_index``: Arbin ``Data_Point``, Maccor ``Rec#``, Neware
+       ``DataPoint``) that is not ascending → rows sorted by it (stable), with a warning (an
+       ``mdb-export`` of an Arbin ``.res`` writes rows out of order).
+    2. Test time that drops back to (near) its minimum only where the vendor step changes → a
+       clock that restarts per step; rows kept in file order (the integration skips the negative interval at a step change).
+    3. Otherwise, if sorting by time does not split more vendor steps (or current states) into
+       pieces than the file order does, the rows are sorted by time with a warning; else the file
+       is refused with the first row where time goes backwards (an unsorted export mixes steps
+       the other way round).
+    """
+    if "record_index" in frame.columns:
+        record = frame["record_index"].to_numpy(dtype=float)
+        if np.any(np.diff(record) < 0):
+            order = np.argsort(record, kind="stable")
+            frame = frame.iloc[order].reset_index(drop=True)
+            warnings.append(
+                "rows were not in the order of the vendor's record counter column "
+                "(Data_Point / Rec# / DataPoint); sorted by it"
+            )
+        frame = frame.drop(columns="record_index")
+    time = frame["test_time_second"].to_numpy(dtype=float)
+    back = np.flatnonzero(np.diff(time) < 0)
+    if back.size == 0:
+        return frame
+    if "step_id" in frame.columns:
+        labels = frame["step_id"].to_numpy()
+    else:
+        labels = current_state(frame["current_ampere"].to_numpy(dtype=float))
+    forward = np.diff(time)
+    forward = forward[forward > 0]
+    sampling = float(np.median(forward)) if forward.size else 0.0
+    near_zero = time[back + 1] <= np.nanmin(time) + max(5.0 * sampling, 1.0)
+    if "step_id" in frame.columns and np.all(labels[back + 1] != labels[back]) and near_zero.all():
+        warnings.append(
+            "test time restarts at vendor step changes (a step clock); rows kept in file order"
+        )
+        return frame
+    order = np.argsort(time, kind="stable")
+    if _run_count(labels[order]) <= _run_count(labels):
+        warnings.append(
+            f"test time decreases at {back.size} place(s) (first at data row {int(back[0]) + 2}); "
+            "rows were sorted by test time"
+        )
+        return frame.iloc[order].reset_index(drop=True)
+    row = int(back[0]) + 2
+    raise InputError(
+        f"test time goes backwards at data row {row} ({time[back[0]]:g} s → {time[back[0] + 1]:g} s) "
+        "and neither a record counter nor sorting by time gives a consistent order; "
+        "export the rows in recording order",
+        file=file,
+        row=row,
+        column="test_time_second",
+    )
+
+
 def read_cycler(
     path: str | Path,
     *,
@@ -162,11 +225,7 @@ def read_cycler(
         warnings.append(
             f"{meta['dropped_rows']} row(s) without time, voltage or current were dropped"
         )
-    time = frame["test_time_second"].to_numpy(dtype=float)
-    if np.any(np.diff(time) < 0):
-        warnings.append(
-            "test time decreases somewhere (restarted clock or unsorted rows); rows kept in file order"
-        )
+    frame = _restore_row_order(frame, warnings, str(path))
     sign_rule = _sign_current(frame, current_sign, warnings, rest_current)
     if "mode" in frame.columns:
         del frame["mode"]

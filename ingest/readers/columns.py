@@ -14,6 +14,8 @@ key                                     meaning
 ``discharge_capacity_ampere_hour``      vendor's discharge capacity column, Ah
 ``capacity_ampere_hour``                vendor's single unsigned capacity column, Ah
 ``net_capacity_ampere_hour``            vendor's signed cumulative capacity (BioLogic Q-Qo), Ah
+``record_index``                        the vendor's row counter (Arbin ``Data_Point``, Maccor ``Rec#``,
+                                        Neware ``DataPoint``); used to restore the row order, then dropped
 ``step_index`` / ``cycle_index``        computed by anodelab (:mod:`anodelab.echem.steps`)
 ======================================  =====================================================
 
@@ -52,6 +54,7 @@ CANONICAL_UNITS: dict[str, str] = {
     "net_capacity_ampere_hour": "A*h",
     "timestamp": "",
     "mode": "",
+    "record_index": "",
 }
 
 # Ordered: the first pattern that matches the (lower-case, unit-stripped) name wins.
@@ -89,6 +92,10 @@ _ALIASES: list[tuple[str, str]] = [
     ),
     (r"^(capacity|cap\.?|amp-hr|amp_hr|ah|capacity_ampere_hour)$", "capacity_ampere_hour"),
     (r"^(md|mode|status|state|step_type|step type)$", "mode"),
+    (
+        r"^(data_?point|data point|datapoint|rec#|record|record_?id|record id|record_?index)$",
+        "record_index",
+    ),
 ]
 _COMPILED = [(re.compile(pattern), key) for pattern, key in _ALIASES]
 # "Unitless" default units per key when a header carries none (Arbin/BDF convention)
@@ -106,11 +113,17 @@ _UNIT_WORDS = {
     "secs": "s",
     "amp-hr": "A*h",
     "amps": "A",
+    "amp": "A",
+    "volt": "V",
     "volts": "V",
     "mah": "mA*h",
     "ah": "A*h",
     "hr": "h",
 }
+
+
+# A unit word with an SI prefix used as the whole header: "mAmps" = Amps in mA.
+_PREFIXED_WORD = re.compile(r"^([mµu])(Amps?|Amp-hr|Volts?)$")
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,11 @@ def split_header(header: str) -> tuple[str, str]:
     ``/`` is taken as a unit only if it parses as one.
     """
     text = header.strip().strip('"').strip()
+    prefixed = _PREFIXED_WORD.match(text)  # Maccor "mAmps", "mAmp-hr", "mWatt-hr"
+    if prefixed:
+        return prefixed.group(2), prefixed.group(1).replace("µ", "u") + _UNIT_WORDS.get(
+            prefixed.group(2).lower(), prefixed.group(2)
+        )
     bracket = re.match(r"^(.*?)\s*[\(\[]\s*([^()\[\]]*?)\s*[\)\]]\s*$", text)
     if bracket and bracket.group(1):
         return bracket.group(1).strip(), bracket.group(2).strip()

@@ -9,8 +9,10 @@ recognised columns are parsed (pyarrow's multithreaded CSV parser with ``include
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
@@ -45,6 +47,7 @@ _NUMERIC_KEYS = (
     "net_capacity_ampere_hour",
     "cycle_count",
     "step_id",
+    "record_index",
 )
 
 
@@ -128,9 +131,40 @@ def sniff_text(path: Path, overrides: dict[str, str] | None = None) -> TextLayou
             file=str(path),
         )
     data = lines[best.header_line + 1 : best.header_line + 200]
+    best.headers = _fit_header_to_data(
+        lines[best.header_line].rstrip("\r\n").split(best.delimiter),
+        best.headers,
+        data,
+        best.delimiter,
+    )
     if best.delimiter != "," and any(_DECIMAL_COMMA.search(line) for line in data):
         best.decimal = ","
     return best
+
+
+def _fit_header_to_data(
+    raw_fields: list[str], headers: list[str], data: list[str], delimiter: str
+) -> list[str]:
+    """Header names with as many fields as the data rows have, when they differ only by empty fields.
+
+    Exporters end either the header line or every data line with a delimiter (EC-Lab writes
+    ``...\tcycle number\t`` over rows without the trailing tab): then the header has one
+    (empty) field more or fewer than the rows, and a parser given the header's names would reject
+    every row.  Empty trailing header fields beyond the rows' width are dropped; rows wider than
+    the header by empty trailing fields get ``unnamed`` names.  Anything else is left as it is.
+    """
+    rows = [row for row in csv.reader(data[:50], delimiter=delimiter) if any(row)]
+    if not rows:
+        return headers
+    widths = Counter(len(row) for row in rows)
+    width, _ = widths.most_common(1)[0]
+    if width < len(headers) and all(not f.strip().strip('"') for f in raw_fields[width:]):
+        return headers[:width]
+    if width > len(headers) and all(
+        not field.strip() for row in rows if len(row) == width for field in row[len(headers) :]
+    ):
+        return _unique([*headers, *[""] * (width - len(headers))])
+    return headers
 
 
 def _match(headers: list[str], overrides: dict[str, str] | None) -> dict[str, ColumnMatch]:
@@ -269,9 +303,16 @@ def _seconds(series: pd.Series, factor: float, file: str) -> np.ndarray:
 
 
 def frame_from_columns(
-    raw: pd.DataFrame, columns: dict[str, ColumnMatch], file: str
+    raw: pd.DataFrame,
+    columns: dict[str, ColumnMatch],
+    file: str,
+    headers: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Convert raw file columns (named by canonical key) to canonical units; drop unusable rows."""
+    """Convert raw file columns (named by canonical key) to canonical units; drop unusable rows.
+
+    ``headers`` (every column of the file) are listed when a needed column is missing.
+    """
+    listed = list(headers) if headers is not None else [m.header for m in columns.values()]
     out = pd.DataFrame(index=raw.index)
     if "test_time_second" in raw.columns:
         out["test_time_second"] = _seconds(
@@ -287,18 +328,16 @@ def frame_from_columns(
             )
         out["test_time_second"] = (stamps - stamps.dropna().iloc[0]).dt.total_seconds().to_numpy()
     else:
-        raise InputError(
-            f"no time column; columns are {[m.header for m in columns.values()]}", file=file
-        )
+        raise InputError(f"no time column; columns are {listed}", file=file)
     if "current_ampere" not in raw.columns:
-        raise InputError(
-            f"no current column; columns are {[m.header for m in columns.values()]}", file=file
-        )
+        raise InputError(f"no current column; columns are {listed}", file=file)
     for key in _NUMERIC_KEYS[1:]:
         if key in raw.columns:
             values = pd.to_numeric(raw[key], errors="coerce").to_numpy(dtype=float)
             out[key] = (
-                values * columns[key].factor if key not in ("cycle_count", "step_id") else values
+                values * columns[key].factor
+                if key not in ("cycle_count", "step_id", "record_index")
+                else values
             )
     if "mode" in raw.columns:
         out["mode"] = raw["mode"].astype("string").str.strip()

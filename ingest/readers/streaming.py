@@ -71,6 +71,7 @@ FALLBACK_REASONS: tuple[str, ...] = (
     "unsigned current with vendor steps",
     "missing vendor step id",
     "parse error",
+    "time decreases",
 )
 
 
@@ -304,6 +305,8 @@ def _stream(
                 "t_max": np.maximum.reduceat(t, first),
                 "v_first": v[first],
                 "v_last": v[last],
+                "v_max": np.maximum.reduceat(v, first),
+                "v_min": np.minimum.reduceat(v, first),
             }
             for key in caps:
                 c = col[key] * factor[key]
@@ -399,6 +402,15 @@ def _sums_from_runs(
         max_cycle=int(cycle.max()),
         capacity_columns=list(facts["capacity_columns"]),
     )
+    v_max = np.full(m, np.nan)
+    np.fmax.at(v_max, where[state > 0], runs["v_max"][state > 0])
+    v_min = np.full(m, np.nan)
+    np.fmin.at(v_min, where[state < 0], runs["v_min"][state < 0])
+    sums.v_charge_max, sums.v_discharge_min = v_max, v_min
+    active = np.flatnonzero(state != 0)
+    if active.size:
+        sums.last_active_sign = int(state[active[-1]])
+        sums.last_active_cycle = int(cycle[active[-1]])
     keys = set(facts["capacity_columns"])
     name = None
     if {"charge_capacity_ampere_hour", "discharge_capacity_ampere_hour"} <= keys:
@@ -579,9 +591,7 @@ def _summarize_streaming(
             f"{facts['dropped']} row(s) without time, voltage or current were dropped"
         )
     if facts["time_decreases"]:
-        read_warnings.append(
-            "test time decreases somewhere (restarted clock or unsorted rows); rows kept in file order"
-        )
+        raise _Fallback("time decreases")
     sums, rule = _sums_from_runs(runs, facts, tol, options["cell"], current_sign, read_warnings)
     warnings: list[str] = []
     table = cycle_table_from_sums(

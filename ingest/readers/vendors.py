@@ -56,7 +56,7 @@ def _text_or_excel(
         layout = sniff_text(path, overrides)
         raw, counts = read_delimited(path, layout)
         columns = layout.columns
-        frame = frame_from_columns(raw, columns, str(path))
+        frame = frame_from_columns(raw, columns, str(path), layout.headers)
         meta = {
             "vendor": vendor,
             "format": "text",

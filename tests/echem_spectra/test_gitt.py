@@ -127,3 +127,33 @@ def test_plain_column_names_are_accepted_too():
         "diffusion_coefficient_cm2_per_s"
     ]
     assert a == b
+
+
+def test_rows_out_of_time_order_are_a_clear_error():
+    data = load("gitt_short_d1e-14")
+    swapped = pd.concat([data.iloc[len(data) // 2 :], data.iloc[: len(data) // 2]])
+    with pytest.raises(InputError, match="time goes backwards") as info:
+        analyze_gitt(swapped, particle_radius_cm=5e-4)
+    assert info.value.row == len(data) - len(data) // 2 + 1
+
+
+def test_soc_fraction_runs_from_0_to_1_per_titration_direction():
+    """Charge-then-discharge GITT: the net charge returns to ~0 at the end (soc was Q/0 → 76.7)."""
+    data = load("gitt_short_d1e-14")
+    t, v, i = (data[c].to_numpy() for c in data.columns[:3])
+    back = pd.DataFrame(
+        {
+            data.columns[0]: t[-1] + t[1:] - t[0] + 1.0,
+            data.columns[1]: v[::-1][1:],
+            data.columns[2]: -i[1:],
+        }
+    )
+    both = pd.concat([data, back], ignore_index=True)
+    pulses = analyze_gitt(both, particle_radius_cm=5e-4).results["pulses"]
+    soc = np.array([p["soc_fraction"] for p in pulses])
+    directions = [p["direction"] for p in pulses]
+    assert soc.max() <= 1.0 + 1e-12 and soc.min() > 0
+    for d in set(directions):
+        part = soc[[x == d for x in directions]]
+        assert np.all(np.diff(part) > 0) and part[-1] == pytest.approx(1.0)
+    assert len(set(directions)) == 2

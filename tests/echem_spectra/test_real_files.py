@@ -155,3 +155,42 @@ def test_analyzer_converges_on_good_spectra_without_guess(name):
     assert result.results["kramers_kronig"]["valid"] is True
     resistances = [m for m in result.metrics if m.unit == "ohm"]
     assert resistances and all(m.value > 0 for m in resistances)
+
+
+def _spectrum(name):
+    frame = read_eis(REAL / name)
+    f = frame["frequency_hertz"].to_numpy()
+    return f, frame["z_real_ohm"].to_numpy() + 1j * frame["z_imag_ohm"].to_numpy()
+
+
+def test_single_arc_is_not_fitted_as_a_degenerate_two_arc_circuit():
+    """ZPlot example: one RC arc (300 kHz → 3 kHz). The two-arc fit parks R2 = W1 = 1e-6 at the
+    bounds and won on AIC; stored R_ct = 1e-6 Ω and R_SEI = the real arc. Truth without our fit:
+    an ideal RC arc's −Z″ apex is R/2."""
+    f, z = _spectrum("exampleDataZPlot.z")
+    two = fit_circuit(f, z, "R0-p(R1,CPE1)-p(R2-W1,CPE2)")
+    assert two.degenerate
+    result = analyze_eis(f, z)
+    assert result.results["circuit"] == "R0-p(R1,CPE1)-W1"
+    metrics = {m.property: m for m in result.metrics}
+    assert "sei_resistance" not in metrics
+    assert metrics["charge_transfer_resistance"].value == pytest.approx(
+        2 * np.max(-z.imag), rel=0.03
+    )
+    assert "warburg_coefficient" not in metrics  # tail R² < 0.95: σ doubtful, not stored
+    params = result.results["parameters"]
+    assert params["W1"]["stderr"] is None  # at its bound: no standard error, not 0.0
+    assert all(p["stderr"] is None or p["stderr"] > 0 for p in params.values())
+
+
+def test_inductive_high_frequency_points_are_dropped_by_default():
+    """impedance.py's example battery spectrum: 9 points with Z″ > 0 above 1.5 kHz, which its
+    tutorial removes with ignoreBelowX before fitting."""
+    f, z = _spectrum("exampleData.csv")
+    n_inductive = int(np.argmin(z.imag > 0))
+    assert n_inductive == 9
+    result = analyze_eis(f, z)
+    assert result.results["fit"]["n_points"] == f.size - 9
+    assert any("9 inductive point(s)" in w for w in result.warnings)
+    kept = analyze_eis(f, z, keep_inductive=True)
+    assert kept.results["fit"]["n_points"] == f.size

@@ -1,0 +1,224 @@
+"""Quirks of real cycler exports, reproduced on the synthetic layouts (analytic truth I·Δt).
+
+The real files that showed them (EC-Lab .mpt from dgbowl/yadg, GPL-3) are not copied into the
+repository; each test writes a minimal synthetic file with the same quirk.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from anodelab.echem.cycling import analyze_cycling, cycle_summary
+from anodelab.echem.rate import analyze_rate
+from anodelab.ingest.readers import read_cycler
+from anodelab.ingest.readers.streaming import summarize_cycler_file
+from anodelab.schema.errors import InputError
+
+DATA = Path(__file__).parent / "data"
+TRUTH = json.loads((DATA / "layouts_truth.json").read_text())["cycles"]
+
+
+def _assert_truth(path: Path) -> None:
+    table = cycle_summary(read_cycler(path), cell="anode-half")
+    np.testing.assert_allclose(
+        table["discharge_capacity_mAh"], [t["discharge_capacity_mAh"] for t in TRUTH], rtol=2e-5
+    )
+    np.testing.assert_allclose(
+        table["charge_capacity_mAh"], [t["charge_capacity_mAh"] for t in TRUTH], rtol=2e-5
+    )
+    streamed = summarize_cycler_file(path, cell="anode-half").results["cycles"]
+    np.testing.assert_allclose(
+        [c["charge_capacity_mAh"] for c in streamed],
+        [t["charge_capacity_mAh"] for t in TRUTH],
+        rtol=2e-5,
+    )
+
+
+def test_header_line_ending_with_the_delimiter(tmp_path: Path) -> None:
+    """EC-Lab GCPL/MB/BCD exports end the header line with a tab, the data lines not."""
+    lines = (DATA / "layouts" / "biologic.mpt").read_text(encoding="latin-1").splitlines()
+    assert lines[5].startswith("mode\t")
+    lines[5] += "\t"
+    path = tmp_path / "trailing_tab_header.mpt"
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    _assert_truth(path)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_data_lines_ending_with_the_delimiter(tmp_path: Path, ending: str) -> None:
+    lines = (DATA / "layouts" / "arbin.csv").read_text().splitlines()
+    body = [lines[0]] + [line + "," for line in lines[1:]]
+    path = tmp_path / "trailing_comma_rows.csv"
+    path.write_bytes((ending.join(body) + ending).encode())
+    _assert_truth(path)
+
+
+def _cut_mid_last_charge(tmp_path: Path) -> Path:
+    """arbin.csv cut halfway through its last charge (delithiation), as a test stopped mid-step."""
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    charging = np.flatnonzero(source["Current(A)"].to_numpy() > 0)
+    last_start = charging[np.flatnonzero(np.diff(charging) > 1)[-1] + 1]
+    cut = last_start + (charging[-1] - last_start) // 2
+    path = tmp_path / "cut_mid_charge.csv"
+    source.iloc[: cut + 1].to_csv(path, index=False)
+    return path
+
+
+def test_last_half_cycle_cut_off_mid_step_is_incomplete(tmp_path: Path) -> None:
+    path = _cut_mid_last_charge(tmp_path)
+    for result in (analyze_cycling(read_cycler(path)), summarize_cycler_file(path)):
+        cycles = result.results["cycles"]
+        assert [c["complete"] for c in cycles] == [True] * (len(TRUTH) - 1) + [False]
+        summary = result.results["summary"]
+        assert summary["last_cycle"] == len(TRUTH) - 1
+        assert len(result.results["retention_percent"]) == len(TRUTH) - 1
+        assert any("stops at" in w and "mid-step" in w for w in result.warnings)
+        assert not any(
+            m.conditions.get("cycle") == (len(TRUTH), "cycle_count") for m in result.metrics
+        )
+    rate = analyze_rate(read_cycler(path))
+    assert rate.results["steps"][-1]["cycles"][-1] == len(TRUTH) - 1
+
+
+def test_completed_last_cycle_stays_complete() -> None:
+    for path in (DATA / "layouts" / "arbin.csv", DATA / "pybamm_cycling.csv"):
+        cell = "anode-half" if path.name == "arbin.csv" else "full"
+        result = analyze_cycling(read_cycler(path, cell=cell), cell=cell)
+        assert all(c["complete"] for c in result.results["cycles"]), path.name
+        assert not any("mid-step" in w for w in result.warnings)
+
+
+def test_real_neware_export_cut_mid_charge(tmp_path: Path) -> None:
+    """Real Neware records (cellpy, MIT) cut inside the second delithiation: cycle 2 incomplete."""
+    source = pd.read_csv(DATA / "real" / "cellpy_neware_uio_cycles1-2.csv")
+    frame = read_cycler(DATA / "real" / "cellpy_neware_uio_cycles1-2.csv")
+    charging = np.flatnonzero(
+        (frame["current_ampere"].to_numpy() > 0) & (frame["cycle_index"].to_numpy() == 2)
+    )
+    assert charging.size > 10
+    path = tmp_path / "uio_cut.csv"
+    source.iloc[: charging[charging.size // 2] + 1].to_csv(path, index=False)
+    full = analyze_cycling(read_cycler(path))
+    assert [c["complete"] for c in full.results["cycles"]] == [True, False]
+    assert analyze_cycling(frame).results["cycles"][-1]["complete"]
+
+
+# ---- row order (an mdb-export of an Arbin .res writes blocks of rows out of order) -------------
+
+
+def _blocks_swapped(tmp_path: Path, keep_record: bool) -> Path:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    n = len(source)
+    order = np.r_[0 : n // 3, 2 * n // 3 : n, n // 3 : 2 * n // 3]
+    shuffled = source.iloc[order]
+    if not keep_record:
+        shuffled = shuffled.drop(columns="Data_Point")
+    path = tmp_path / f"swapped_{keep_record}.csv"
+    shuffled.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("keep_record", [True, False], ids=["record-counter", "time-only"])
+def test_rows_out_of_order_are_put_back(tmp_path: Path, keep_record: bool) -> None:
+    path = _blocks_swapped(tmp_path, keep_record)
+    _assert_truth(path)
+    frame = read_cycler(path)
+    assert np.all(np.diff(frame["test_time_second"].to_numpy()) >= 0)
+    assert "record_index" not in frame.columns
+    expected = "record counter" if keep_record else "sorted by test time"
+    assert any(expected in w for w in frame.attrs["warnings"])
+
+
+def test_step_clock_restarts_keep_file_order(tmp_path: Path) -> None:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv").drop(columns="Data_Point")
+    t = source["Test_Time(s)"].to_numpy()
+    step = source["Step_Index"].to_numpy()
+    starts = np.r_[0, np.flatnonzero(np.diff(step) != 0) + 1]
+    begin = np.repeat(t[starts], np.diff(np.r_[starts, t.size]))
+    source["Test_Time(s)"] = t - begin  # each step's clock starts at 0
+    path = tmp_path / "step_clock.csv"
+    source.to_csv(path, index=False)
+    frame = read_cycler(path)
+    assert any("step clock" in w for w in frame.attrs["warnings"])
+    table = cycle_summary(frame)
+    np.testing.assert_allclose(
+        table["charge_capacity_mAh"], [t["charge_capacity_mAh"] for t in TRUTH], rtol=2e-5
+    )
+
+
+def test_time_going_backwards_inside_a_step_is_refused_with_the_row(tmp_path: Path) -> None:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv").drop(columns="Data_Point")
+    middle = len(source) // 2
+    source.loc[middle, "Test_Time(s)"] = 1.5  # near the start of the test, inside a late step
+    path = tmp_path / "backwards.csv"
+    source.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"goes backwards at data row") as info:
+        read_cycler(path)
+    assert info.value.row == middle + 1 and "backwards.csv" in str(info.value)
+
+
+def test_a_current_blip_gives_no_coulombic_efficiency() -> None:
+    """A 'lithiation' of 1e-11 Ah before a real charge gave CE = 3.6e10 %."""
+    t = np.arange(0.0, 4000.0, 10.0)
+    i = np.zeros(t.size)
+    i[5:7] = -1e-6  # two samples: 2.8e-9 Ah
+    i[10:200] = 1e-3
+    i[210:390] = -1e-3
+    i[395:] = 1e-3
+    v = np.where(i > 0, 3.5, np.where(i < 0, 3.0, 3.2))
+    frame = pd.DataFrame({"test_time_second": t, "voltage_volt": v, "current_ampere": i})
+    warnings: list[str] = []
+    table = cycle_summary(frame, cell="anode-half", rest_current=1e-9, warnings=warnings)
+    first = table.iloc[0]
+    assert np.isnan(first["coulombic_efficiency_percent"]) and not first["complete"]
+    assert any("current blip" in w for w in warnings)
+
+
+def test_ce_above_100_percent_suggests_another_cell_convention() -> None:
+    """The layouts' anode test read as a full cell: 'CE' = delithiation-first ratio > 100 %."""
+    frame = read_cycler(DATA / "layouts" / "arbin.csv", cell="full")
+    result = analyze_cycling(frame, cell="full")
+    assert result.results["summary"]["initial_coulombic_efficiency_percent"] > 100
+    assert any("CE₁" in w and "--cell anode-half" in w for w in result.warnings)
+    right = analyze_cycling(read_cycler(DATA / "layouts" / "arbin.csv"))
+    assert not any("CE₁" in w for w in right.warnings)
+
+
+def test_maccor_milliamp_columns_are_read(tmp_path: Path) -> None:
+    """Maccor export with mAmps / mAmp-hr (cellpy's maccor_three layout; values from layouts/)."""
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    current = source["Current(A)"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "Rec#": source["Data_Point"],
+            "Cyc#": source["Cycle_Index"],
+            "Step": source["Step_Index"],
+            "TestTime": source["Test_Time(s)"],
+            "mAmp-hr": 0.0,
+            "mAmps": np.abs(current) * 1000,
+            "Volts": source["Voltage(V)"],
+            "State": np.where(current > 0, "C", np.where(current < 0, "D", "R")),
+        }
+    )
+    path = tmp_path / "maccor_ma.txt"
+    path.write_text("Today's Date\t03/28/2022\n\n" + table.to_csv(sep="\t", index=False))
+    _assert_truth_full(path)
+
+
+def test_missing_current_lists_every_column(tmp_path: Path) -> None:
+    path = tmp_path / "no_current.csv"
+    path.write_text("Test_Time(s),Voltage(V),Power(W),Temp(C)\n0,3.0,0,25\n1,3.1,0,25\n")
+    with pytest.raises(InputError, match=r"no current column.*Power\(W\).*Temp\(C\)"):
+        read_cycler(path)
+
+
+def _assert_truth_full(path: Path) -> None:
+    table = cycle_summary(read_cycler(path), cell="anode-half", capacity_source="current")
+    np.testing.assert_allclose(
+        table["charge_capacity_mAh"], [t["charge_capacity_mAh"] for t in TRUTH], rtol=2e-5
+    )
