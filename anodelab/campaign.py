@@ -363,7 +363,7 @@ def record(
     (``cycle`` becomes ``cycles_completed`` for a partial long-cycling result).  ``cell`` names
     the replicate cell: values of different cells are replicates (all used, averaged in the
     table), the same cell again updates its value."""
-    _, _, objectives = load_campaign(db, int(_find_proposal(db, proposal)["campaign_id"]))
+    _, _, objectives = load_campaign(db, int(store.find_proposal(db, proposal)["campaign_id"]))
     required = {o.property for o in objectives.outcomes()}
     given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
     out = []
@@ -549,16 +549,7 @@ def fit_report(
 
 def proposal_sample(db: sqlite_utils.Database, proposal: int | str) -> str:
     """The sample name of a proposal (``demo-p3``), given its id or name."""
-    return str(_find_proposal(db, proposal)["sample"])
-
-
-def _find_proposal(db: sqlite_utils.Database, proposal: int | str) -> pd.Series:
-    """The proposal row whose id or sample name is ``proposal``."""
-    props = store.proposals(db)
-    match = props[(props["id"].astype(str) == str(proposal)) | (props["sample"] == str(proposal))]
-    if match.empty:
-        raise InputError(f"no proposal {proposal!r}; see `anodelab campaign show CAMPAIGN`")
-    return match.iloc[0]
+    return str(store.find_proposal(db, proposal)["sample"])
 
 
 def set_status(
@@ -569,7 +560,7 @@ def set_status(
     results.  Proposed, running and abandoned recipes all count as pending, so the next batch does
     not propose them again (as Ax does with abandoned trials); only results are training data.
     Every change is kept with its note (:func:`campaign_summary` → ``history``)."""
-    row = _find_proposal(db, proposal)
+    row = store.find_proposal(db, proposal)
     old, new = store.set_status(db, int(row["id"]), status, note)
     return {"id": int(row["id"]), "sample": str(row["sample"]), "from": old, "to": new,
             "note": note}  # fmt: skip
@@ -623,20 +614,17 @@ def _outcome_results(
         return {}, {}, {}
     wanted = outcome.conditions()
     rows = res[res["property"] == outcome.property]
-    final_rows = rows[
-        (rows["is_final"] == 1).to_numpy()
-        & np.array([all(_same(c.get(k), v) for k, v in wanted.items()) for c in rows["conditions"]],
-                   dtype=bool)
-    ]  # fmt: skip
+
+    def matching(conditions: dict[str, Any], final: int) -> pd.DataFrame:
+        keep = [f == final and all(_same(c.get(k), v) for k, v in conditions.items())
+                for c, f in zip(rows["conditions"], rows["is_final"], strict=True)]  # fmt: skip
+        return rows[np.array(keep, dtype=bool)]
+
+    final_rows = matching(wanted, 1)
     grouped = final_rows.groupby("sample")["value"]
     final = {str(k): float(v) for k, v in grouped.mean().items()}
     replicates = {str(k): int(v) for k, v in grouped.size().items()}
-    others = {k: v for k, v in wanted.items() if k != "cycle"}
-    partial_rows = rows[
-        (rows["is_final"] == 0).to_numpy()
-        & np.array([all(_same(c.get(k), v) for k, v in others.items()) for c in rows["conditions"]],
-                   dtype=bool)
-    ]  # fmt: skip
+    partial_rows = matching({k: v for k, v in wanted.items() if k != "cycle"}, 0)
     partial: dict[str, tuple[float, int]] = {}
     for sample, group in partial_rows.groupby("sample"):
         if str(sample) not in final:

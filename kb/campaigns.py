@@ -50,6 +50,7 @@ __all__ = [
     "list_campaigns",
     "add_proposals",
     "proposals",
+    "find_proposal",
     "set_status",
     "status_history",
     "add_result",
@@ -253,14 +254,23 @@ def proposals(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.D
     return frame
 
 
-def _proposal(db: sqlite_utils.Database, proposal: int | str) -> tuple[int, str]:
+def find_proposal(db: sqlite_utils.Database, proposal: int | str) -> dict[str, Any]:
+    """The proposal (``id``, ``campaign_id``, ``sample``, ``status``) whose id or sample name is
+    ``proposal``."""
+    create_tables(db)
     row = db.execute(
-        "SELECT id, status FROM proposals WHERE CAST(id AS TEXT) = ? OR sample = ?",
+        "SELECT id, campaign_id, sample, status FROM proposals"
+        " WHERE CAST(id AS TEXT) = ? OR sample = ?",
         [str(proposal), str(proposal)],
     ).fetchone()
     if row is None:
-        raise AnodelabError(f"no proposal {proposal!r}; see `anodelab campaign show CAMPAIGN`")
-    return int(row[0]), row[1]
+        raise InputError(f"no proposal {proposal!r}; see `anodelab campaign show CAMPAIGN`")
+    return {"id": int(row[0]), "campaign_id": int(row[1]), "sample": row[2], "status": row[3]}
+
+
+def _proposal(db: sqlite_utils.Database, proposal: int | str) -> tuple[int, str]:
+    found = find_proposal(db, proposal)
+    return found["id"], found["status"]
 
 
 _MANUAL_MOVES = {
