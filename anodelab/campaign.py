@@ -288,6 +288,10 @@ def recommend(
     )
     data_version = _data_version(training)
     units = {o.key: o.unit for o in objectives.outcomes()}
+    improvement_unit = _improvement_unit(objectives)
+    for p in result.proposals:
+        if {"expected_improvement", "expected_hypervolume_improvement"} & set(p.reasons):
+            p.reasons["improvement_unit"] = improvement_unit
     records = [
         {
             "parameters": p.parameters,
@@ -320,6 +324,12 @@ def recommend(
             }
         )
     return out, result
+
+
+def _improvement_unit(objectives: ObjectiveSet) -> str:
+    """Unit of an expected improvement: the objective's own unit; for several objectives the
+    hypervolume's, the product of their units (e.g. ``mA h g⁻¹ · %``)."""
+    return " · ".join(unit_label(o.outcome.unit) or "1" for o in objectives.objectives)
 
 
 def parse_assignment(text: str, kind: str = "property") -> tuple[str, float | str, str | None]:

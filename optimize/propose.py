@@ -314,7 +314,9 @@ def _propose(
         )
         values = _sequential_values(acqf, table, features, X_pend, rebuild)
         exploring: list[dict[str, Any] | None] = [None] * len(table)
-        message = f"{name} on {min(counts.values())}–{max(counts.values())} observations"
+        message = "GP per outcome, fitted on " + ", ".join(
+            f"{n} {k} row{'s' * (n != 1)}" for k, n in counts.items()
+        )
         if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None
             explored = _explore_levels(space, objectives, training, models, keys, name, table,

@@ -247,7 +247,8 @@ def recommend(
         for key, label in (("expected_improvement", "expected improvement"),
                            ("expected_hypervolume_improvement", "expected hypervolume improvement")):  # fmt: skip
             if key in reasons:
-                console.print(f"  {label}{over}: {reasons[key]:.3g}")
+                unit = f" {reasons['improvement_unit']}" if reasons.get("improvement_unit") else ""
+                console.print(f"  {label}{over}: {reasons[key]:.3g}{unit}")
         for text, prob in reasons.get("constraint_probability", {}).items():
             console.print(f"  P({text}) = {prob:.2f}")
         for n in reasons.get("nearest_measured", [])[:2]:

@@ -71,6 +71,8 @@ def test_loop_cold_start_then_model_based_with_constraints_and_pending(kb):
         pred = rec["predictions"]["discharge_capacity@current_density=1000,cycle=500"]
         assert pred["std"] > 0 and pred["unit"] == "mA*h/g"  # mean/std in the canonical unit
         assert rec["reasons"]["nearest_measured"] and "expected_improvement" in rec["reasons"]
+        assert rec["reasons"]["improvement_unit"] == "mA h g⁻¹"  # EI is in the objective's unit
+    assert "fitted on 4 discharge_capacity@current_density=1000,cycle=500 rows" in result.message
     p2 = np.array(
         [[r["parameters"][k] for k in ("pitch_wt_pct", "dextrin_g", "zif8_g")] for r in second]
     )
@@ -287,3 +289,6 @@ def test_campaign_show_two_objectives_best_and_pareto_plot(tmp_path):
         truth["initial_coulombic_efficiency"].max(), abs=1e-3
     )
     assert plot.stat().st_size > 10_000
+    nxt, _ = recommend(db, "two", 1, budget="fast")
+    # a hypervolume is in the product of the objectives' units
+    assert nxt[0]["reasons"]["improvement_unit"] == "mA h g⁻¹ · %"
