@@ -18,6 +18,7 @@ import yaml
 
 from anodelab.kb import campaigns as store
 from anodelab.kb import query
+from anodelab.kb.db import transaction
 from anodelab.kb.recipes import recipe_vectors
 from anodelab.models.gp import (
     CATEGORICAL_ENCODINGS,
@@ -376,27 +377,45 @@ def record(
     _, _, objectives = load_campaign(db, int(store.find_proposal(db, proposal)["campaign_id"]))
     required = {o.property for o in objectives.outcomes()}
     given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
+    # every value is checked before any is written, and all are written in one transaction
+    parsed = [parse_assignment(text) for text in assignments]
     out = []
-    for text in assignments:
-        prop, value, unit = parse_assignment(text)
-        outcomes = [o for o in objectives.outcomes() if o.property == prop]
-        conditions = dict(outcomes[0].at) if len(outcomes) == 1 and not given else {}
-        conditions.update(given)
-        planned = cycles_planned
-        if planned is None and cycles_completed is not None and "cycle" in conditions:
-            planned = int(conditions["cycle"])
-        if cycles_completed is not None and "cycle" in conditions:
-            conditions["cycle"] = float(cycles_completed)
-        final = planned is None or cycles_completed is None or cycles_completed >= planned
-        version = store.add_result(
-            db, proposal, prop, float(value), unit, conditions,
-            cycles_completed=cycles_completed, cycles_planned=planned, is_final=final, note=note,
-            required=required, cell=cell,
-        )  # fmt: skip
-        out.append({"proposal": str(proposal), "property": prop, "value": value, "unit": unit,
-                    "conditions": conditions, "is_final": final, "version": version,
-                    "cell": cell})  # fmt: skip
+    with transaction(db):
+        for prop, value, unit in parsed:
+            conditions, planned, final = _result_conditions(
+                prop, objectives, given, cycles_completed, cycles_planned
+            )
+            version = store.add_result(
+                db, proposal, prop, float(value), unit, conditions,
+                cycles_completed=cycles_completed, cycles_planned=planned, is_final=final,
+                note=note, required=required, cell=cell,
+            )  # fmt: skip
+            out.append({"proposal": str(proposal), "property": prop, "value": value, "unit": unit,
+                        "conditions": conditions, "is_final": final, "version": version,
+                        "cell": cell})  # fmt: skip
     return out
+
+
+def _result_conditions(
+    prop: str,
+    objectives: ObjectiveSet,
+    given: dict[str, Any],
+    cycles_completed: int | None,
+    cycles_planned: int | None,
+) -> tuple[dict[str, Any], int | None, bool]:
+    """Conditions, planned cycles and finality of one recorded value: the objective's conditions
+    unless ``given``; a partial long-cycling result is stored at ``cycle = cycles_completed`` and
+    is final once the planned cycles (default: the objective's cycle) are reached."""
+    outcomes = [o for o in objectives.outcomes() if o.property == prop]
+    conditions = dict(outcomes[0].at) if len(outcomes) == 1 and not given else {}
+    conditions.update(given)
+    planned = cycles_planned
+    if planned is None and cycles_completed is not None and "cycle" in conditions:
+        planned = int(conditions["cycle"])
+    if cycles_completed is not None and "cycle" in conditions:
+        conditions["cycle"] = float(cycles_completed)
+    final = planned is None or cycles_completed is None or cycles_completed >= planned
+    return conditions, planned, final
 
 
 def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str, Any]:

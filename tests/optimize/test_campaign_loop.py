@@ -14,6 +14,7 @@ from anodelab.kb import campaigns as store
 from anodelab.kb.db import open_db
 from anodelab.optimize.space import space_from_dict
 from anodelab.optimize.virtual_lab import VirtualSiCLab
+from anodelab.schema.errors import InputError
 
 SPACE = """
 name: loop
@@ -292,3 +293,19 @@ def test_campaign_show_two_objectives_best_and_pareto_plot(tmp_path):
     nxt, _ = recommend(db, "two", 1, budget="fast")
     # a hypervolume is in the product of the objectives' units
     assert nxt[0]["reasons"]["improvement_unit"] == "mA h g⁻¹ · %"
+
+
+def test_record_writes_all_values_or_none(kb):
+    """One bad value in a call (a bare fraction for ICE) leaves nothing behind: before, the
+    capacity before it was stored, and the corrected call then stored it as version 2."""
+    db, tmp = kb
+    text = SPACE + "  - {property: ICE, goal: maximize}\n"
+    (tmp / "two.yaml").write_text(text)
+    new_campaign(db, tmp / "two.yaml", name="two", seed=1)
+    pid = recommend(db, "two", 1, budget="fast")[0][0]["id"]
+    with pytest.raises(InputError, match="fraction"):
+        record(db, pid, ["discharge_capacity=0.7 A h/g", "ICE=0.8"])
+    assert store.results(db, latest=False).empty
+    rows = record(db, pid, ["discharge_capacity=0.7 A h/g", "ICE=80%"])
+    assert [r["version"] for r in rows] == [1, 1]
+    assert store.proposals(db).set_index("id").loc[pid, "status"] == "done"
