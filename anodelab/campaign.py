@@ -465,43 +465,56 @@ def dumps(records: list[dict[str, Any]]) -> str:
 
 
 def _measured_features(
-    vocab, recipes: pd.DataFrame, meas: pd.DataFrame
+    vocab, recipes: pd.DataFrame, meas: pd.DataFrame, inputs: list[str] | None = None
 ) -> tuple[list, dict[str, str]]:
     """Model inputs for ``fit`` without a space: the recipe parameters known for every recipe
-    with the property and varying among them; the others are returned with the reason.
+    with the property and varying among them; the others are returned with the reason.  With
+    ``inputs`` (parameter names or synonyms), exactly those, ranged over the recipes that know
+    them; recipes that do not are then left out of the data (and listed as missing).
 
     Papers describe different steps (one varies pitch, another dopamine and ZIF-8), so a
     parameter unknown for some recipes would drop those rows from the data altogether."""
-    from anodelab.models.features import Feature
-
     measured = set(zip(meas["sample"].astype(str), meas["source"].astype(str), strict=True))
     keys = zip(recipes["sample"].astype(str), recipes["source"].astype(str), strict=True)
     rows = recipes[[k in measured for k in keys]]
+    wanted = [vocab.get("parameter", n).name for n in inputs] if inputs else None
     features, left_out = [], {}
     for name, t in vocab.parameters().items():
-        if name not in rows or rows[name].isna().all():
+        if wanted is not None and name not in wanted:
             continue
-        col = rows[name]
-        if col.isna().any():
-            left_out[name] = f"known for {col.notna().sum()} of {len(col)} measured recipes"
+        col = rows[name].dropna() if name in rows else pd.Series(dtype=object)
+        if not len(col):
+            if wanted is not None:
+                raise InputError(f"--inputs {name}: not known for any recipe with this property")
             continue
-        if t.is_numeric:
-            lo, hi = float(col.min()), float(col.max())
-            if hi > lo:
-                features.append(Feature(name, "numeric", lo, hi))
-            else:
-                left_out[name] = f"the same value ({lo:g}) for every measured recipe"
-        elif col.nunique() > 1:
-            levels = tuple(sorted(map(str, col.unique())))
-            features.append(Feature(name, "categorical", categories=levels))
+        if wanted is None and len(col) < len(rows):
+            left_out[name] = f"known for {len(col)} of {len(rows)} measured recipes"
+            continue
+        feature, reason = _feature_of(name, t, col)
+        if feature is not None:
+            features.append(feature)
         else:
-            left_out[name] = f"the same level ({col.iloc[0]}) for every measured recipe"
+            left_out[name] = reason
     if not features:
         raise InputError(
             "no recipe parameter is known and varies across the recipes with this property; "
-            "give a space (--space) naming the inputs"
+            "name the inputs (--inputs) or give a space (--space)"
         )
     return features, left_out
+
+
+def _feature_of(name: str, term, col: pd.Series):
+    """A model input spanning the values in ``col``, or ``None`` and why (one value only)."""
+    from anodelab.models.features import Feature
+
+    if term.is_numeric:
+        lo, hi = float(col.min()), float(col.max())
+        if hi > lo:
+            return Feature(name, "numeric", lo, hi), ""
+        return None, f"the same value ({lo:g}) for every measured recipe"
+    if col.nunique() > 1:
+        return Feature(name, "categorical", categories=tuple(sorted(map(str, col.unique())))), ""
+    return None, f"the same level ({col.iloc[0]}) for every measured recipe"
 
 
 def fit_report(
@@ -510,6 +523,7 @@ def fit_report(
     at: list[str] | None = None,
     *,
     space_path: str | Path | None = None,
+    inputs: list[str] | None = None,
     model: str = "gp",
     kernel: str = DEFAULT_KERNEL,
     categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
@@ -519,8 +533,10 @@ def fit_report(
     ``kernel`` and ``categorical_encoding`` choose the GP (see :class:`GPSurrogate`); the
     forest ignores them.
 
-    Inputs: the free parameters of ``space_path`` if given, else the recipe parameters known for
-    every recipe with the property (the others are listed in ``left_out`` with the reason).
+    Inputs: the free parameters of ``space_path`` if given; else the parameters named in
+    ``inputs`` (recipes lacking one are left out and listed in ``missing``); else the recipe
+    parameters known for every recipe with the property (the others are listed in ``left_out``
+    with the reason).
     Returns metrics for leave-one-out and leave-one-source-out and their predictions."""
     from anodelab.models import ForestSurrogate, GPSurrogate, cross_validate, cv_metrics
     from anodelab.optimize.objectives import Outcome
@@ -537,7 +553,7 @@ def fit_report(
         recipes, excluded = _comparable_recipes(recipe_vectors(db), [f.name for f in features])
     else:  # blends and groups are not recipes (a graphite blend's full-cell ICE is not pitch's)
         recipes, excluded = _comparable_recipes(recipe_vectors(db), list(vocab.parameters()))
-        features, left_out = _measured_features(vocab, recipes, meas)
+        features, left_out = _measured_features(vocab, recipes, meas, inputs)
     if "source" in meas.columns:
         meas = meas.drop(columns=["source"])
     training = assemble(recipes, meas, [outcome], features)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from anodelab.cli.common import (
     AtOption,
@@ -259,13 +260,18 @@ def recommend(
         for key, imp in list(reasons.get("parameter_importance", {}).items())[:2]:
             top = ", ".join(f"{k} {v:.0%}" for k, v in list(imp.items())[:3])
             console.print(f"  drivers of {key}: {top}")
-    missing = result.missing
+    _print_missing(
+        result.missing,
+        "\n{} KB sample(s) not used for training (see --json or `anodelab fit`); reasons:",
+    )
+
+
+def _print_missing(missing: pd.DataFrame, heading: str) -> None:
+    """Count the samples the training data could not use, by reason (``heading`` takes the count)."""
     if len(missing):
-        console.print(
-            f"\n{missing['sample'].nunique()} KB sample(s) not used for training (see --json or `anodelab fit`); reasons:"
-        )
+        console.print(heading.format(missing["sample"].nunique()))
         for reason, n in missing.groupby("reason").size().items():
-            console.print(f"  {n} × {reason}")
+            console.print(f"  {n} × {escape(str(reason))}")
 
 
 def record(
@@ -311,6 +317,14 @@ def fit(
     space: Annotated[
         Path | None, typer.Option(help="Use the free parameters of this space as inputs.")
     ] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--inputs",
+            help="A recipe parameter to use as input (repeatable); recipes that lack one are "
+            "left out. Default: the parameters every measured recipe has.",
+        ),
+    ] = None,
     model: Annotated[
         str, typer.Option(help="gp (BoTorch GP) or forest (random-forest baseline).")
     ] = "gp",
@@ -336,6 +350,7 @@ def fit(
             property,
             at,
             space_path=space,
+            inputs=inputs,
             model=model,
             kernel=kernel,
             categorical_encoding=categorical_encoding,
@@ -357,6 +372,7 @@ def fit(
             )
     for name, why in rep.get("left_out", {}).items():
         console.print(f"  left out {name}: {why}")
+    _print_missing(rep["missing"], "{} sample(s) not used; reasons:")
     if plot is not None:
         console.print(f"parity plot: {plot}")
 

@@ -76,3 +76,24 @@ def test_gp_fits_when_every_input_is_categorical():
     y = np.array([70.0, 76.0, 88.0, 77.0, 69.0])
     mean, std = GPSurrogate(features).fit(X, y).predict(X.iloc[:3], return_std=True)
     assert np.all(std > 0) and mean[2] > mean[1] > mean[0]  # the levels' order is learnt
+
+
+def test_fit_with_named_inputs_keeps_them_and_leaves_out_recipes_that_lack_them(
+    shipped_kb, capsys
+):
+    """By default carbonization temperature is dropped (unknown for one recipe); --inputs keeps it
+    (synonyms accepted) and leaves out that recipe instead, saying why."""
+    db = str(shipped_kb.path)
+    code, out, err = run(capsys, "fit", "ICE", "--db", db, "--json")
+    default = json.loads(out)
+    assert "carbonization_temperature_C" in default["left_out"]
+    args = ["--inputs", "carbonization_temperature_C", "--inputs", "pitch"]
+    code, out, err = run(capsys, "fit", "ICE", "--db", db, "--json", *args)
+    assert code == 0, err
+    named = json.loads(out)
+    assert named["features"] == ["pitch_wt_pct", "carbonization_temperature_C"]
+    assert 4 <= named["n"] < default["n"] and named["left_out"] == {}
+    code, out, err = run(capsys, "fit", "ICE", "--db", db, *args)
+    assert "not used" in out and "pitch_wt_pct unknown" in out
+    code, _, err = run(capsys, "fit", "ICE", "--db", db, "--inputs", "nonsense")
+    assert code != 0 and "unknown parameter 'nonsense'" in err and "Traceback" not in err
