@@ -417,7 +417,10 @@ def cycle_table_from_sums(
     first, second = (qdis, qch) if lead < 0 else (qch, qdis)
     first, second = _without_negligible(first, second, present, warnings)
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["coulombic_efficiency_percent"] = np.where(first > 0, 100.0 * second / first, np.nan)
+        # no CE without both half-cycles (a lone first half-cycle is not 0 % efficient)
+        table["coulombic_efficiency_percent"] = np.where(
+            (first > 0) & (second > 0), 100.0 * second / first, np.nan
+        )
         table["charge_energy_mWh"] = sums.ech * _AH_TO_MAH
         table["discharge_energy_mWh"] = sums.edis * _AH_TO_MAH
         table["average_charge_voltage_V"] = np.where(
@@ -498,6 +501,12 @@ def analyze_cycling(
         rest_current=rest_current,
         warnings=warnings,
     )
+    if table.empty or not np.any(
+        current_state(frame["current_ampere"].to_numpy(float), rest_current)
+    ):
+        raise InputError(
+            _no_cycle_reason(frame, cell, rest_current), file=frame.attrs.get("source_file")
+        )
     return cycling_result(
         table,
         warnings,
@@ -511,6 +520,32 @@ def analyze_cycling(
         rest_current=rest_current,
         source=frame.attrs.get("source_file"),
     )
+
+
+def _no_cycle_reason(frame: pd.DataFrame, cell: str, rest_current: float | None) -> str:
+    """Why :func:`cycle_summary` found no cycle: no current at all, or current of one sign only
+    that the ``cell`` convention does not start a cycle with (a lone charge of a cathode file
+    read as an anode half-cell)."""
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    state = current_state(current, rest_current)
+    if not np.any(state != 0):
+        return "no cycle: the current is zero (rest) in every row"
+    lead = leading_sign(cell)
+    signs = {int(s) for s in np.unique(state[state != 0])}
+    if signs == {-lead}:
+        words = (
+            "positive (charge, voltage rising)"
+            if -lead > 0
+            else "negative (discharge, voltage falling)"
+        )
+        other = (
+            "--cell cathode-half or --cell full" if cell == "anode-half" else "--cell anode-half"
+        )
+        return (
+            f"no cycle: the current is {words} in every non-rest row, and with --cell {cell} a "
+            f"cycle starts with the opposite sign; for the other convention give {other}"
+        )
+    return "no cycle with current was found"
 
 
 def check_cycling_options(

@@ -222,3 +222,27 @@ def _assert_truth_full(path: Path) -> None:
     np.testing.assert_allclose(
         table["charge_capacity_mAh"], [t["charge_capacity_mAh"] for t in TRUTH], rtol=2e-5
     )
+
+
+def _one_long_charge() -> pd.DataFrame:
+    """A formation-style file that only charges (found in a real Neware .ndax: 68 h of CC_Chg)."""
+    t = np.arange(0.0, 7200.0, 10.0)
+    i = np.where(t < 60, 0.0, 1e-3)
+    v = 3.0 + t / 7200.0
+    return pd.DataFrame({"test_time_second": t, "voltage_volt": v, "current_ampere": i})
+
+
+def test_a_lone_charge_read_as_an_anode_says_which_convention_would_read_it() -> None:
+    """It said 'no cycle with current was found' although the file has an hour of current."""
+    with pytest.raises(InputError, match="positive .* in every non-rest row") as info:
+        analyze_cycling(_one_long_charge())
+    assert "--cell cathode-half or --cell full" in str(info.value)
+    with pytest.raises(InputError, match="zero \\(rest\\) in every row"):
+        analyze_cycling(_one_long_charge().assign(current_ampere=0.0))
+
+
+def test_a_lone_first_half_cycle_has_no_coulombic_efficiency() -> None:
+    """Read as a full cell the charge is cycle 1's first half; its CE was printed as 0 %."""
+    cycles = analyze_cycling(_one_long_charge(), cell="full").results["cycles"]
+    assert len(cycles) == 1 and cycles[0]["charge_capacity_mAh"] == pytest.approx(1.98, rel=1e-3)
+    assert cycles[0]["coulombic_efficiency_percent"] is None

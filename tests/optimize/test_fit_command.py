@@ -78,9 +78,7 @@ def test_gp_fits_when_every_input_is_categorical():
     assert np.all(std > 0) and mean[2] > mean[1] > mean[0]  # the levels' order is learnt
 
 
-def test_fit_with_named_inputs_keeps_them_and_leaves_out_recipes_that_lack_them(
-    shipped_kb, capsys
-):
+def test_fit_with_named_inputs_keeps_them_and_leaves_out_recipes_that_lack_them(shipped_kb, capsys):
     """By default carbonization temperature is dropped (unknown for one recipe); --inputs keeps it
     (synonyms accepted) and leaves out that recipe instead, saying why."""
     db = str(shipped_kb.path)
