@@ -13,6 +13,7 @@ preset              what
 ``neware-export``   Neware BTSDA CSV/Excel export (``Step Type``, ``Cumulative Time``)
 ``neware``          Neware ``.nda`` / ``.ndax`` binary via NewareNDA (BSD-3)
 ``biologic-mpr``    BioLogic ``.mpr`` binary via galvani (GPL-3, optional extra ``anodelab[gpl]``)
+``arbin-res``       Arbin ``.res`` Access database (``anodelab.ingest.readers.arbin_res``)
 ==================  ==========================================================================
 """
 
