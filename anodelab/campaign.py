@@ -165,6 +165,7 @@ def training_data(
     training = assemble(recipes, measurements, objectives.outcomes(), space.features())
     if not kb_excluded.empty:
         training.missing = pd.concat([kb_excluded, training.missing], ignore_index=True)
+    training.missing = _name_unmeasured_proposals(training.missing, props)
     pending = pd.DataFrame(
         [
             p
@@ -173,6 +174,22 @@ def training_data(
         ]
     )
     return training, pending, props
+
+
+def _name_unmeasured_proposals(missing: pd.DataFrame, props: pd.DataFrame) -> pd.DataFrame:
+    """A campaign's own recipe without a result is waiting, not unusable: say so (its status)
+    instead of "no <property> value", which reads like a KB gap."""
+    if missing.empty or props.empty:
+        return missing
+    status = dict(zip(props["sample"], props["status"], strict=True))
+    waiting = missing["sample"].isin(status.keys()) & missing["reason"].str.startswith("no ")
+    if waiting.any():
+        missing = missing.copy()
+        missing.loc[waiting, "reason"] = [
+            f"proposal of this campaign ({status[s]}), no result yet"
+            for s in missing.loc[waiting, "sample"]
+        ]
+    return missing
 
 
 def _comparable_recipes(
@@ -289,6 +306,7 @@ def recommend(
     )
     data_version = _data_version(training)
     units = {o.key: o.unit for o in objectives.outcomes()}
+    labels = {o.key: o.label for o in objectives.outcomes()}
     improvement_unit = _improvement_unit(objectives)
     for p in result.proposals:
         if {"expected_improvement", "expected_hypervolume_improvement"} & set(p.reasons):
@@ -296,7 +314,10 @@ def recommend(
     records = [
         {
             "parameters": p.parameters,
-            "predictions": {k: {**v, "unit": units.get(k)} for k, v in p.predictions.items()},
+            "predictions": {
+                k: {**v, "unit": units.get(k), "label": labels.get(k, k)}
+                for k, v in p.predictions.items()
+            },
             "acquisition_value": p.acquisition_value,
             "strategy": result.strategy,
             "reasons": p.reasons,

@@ -64,6 +64,16 @@ class Outcome:
             return self.property
         return self.property + "@" + ",".join(f"{k}={_fmt(v)}" for k, v in self.at)
 
+    @builtins.property
+    def label(self) -> str:
+        """For people: ``discharge_capacity (cycle 500, current_density 1000 mA g⁻¹)``.
+
+        The conditions carry their canonical units from ``schema/data/conditions.yaml``
+        (``key`` stays the machine name used in JSON and the KB)."""
+        if not self.at:
+            return self.property
+        return f"{self.property} ({', '.join(_condition_text(k, v) for k, v in self.at)})"
+
     def conditions(self) -> dict[str, Any]:
         return dict(self.at)
 
@@ -140,6 +150,13 @@ class ObjectiveSet:
 
 def _fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _condition_text(name: str, value: Any) -> str:
+    """``current_density 1000 mA g⁻¹``; ``cycle 500`` (a count needs no unit word)."""
+    term = load_vocabulary().find(name, ["condition"])
+    unit = term.unit_label if term is not None and term.unit != "cycle_count" else ""
+    return f"{name} {_fmt(value)}{' ' + unit if unit and not isinstance(value, str) else ''}"
 
 
 _QUANTITY = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")

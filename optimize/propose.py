@@ -314,8 +314,9 @@ def _propose(
         )
         values = _sequential_values(acqf, table, features, X_pend, rebuild)
         exploring: list[dict[str, Any] | None] = [None] * len(table)
+        labels = {o.key: o.label for o in objectives.outcomes()}
         message = "GP per outcome, fitted on " + ", ".join(
-            f"{n} {k} row{'s' * (n != 1)}" for k, n in counts.items()
+            f"{n} {labels.get(k, k)} row{'s' * (n != 1)}" for k, n in counts.items()
         )
         if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None

@@ -237,9 +237,10 @@ def recommend(
             for k, v in r["parameters"].items()
         )
         console.print(f"\n[bold]proposal {r['id']}[/] ({r['sample']}): {params}")
+        labels = {key: p.get("label") or key for key, p in r["predictions"].items()}
         for key, p in r["predictions"].items():
             unit = f" {unit_label(p['unit'])}" if p.get("unit") else ""
-            console.print(f"  predicted {key}: {p['mean']:.4g} ± {p['std']:.3g}{unit}")
+            console.print(f"  predicted {labels[key]}: {p['mean']:.4g} ± {p['std']:.3g}{unit}")
         reasons = r["reasons"]
         if "exploration" in reasons:
             console.print(f"  [yellow]exploration[/]: {reasons['exploration']['why']}")
@@ -253,16 +254,18 @@ def recommend(
         for text, prob in reasons.get("constraint_probability", {}).items():
             console.print(f"  P({text}) = {prob:.2f}")
         for n in reasons.get("nearest_measured", [])[:2]:
-            meas = ", ".join(f"{k}={v['mean']:.4g}" for k, v in n["measured"].items())
+            meas = ", ".join(
+                f"{labels.get(k, k)} {v['mean']:.4g}" for k, v in n["measured"].items()
+            )
             console.print(
                 f"  near {n['sample']} ({n['source']}, distance {n['distance']:.2f}): {meas}"
             )
         for key, imp in list(reasons.get("parameter_importance", {}).items())[:2]:
             top = ", ".join(f"{k} {v:.0%}" for k, v in list(imp.items())[:3])
-            console.print(f"  drivers of {key}: {top}")
+            console.print(f"  drivers of {labels.get(key, key)}: {top}")
     _print_missing(
         result.missing,
-        "\n{} KB sample(s) not used for training (see --json or `anodelab fit`); reasons:",
+        "\n{} sample(s) not used for training (see --json or `anodelab fit`); reasons:",
     )
 
 
@@ -270,7 +273,7 @@ def _print_missing(missing: pd.DataFrame, heading: str) -> None:
     """Count the samples the training data could not use, by reason (``heading`` takes the count)."""
     if len(missing):
         console.print(heading.format(missing["sample"].nunique()))
-        for reason, n in missing.groupby("reason").size().items():
+        for reason, n in missing.groupby("reason")["sample"].nunique().items():
             console.print(f"  {n} × {escape(str(reason))}")
 
 

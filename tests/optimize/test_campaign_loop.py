@@ -71,9 +71,19 @@ def test_loop_cold_start_then_model_based_with_constraints_and_pending(kb):
         assert space.violations(pd.DataFrame([rec["parameters"]])) == []
         pred = rec["predictions"]["discharge_capacity@current_density=1000,cycle=500"]
         assert pred["std"] > 0 and pred["unit"] == "mA*h/g"  # mean/std in the canonical unit
+        assert pred["label"] == "discharge_capacity (current_density 1000 mA g⁻¹, cycle 500)"
         assert rec["reasons"]["nearest_measured"] and "expected_improvement" in rec["reasons"]
         assert rec["reasons"]["improvement_unit"] == "mA h g⁻¹"  # EI is in the objective's unit
-    assert "fitted on 4 discharge_capacity@current_density=1000,cycle=500 rows" in result.message
+    assert "fitted on 4 discharge_capacity (current_density 1000 mA g⁻¹, cycle 500) rows" in (
+        result.message
+    )
+    # the two proposals still waiting for results are named as such, not as KB gaps
+    waiting = training_data(db, "loop")[0].missing
+    waiting = waiting[waiting["reason"].str.startswith("proposal of this campaign")]
+    assert sorted(waiting["reason"].unique()) == [
+        "proposal of this campaign (proposed), no result yet"
+    ]
+    assert waiting["sample"].nunique() == 5  # the 3 of batch 2 and 2 of batch 3
     p2 = np.array(
         [[r["parameters"][k] for k in ("pitch_wt_pct", "dextrin_g", "zif8_g")] for r in second]
     )

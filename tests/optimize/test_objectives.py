@@ -31,6 +31,18 @@ def test_objectives_convert_conditions_and_thresholds_to_canonical_units():
         objectives_from_dict({"objectives": [{"property": "capacityy_retention_x"}]})
 
 
+def test_outcome_label_gives_conditions_with_their_canonical_units():
+    cap, ice = objectives_from_dict(SPEC).objectives
+    # 1 A/g was converted to the vocabulary's mA/g; a cycle number is a count, no unit word
+    assert cap.outcome.label == "discharge_capacity (current_density 1000 mA g⁻¹, cycle 500)"
+    assert cap.outcome.key == "discharge_capacity@current_density=1000,cycle=500"  # unchanged
+    assert ice.outcome.label == "initial_coulombic_efficiency"
+    hot = objectives_from_dict(
+        {"objectives": [{"property": "ICE", "at": {"temperature": "318 K"}}]}
+    ).objectives[0]
+    assert hot.outcome.label == "initial_coulombic_efficiency (temperature 44.85 °C)"
+
+
 def test_assembly_keeps_replicates_matches_conditions_and_reports_missing():
     objs = objectives_from_dict(SPEC)
     features = [Feature("pitch_wt_pct", "numeric", 0, 50)]
