@@ -455,7 +455,8 @@ def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str
         table[o.key] = table["sample"].map(final).astype(float)
         if final:
             s, v = (max if o.sign > 0 else min)(final.items(), key=lambda t: t[1])
-            best[o.key] = {"sample": s, "value": float(v), "goal": o.goal, "unit": o.outcome.unit}
+            best[o.key] = {"sample": s, "value": float(v), "goal": o.goal,
+                           "unit": o.outcome.unit, "label": o.outcome.label}  # fmt: skip
     counts = props["status"].value_counts().to_dict() if len(props) else {}
     return {
         "campaign": row["name"],

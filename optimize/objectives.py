@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from anodelab.models.features import Feature, inactive_rows
+from anodelab.schema.conditions import conditions_label
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import to_canonical
 from anodelab.schema.vocabulary import load_vocabulary
@@ -72,7 +73,7 @@ class Outcome:
         (``key`` stays the machine name used in JSON and the KB)."""
         if not self.at:
             return self.property
-        return f"{self.property} ({', '.join(_condition_text(k, v) for k, v in self.at)})"
+        return f"{self.property} ({conditions_label(self.at)})"
 
     def conditions(self) -> dict[str, Any]:
         return dict(self.at)
@@ -150,13 +151,6 @@ class ObjectiveSet:
 
 def _fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _condition_text(name: str, value: Any) -> str:
-    """``current_density 1000 mA g⁻¹``; ``cycle 500`` (a count needs no unit word)."""
-    term = load_vocabulary().find(name, ["condition"])
-    unit = term.unit_label if term is not None and term.unit != "cycle_count" else ""
-    return f"{name} {_fmt(value)}{' ' + unit if unit and not isinstance(value, str) else ''}"
 
 
 _QUANTITY = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")

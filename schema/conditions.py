@@ -21,9 +21,30 @@ from anodelab.schema.errors import InputError
 from anodelab.schema.records import ConditionValue
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["ConditionSpec", "parse_conditions", "split_number_unit"]
+__all__ = ["ConditionSpec", "conditions_label", "parse_conditions", "split_number_unit"]
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def conditions_label(conditions: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
+    """Canonical conditions for people: ``current_density 1000 mA g⁻¹, cycle 500``.
+
+    Values are in the vocabulary's canonical units (as stored); a cycle number is a count and
+    gets no unit word; text values are shown as they are.
+
+    >>> conditions_label({"current_density": 1000.0, "cycle": 500.0})
+    'current_density 1000 mA g⁻¹, cycle 500'
+    """
+    items = conditions.items() if isinstance(conditions, Mapping) else conditions
+    vocabulary = load_vocabulary()
+    parts = []
+    for name, value in items:
+        term = vocabulary.find(name, ["condition"])
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        unit = term.unit_label if term is not None and term.unit != "cycle_count" else ""
+        shown = f"{value:g}" if number else str(value)
+        parts.append(f"{name} {shown}{' ' + unit if unit and number else ''}")
+    return ", ".join(parts)
 
 
 def split_number_unit(text: str) -> tuple[float, str]:

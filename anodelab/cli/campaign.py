@@ -120,7 +120,8 @@ def campaign_show(
     )
     for key, b in s["best"].items():
         console.print(
-            f"best {key} ({b['goal']}): {b['value']:.4g} {unit_label(b['unit']) if b['unit'] else ''} — {b['sample']}"
+            f"best {b.get('label', key)} ({b['goal']}): {b['value']:.4g}"
+            f"{' ' + unit_label(b['unit']) if b['unit'] else ''} — {b['sample']}"
         )
     print_frame(_compact(table), title="proposals")
     if history:

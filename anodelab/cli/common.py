@@ -140,8 +140,10 @@ class byte_progress:  # noqa: N801 - used like a function: ``with byte_progress(
 
 
 def result_line(item: dict[str, Any]) -> str:
-    """One recorded campaign result as text: ``discharge_capacity = 1050 mA h g⁻¹ at {…} (final,
-    cell c1, version 1)`` — for ``record`` and ``import-run --proposal`` alike."""
+    """One recorded campaign result as text — for ``record`` and ``import-run --proposal`` alike:
+    ``discharge_capacity = 1050 mA h g⁻¹ at current_density 1000 mA g⁻¹, cycle 500 (final, cell
+    c1, version 1)``."""
+    from anodelab.schema.conditions import conditions_label
     from anodelab.schema.units import unit_label
 
     state = "final" if item["is_final"] else "partial"
@@ -149,6 +151,7 @@ def result_line(item: dict[str, Any]) -> str:
         state += f", cell {item['cell']}"
     unit = f" {unit_label(item['unit'])}" if item.get("unit") else ""
     return escape(
-        f"{item['property']} = {item['value']:.4g}{unit} at {item['conditions']}"
-        f" ({state}, version {item['version']})"
+        f"{item['property']} = {item['value']:.4g}{unit}"
+        + (f" at {conditions_label(item['conditions'])}" if item["conditions"] else "")
+        + f" ({state}, version {item['version']})"
     )

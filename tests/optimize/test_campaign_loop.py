@@ -156,6 +156,17 @@ def test_cli_json_interface_drives_the_loop(kb, monkeypatch):
     out = runner.invoke(app, ["campaign", "show", "loop", "--json"])
     shown = json.loads(out.stdout)
     assert shown["status_counts"]["done"] == 1 and shown["status_counts"]["proposed"] == 1
+    # for people: conditions with their units, not a Python dict or the machine key
+    out = runner.invoke(app, ["record", str(records[1]["id"]), "discharge_capacity=980mAh/g"])
+    assert out.exit_code == 0, out.output
+    assert (
+        "recorded discharge_capacity = 980 mA h g⁻¹ at current_density 1000 mA g⁻¹, cycle 500 "
+        "(final, version 1)" in " ".join(out.stdout.split())
+    )
+    out = runner.invoke(app, ["campaign", "show", "loop"])
+    assert "best discharge_capacity (current_density 1000 mA g⁻¹, cycle 500) (maximize): 1050" in (
+        " ".join(out.stdout.split())
+    )
 
 
 def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
