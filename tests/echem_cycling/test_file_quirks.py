@@ -355,3 +355,37 @@ def test_eclab_impedance_sweep_at_open_circuit_is_rest(tmp_path: Path) -> None:
     peis = table["f"].to_numpy() > 0
     assert np.all(frame["current_ampere"].to_numpy()[peis] == 0.0)
     assert np.any(table["I"].to_numpy()[peis] != 0.0)
+
+
+def test_cell_below_zero_volt_keeps_energy_and_average_voltage_per_half_cycle(
+    tmp_path: Path,
+) -> None:
+    """A Li | Li symmetric cell (yadg's mb.mpt) swings ±4 mV: V·I > 0 under discharge too.
+
+    Energy was split by the sign of V·I, so the whole discharge energy went to charge: average
+    discharge voltage 0 V, average charge voltage twice the true one.  Truth: V is constant in
+    each half-cycle, so E = |V|·Q and the average voltage is V.
+    """
+    t = np.arange(0.0, 4 * 3600.0, 30.0)
+    period = np.floor(t / 3600.0).astype(int) % 2  # 0: charge, 1: discharge, one hour each
+    current = np.where(period == 0, 1e-3, -1e-3)
+    voltage = np.where(period == 0, 0.004, -0.003)
+    step = np.floor(t / 3600.0).astype(int) + 1
+    path = tmp_path / "symmetric.csv"
+    pd.DataFrame(
+        {"Test_Time(s)": t, "Step_Index": step, "Current(A)": current, "Voltage(V)": voltage}
+    ).to_csv(path, index=False)
+    for result in (
+        analyze_cycling(
+            read_cycler(path, cell="full", current_sign="positive-charge"), cell="full"
+        ),
+        summarize_cycler_file(path, cell="full", current_sign="positive-charge"),
+    ):
+        for c in result.results["cycles"]:
+            q = c["charge_capacity_mAh"]
+            assert c["average_charge_voltage_V"] == pytest.approx(0.004, rel=1e-9)
+            assert c["average_discharge_voltage_V"] == pytest.approx(-0.003, rel=1e-9)
+            assert c["charge_energy_mWh"] == pytest.approx(0.004 * q, rel=1e-9)
+            assert c["discharge_energy_mWh"] == pytest.approx(
+                0.003 * c["discharge_capacity_mAh"], rel=1e-9
+            )
