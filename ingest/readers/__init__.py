@@ -254,7 +254,7 @@ def read_cycler(
             )
     if len(frame) < 2:
         raise InputError("fewer than two data rows", file=str(path))
-    warnings: list[str] = []
+    warnings: list[str] = list(meta.pop("reader_warnings", []))
     if meta.get("skipped_invalid_rows"):
         warnings.append(
             f"{meta['skipped_invalid_rows']} malformed row(s) were skipped (e.g. a truncated last line)"

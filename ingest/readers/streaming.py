@@ -48,6 +48,7 @@ from anodelab.echem.cycling import (
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import cycle_index_from_steps, leading_sign
 from anodelab.ingest.readers.generic import NULL_TEXTS, csv_options, sniff_text
+from anodelab.ingest.readers.neware_levels import sniff_levels
 from anodelab.schema.errors import InputError
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -72,6 +73,7 @@ FALLBACK_REASONS: tuple[str, ...] = (
     "missing vendor step id",
     "parse error",
     "time decreases",
+    "multi-level export",
 )
 
 
@@ -571,6 +573,8 @@ def _summarize_streaming(
     name = preset or reader_for_path(path).name
     if name not in ("generic", "arbin"):
         raise _Fallback(f"preset {name!r} is read by the full reader")
+    if sniff_levels(path) is not None:
+        raise _Fallback("multi-level export")
     layout = sniff_text(path, _ARBIN if name == "arbin" else None)
     keys = set(layout.columns)
     if "mode" in keys:

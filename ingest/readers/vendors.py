@@ -10,7 +10,10 @@ preset              what
 ``arbin``           Arbin MITS CSV/Excel export (``Test_Time(s)``, ``Current(A)`` ...)
 ``maccor``          Maccor text export (unsigned ``Amps`` + ``Md`` mode column C/D/R)
 ``biologic``        BioLogic EC-Lab ``.mpt`` text (``Nb header lines``, decimal commas)
-``neware-export``   Neware BTSDA CSV/Excel export (``Step Type``, ``Cumulative Time``)
+``neware-export``   Neware BTSDA CSV/Excel export (``Step Type``, ``Cumulative Time``); the
+                    three-level text export (cycle, step and record rows interleaved, each
+                    level its own indented header) is recognised by this preset and by
+                    ``generic`` (:mod:`anodelab.ingest.readers.neware_levels`)
 ``neware``          Neware ``.nda`` / ``.ndax`` binary via NewareNDA (BSD-3)
 ``biologic-mpr``    BioLogic ``.mpr`` binary via galvani (GPL-3, optional extra ``anodelab[gpl]``)
 ``arbin-res``       Arbin ``.res`` Access database (``anodelab.ingest.readers.arbin_res``)
@@ -32,6 +35,7 @@ from anodelab.ingest.readers.generic import (
     read_excel_table,
     sniff_text,
 )
+from anodelab.ingest.readers.neware_levels import read_neware_levels, sniff_levels
 from anodelab.ingest.readers.registry import register_reader
 from anodelab.schema.errors import InputError
 
@@ -53,6 +57,8 @@ def _text_or_excel(
             "sheet": excel["sheet"],
             "header_line": excel["header_line"],
         }
+    elif vendor in ("generic", "neware") and (levels := sniff_levels(path)) is not None:
+        return read_neware_levels(path, levels)  # Neware cycle/step/record rows in one CSV
     else:
         layout = sniff_text(path, overrides)
         raw, counts = read_delimited(path, layout)
