@@ -37,7 +37,10 @@ Conventions (stated in every result under ``summary.convention``):
      Q = \\sum_i \\tfrac12 (|I_i| + |I_{i-1}|)(t_i - t_{i-1}), \\qquad
      E = \\sum_i \\tfrac12 (|V_i I_i| + |V_{i-1} I_{i-1}|)(t_i - t_{i-1})
 
-  and the average voltage is :math:`\\bar V = E/Q` (capacity-weighted mean voltage).
+  summed into the half-cycle of the current's sign (as EC-Lab's ``Energy charge/discharge``), and
+  the average voltage is the capacity-weighted mean voltage
+  :math:`\\bar V = \\sum_i \\tfrac12 (V_i |I_i| + V_{i-1} |I_{i-1}|)(t_i - t_{i-1}) / Q`
+  (= E/Q for a cell above 0 V; negative where the cell is, e.g. a Li | Li symmetric cell).
 """
 
 from __future__ import annotations
@@ -78,8 +81,11 @@ def _step_mask(frame: pd.DataFrame, state: np.ndarray) -> np.ndarray:
     return same & (state != 0)
 
 
-def _integrated(frame: pd.DataFrame, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row charge (Ah) and energy (Wh) increments from the previous row, signed by current."""
+def _integrated(
+    frame: pd.DataFrame, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-row increments from the previous row inside active steps: charge (Ah, signed like the
+    current), ``V·I·dt`` (Wh, signed) and ``|V·I|·dt`` (Wh), trapezoid rule."""
     t = frame["test_time_second"].to_numpy(dtype=float)
     i = np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float))
     v = np.nan_to_num(frame["voltage_volt"].to_numpy(dtype=float))
@@ -91,9 +97,12 @@ def _integrated(frame: pd.DataFrame, state: np.ndarray) -> tuple[np.ndarray, np.
     dq[1:] = 0.5 * (i[1:] + i[:-1]) * dt[1:] / 3600.0
     p = v * i
     de[1:] = 0.5 * (p[1:] + p[:-1]) * dt[1:] / 3600.0
+    de_abs = np.zeros_like(t)
+    de_abs[1:] = 0.5 * (np.abs(p[1:]) + np.abs(p[:-1])) * dt[1:] / 3600.0
     dq[~keep] = 0.0
     de[~keep] = 0.0
-    return dq, de
+    de_abs[~keep] = 0.0
+    return dq, de, de_abs
 
 
 def _column_increments(values: np.ndarray) -> np.ndarray:
@@ -174,6 +183,8 @@ class CycleSums:
     ``v_discharge_min`` are the highest voltage under positive and the lowest under negative
     current per cycle (NaN without such rows), ``last_active_sign`` / ``last_active_cycle`` the
     current sign and cycle of the file's last active row (for :func:`_cut_off_last_half_cycle`).
+    ``ech`` / ``edis`` are ∫|V I| dt (Wh) under positive / negative current; ``vq_ch`` / ``vq_dis``
+    are ∫V |I| dt (Wh, signed; the numerators of the average voltages; ``None`` → ``ech`` / ``edis``).
     Both the in-memory path
     (:func:`cycle_summary`) and the streaming file path
     (:func:`anodelab.ingest.readers.summarize_cycler_file`) fill one, so both give the same table.
@@ -199,6 +210,8 @@ class CycleSums:
     v_discharge_min: np.ndarray | None = None
     last_active_sign: int = 0
     last_active_cycle: int = 0
+    vq_ch: np.ndarray | None = None
+    vq_dis: np.ndarray | None = None
 
 
 def cycle_summary(
@@ -229,7 +242,7 @@ def cycle_summary(
     if "step_index" not in frame.columns or "cycle_index" not in frame.columns:
         add_step_and_cycle_index(frame, cell=cell, rest_current=rest_current)
     state = current_state(frame["current_ampere"].to_numpy(dtype=float), rest_current)
-    dq, de = _integrated(frame, state)
+    dq, de, de_abs = _integrated(frame, state)
     cycle = frame["cycle_index"].to_numpy().astype(np.int64)
     n = int(cycle.max()) + 1
     current = np.abs(np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float)))
@@ -248,14 +261,17 @@ def cycle_summary(
         cycle=present,
         ch_int=np.bincount(cycle, np.where(dq > 0, dq, 0.0), n)[present],
         dis_int=np.bincount(cycle, np.where(dq < 0, -dq, 0.0), n)[present],
-        ech=np.bincount(cycle, np.where(de > 0, de, 0.0), n)[present],
-        edis=np.bincount(cycle, np.where(de < 0, -de, 0.0), n)[present],
+        # by the sign of the current, not of V·I (V·I > 0 under discharge when V < 0)
+        ech=np.bincount(cycle, np.where(state > 0, de_abs, 0.0), n)[present],
+        edis=np.bincount(cycle, np.where(state < 0, de_abs, 0.0), n)[present],
         ich_max=agg["ich"].to_numpy(),
         idis_max=agg["idis"].to_numpy(),
         t0=agg["t0"].to_numpy(),
         t1=agg["t1"].to_numpy(),
         max_cycle=int(cycle.max()),
         capacity_columns=_capacity_columns(frame),
+        vq_ch=np.bincount(cycle, np.where(state > 0, de, 0.0), n)[present],
+        vq_dis=np.bincount(cycle, np.where(state < 0, -de, 0.0), n)[present],
     )
     volt = frame["voltage_volt"].to_numpy(dtype=float)
     sums.v_charge_max = _per_cycle_extreme(cycle, volt, state > 0, n, np.fmax)[present]
@@ -423,11 +439,11 @@ def cycle_table_from_sums(
         )
         table["charge_energy_mWh"] = sums.ech * _AH_TO_MAH
         table["discharge_energy_mWh"] = sums.edis * _AH_TO_MAH
-        table["average_charge_voltage_V"] = np.where(
-            sums.ch_int > 0, sums.ech / sums.ch_int, np.nan
-        )
+        vq_ch = sums.ech if sums.vq_ch is None else sums.vq_ch
+        vq_dis = sums.edis if sums.vq_dis is None else sums.vq_dis
+        table["average_charge_voltage_V"] = np.where(sums.ch_int > 0, vq_ch / sums.ch_int, np.nan)
         table["average_discharge_voltage_V"] = np.where(
-            sums.dis_int > 0, sums.edis / sums.dis_int, np.nan
+            sums.dis_int > 0, vq_dis / sums.dis_int, np.nan
         )
     table["max_charge_current_mA"] = sums.ich_max * _AH_TO_MAH
     table["max_discharge_current_mA"] = sums.idis_max * _AH_TO_MAH

@@ -77,7 +77,7 @@ def _drop_inductive_end(
         return f, z
     warnings.append(
         f"{n} inductive point(s) (Z'' > 0) at the high-frequency end ({f[n - 1]:.3g}-{f[0]:.3g} Hz) "
-        "were dropped before fitting (keep_inductive=True keeps them)"
+        "were dropped before fitting (keep_inductive=True, CLI --keep-inductive, keeps them)"
     )
     return f[n:], z[n:]
 

@@ -45,7 +45,13 @@ CELL_TYPES = {"anode-half": "half", "cathode-half": "half", "full": "full"}
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Physical options of an analysis, in the units of their names (parse text with :func:`parse_option`)."""
+    """Physical options of an analysis, in the units of their names (parse text with :func:`parse_option`).
+
+    ``keep_inductive`` (EIS only) keeps the inductive high-frequency points (Z″ > 0) that
+    :func:`anodelab.echem.eis.analyze_eis` drops before fitting by default; it is an error with
+    another kind.  It enters :meth:`to_dict` only when set (the EIS analyzer records its value,
+    set or not, in the result's options), so other kinds' stored options are unchanged.
+    """
 
     mass_g: float | None = None
     area_cm2: float | None = None
@@ -59,9 +65,14 @@ class RunOptions:
     scan_rate_mV_per_s: float | None = None
     preset: str | None = None
     current_sign: str | None = None
+    keep_inductive: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if v is not None and not (k == "keep_inductive" and v is False)
+        }
 
 
 @dataclass
@@ -160,6 +171,7 @@ def _eis(
         concentration_mol_per_cm3=o.concentration_mol_per_cm3,
         temperature_K=o.temperature_K,
         electrons=o.electrons,
+        keep_inductive=o.keep_inductive,
     )
     result.warnings[:0] = list(frame.attrs.get("warnings", []))
     return result, frame
@@ -213,6 +225,10 @@ def analyze_files(
         if not f.is_file():
             raise InputError("file not found", file=str(f))
     opts = options or RunOptions()
+    if opts.keep_inductive and kind != "eis":
+        raise AnodelabError(
+            f"--keep-inductive (keep_inductive) applies to --kind eis only, not {kind!r}"
+        )
     if opts.cell not in CELL_TYPES:
         raise AnodelabError(f"--cell must be one of {', '.join(CELL_TYPES)}, got {opts.cell!r}")
     result, data = ANALYSES[kind](files, opts, progress)

@@ -60,6 +60,14 @@ Preset = Annotated[
         help="Reader preset: generic, excel, arbin, maccor, biologic, neware, neware-export, biologic-mpr."
     ),
 ]
+KeepInductive = Annotated[
+    bool,
+    typer.Option(
+        "--keep-inductive",
+        help="EIS: keep the inductive high-frequency points (Z'' > 0), which are dropped before "
+        "fitting by default (with a warning); recorded in the stored options.",
+    ),
+]
 Plot = Annotated[
     Path | None,
     typer.Option(help="Write the figure a researcher expects for this kind (PNG/PDF/SVG)."),
@@ -73,7 +81,7 @@ def parse_option(text: str | None, unit: str, what: str) -> float | None:
 
 def _options(mass: str | None, area: str | None, particle_radius: str | None, concentration: str | None,
              electrons: int, temperature: str, circuit: str | None, cell: str, reference_cycle: int,
-             scan_rate: str | None, preset: str | None) -> RunOptions:  # fmt: skip
+             scan_rate: str | None, preset: str | None, keep_inductive: bool = False) -> RunOptions:  # fmt: skip
     return RunOptions(
         mass_g=parse_option(mass, "g", "mass"),
         area_cm2=parse_option(area, "cm**2", "area"),
@@ -86,6 +94,7 @@ def _options(mass: str | None, area: str | None, particle_radius: str | None, co
         reference_cycle=reference_cycle,
         scan_rate_mV_per_s=parse_option(scan_rate, "mV/s", "scan-rate"),
         preset=preset,
+        keep_inductive=keep_inductive,
     )
 
 
@@ -189,13 +198,14 @@ def analyze(
     reference_cycle: ReferenceCycle = 1,
     scan_rate: ScanRate = None,
     preset: Preset = None,
+    keep_inductive: KeepInductive = False,
     plot: Plot = None,
     as_json: JsonOption = False,
 ) -> None:
     """Analyze raw lab data and print the metrics (nothing is stored), e.g.
     `anodelab analyze cell.csv --kind cycling --mass 2.1mg --plot capacity.png`."""
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
-                       reference_cycle, scan_rate, preset)  # fmt: skip
+                       reference_cycle, scan_rate, preset, keep_inductive)  # fmt: skip
     with byte_progress(f"analyzing {', '.join(f.name for f in files)}") as update:
         run = analyze_files(files, kind, options, progress=update)
     if plot is not None:
@@ -241,6 +251,7 @@ def import_run_command(
     reference_cycle: ReferenceCycle = 1,
     scan_rate: ScanRate = None,
     preset: Preset = None,
+    keep_inductive: KeepInductive = False,
     as_json: JsonOption = False,
 ) -> None:
     """Analyze raw files and store the metrics as measurements with the file hash, analyzer and options.
@@ -252,7 +263,7 @@ def import_run_command(
     from anodelab.schema.errors import AnodelabError
 
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
-                       reference_cycle, scan_rate, preset)  # fmt: skip
+                       reference_cycle, scan_rate, preset, keep_inductive)  # fmt: skip
     recorded: list[dict[str, Any]] = []
     with (
         anodelab.open(db_path(db), create=True) as kb,

@@ -63,6 +63,43 @@ def _mode_sign(mode: pd.Series) -> np.ndarray:
     return np.where(discharge, -1, np.where(charge, 1, 0)).astype(np.int8)
 
 
+#: Vendor mode words that mean the cell was at rest (no DC current under control): Neware/Arbin
+#: ``Rest``, Maccor ``R``, EC-Lab mode 3 (see ``vendors.ECLAB_MODES``), ``OCV``.
+_REST_MODES = ("rest", "r", "ocv", "relaxation", "pause")
+
+
+def _vendor_rest(
+    frame: pd.DataFrame, warnings: list[str], rest_current: float | None
+) -> str | None:
+    """Rows whose vendor mode column says rest get zero current (in place); returns the rule applied.
+
+    A row the cycler logs as rest can still carry a current reading: EC-Lab logs the DC current
+    of an impedance sweep at open circuit (mode 3), which reaches ~20 % of the cycling current and
+    changes sign within one sweep.  Read as current it starts half-cycles of its own, splitting
+    every cycle in two (cycles of 1–2 % of the capacity) and shifting the cycle numbers.  The
+    vendor's mode is the better witness of what the cell was doing, so those rows are rest: they
+    start no half-cycle and add no capacity.  A warning gives how many rows and the largest |I|.
+    """
+    if "mode" not in frame.columns:
+        return None
+    text = frame["mode"].astype("string").str.strip().str.lower()
+    rest = text.isin(_REST_MODES).fillna(False).to_numpy(dtype=bool)
+    if not rest.any():
+        return None
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    tol = default_rest_current(current) if rest_current is None else rest_current
+    live = rest & (np.abs(current) > tol)
+    if live.any():
+        largest = float(np.nanmax(np.abs(current[live])))
+        frame.loc[live, "current_ampere"] = 0.0
+        warnings.append(
+            f"{int(live.sum())} row(s) that the vendor's mode column marks as rest logged a current "
+            f"(up to {largest * 1e3:.3g} mA, e.g. the DC current of an impedance sweep at open "
+            "circuit); they are read as rest, starting no half-cycle and adding no capacity"
+        )
+    return "rows the vendor's mode column marks as rest are rest (current 0), whatever current they log"
+
+
 def _sign_current(
     frame: pd.DataFrame,
     current_sign: str | int | None,
@@ -217,7 +254,7 @@ def read_cycler(
             )
     if len(frame) < 2:
         raise InputError("fewer than two data rows", file=str(path))
-    warnings: list[str] = []
+    warnings: list[str] = list(meta.pop("reader_warnings", []))
     if meta.get("skipped_invalid_rows"):
         warnings.append(
             f"{meta['skipped_invalid_rows']} malformed row(s) were skipped (e.g. a truncated last line)"
@@ -227,6 +264,7 @@ def read_cycler(
             f"{meta['dropped_rows']} row(s) without time, voltage or current were dropped"
         )
     frame = _restore_row_order(frame, warnings, str(path))
+    rest_rule = _vendor_rest(frame, warnings, rest_current)
     sign_rule = _sign_current(frame, current_sign, warnings, rest_current)
     if "mode" in frame.columns:
         del frame["mode"]
@@ -236,6 +274,8 @@ def read_cycler(
     conventions["current_sign"] = (
         "positive current_ampere = cell voltage rises (charge); " + sign_rule
     )
+    if rest_rule is not None:
+        conventions["vendor_rest"] = rest_rule
     conventions["cycle_count"] = (
         "vendor's cycle number, as in the file"
         if "cycle_count" in frame.columns

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -284,18 +284,25 @@ def read_excel_table(
     )
 
 
+def duration_seconds(text: pd.Series, errors: Literal["raise", "coerce"] = "raise") -> np.ndarray:
+    """``[d.]hh:mm:ss[.f]`` / ``d-hh:mm:ss`` duration texts to seconds (hours may exceed 24).
+
+    ``errors="coerce"`` gives NaN for unreadable texts; ``"raise"`` raises ``ValueError``.
+    """
+    text = text.astype("string").str.strip()
+    day = text.str.extract(r"^(\d+)[.-](\d+:\d+:\d+(?:\.\d*)?)$")
+    if day[0].notna().any():
+        text = day[0].fillna("0") + " days " + day[1].fillna(text)
+    delta = pd.to_timedelta(text.str.replace(",", ".", regex=False), errors=errors)
+    return np.asarray(delta.dt.total_seconds().to_numpy(), dtype=float)
+
+
 def _seconds(series: pd.Series, factor: float, file: str) -> np.ndarray:
     """Time column to seconds: numbers × factor, or ``[d.]hh:mm:ss[.f]`` durations."""
     if pd.api.types.is_numeric_dtype(series):
         return series.to_numpy(dtype=float) * factor
-    text = series.astype("string").str.strip()
-    day = text.str.extract(r"^(\d+)[.-](\d+:\d+:\d+(?:\.\d*)?)$")
-    if day[0].notna().any():
-        text = day[0].fillna("0") + " days " + day[1].fillna(text)
     try:
-        return (
-            pd.to_timedelta(text.str.replace(",", ".", regex=False)).dt.total_seconds().to_numpy()
-        )
+        return duration_seconds(series)
     except (ValueError, TypeError) as exc:
         raise InputError(
             f"cannot read the time column: {exc}", file=file, column=str(series.name)

@@ -48,6 +48,7 @@ from anodelab.echem.cycling import (
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import cycle_index_from_steps, leading_sign
 from anodelab.ingest.readers.generic import NULL_TEXTS, csv_options, sniff_text
+from anodelab.ingest.readers.neware_levels import sniff_levels
 from anodelab.schema.errors import InputError
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -72,6 +73,7 @@ FALLBACK_REASONS: tuple[str, ...] = (
     "missing vendor step id",
     "parse error",
     "time decreases",
+    "multi-level export",
 )
 
 
@@ -275,6 +277,7 @@ def _stream(
                 ok[0] = False  # the file's first row has no interval
             dq = np.where(ok, 0.5 * (i + i_prev) * dt / 3600.0, 0.0)
             de = np.where(ok, 0.5 * (p + p_prev) * dt / 3600.0, 0.0)
+            de_abs = np.where(ok, 0.5 * (np.abs(p) + np.abs(p_prev)) * dt / 3600.0, 0.0)
             sign = np.sign(i).astype(np.int8)
             cls = np.where(a > hi, 2 * sign, np.where(a <= lo, 0, sign)).astype(np.int8)
             band = np.abs(cls) == 1
@@ -288,6 +291,8 @@ def _stream(
             dq_inner[first] = 0.0
             de_inner = de.copy()
             de_inner[first] = 0.0
+            de_abs_inner = de_abs.copy()
+            de_abs_inner[first] = 0.0
             last = np.empty(first.size, dtype=np.int64)
             last[:-1] = first[1:] - 1
             last[-1] = n - 1
@@ -299,8 +304,9 @@ def _stream(
                 "dq_first": dq[first],
                 "de_first": de[first],
                 "dq_inner": np.add.reduceat(dq_inner, first),
-                "de_pos_inner": np.add.reduceat(np.where(de_inner > 0, de_inner, 0.0), first),
-                "de_neg_inner": np.add.reduceat(np.where(de_inner < 0, de_inner, 0.0), first),
+                "de_abs_first": de_abs[first],
+                "de_inner": np.add.reduceat(de_inner, first),
+                "de_abs_inner": np.add.reduceat(de_abs_inner, first),
                 "t_min": np.minimum.reduceat(t, first),
                 "t_max": np.maximum.reduceat(t, first),
                 "v_first": v[first],
@@ -369,12 +375,15 @@ def _sums_from_runs(
     new_step[1:] = (state[1:] != state[:-1]) | (runs["sid"][1:] != runs["sid"][:-1])
     active = state != 0
     dq = np.where(active, runs["dq_inner"] + np.where(new_step, 0.0, runs["dq_first"]), 0.0)
-    de_first = np.where(new_step | ~active, 0.0, runs["de_first"])
-    de_pos = np.where(active, runs["de_pos_inner"] + np.maximum(de_first, 0.0), 0.0)
-    de_neg = np.where(active, runs["de_neg_inner"] + np.minimum(de_first, 0.0), 0.0)
+    inner = ~new_step & active
+    de = np.where(active, runs["de_inner"] + np.where(inner, runs["de_first"], 0.0), 0.0) * flip
+    de_abs = np.where(
+        active, runs["de_abs_inner"] + np.where(inner, runs["de_abs_first"], 0.0), 0.0
+    )
     dq = dq * flip
-    # energy of positive / negative current after the sign decision (both as magnitudes)
-    e_charge, e_discharge = (-de_neg, de_pos) if flip < 0 else (de_pos, -de_neg)
+    # by the run's current sign after the sign decision (as cycle_summary): ∫|V I| dt, ∫V |I| dt
+    e_charge, e_discharge = np.where(state > 0, de_abs, 0.0), np.where(state < 0, de_abs, 0.0)
+    vq_charge, vq_discharge = np.where(state > 0, de, 0.0), np.where(state < 0, -de, 0.0)
     cycle = cycle_index_from_steps(state, np.cumsum(new_step), cell).astype(np.int64)
     present, where = np.unique(cycle, return_inverse=True)
     m = present.size
@@ -395,6 +404,8 @@ def _sums_from_runs(
         dis_int=per_cycle(np.where(dq < 0, -dq, 0.0)),
         ech=per_cycle(e_charge),
         edis=per_cycle(e_discharge),
+        vq_ch=per_cycle(vq_charge),
+        vq_dis=per_cycle(vq_discharge),
         ich_max=per_cycle_max(np.where(state > 0, runs["abs_i"], 0.0)),
         idis_max=per_cycle_max(np.where(state < 0, runs["abs_i"], 0.0)),
         t0=t0,
@@ -562,6 +573,8 @@ def _summarize_streaming(
     name = preset or reader_for_path(path).name
     if name not in ("generic", "arbin"):
         raise _Fallback(f"preset {name!r} is read by the full reader")
+    if sniff_levels(path) is not None:
+        raise _Fallback("multi-level export")
     layout = sniff_text(path, _ARBIN if name == "arbin" else None)
     keys = set(layout.columns)
     if "mode" in keys:

@@ -10,7 +10,10 @@ preset              what
 ``arbin``           Arbin MITS CSV/Excel export (``Test_Time(s)``, ``Current(A)`` ...)
 ``maccor``          Maccor text export (unsigned ``Amps`` + ``Md`` mode column C/D/R)
 ``biologic``        BioLogic EC-Lab ``.mpt`` text (``Nb header lines``, decimal commas)
-``neware-export``   Neware BTSDA CSV/Excel export (``Step Type``, ``Cumulative Time``)
+``neware-export``   Neware BTSDA CSV/Excel export (``Step Type``, ``Cumulative Time``); the
+                    three-level text export (cycle, step and record rows interleaved, each
+                    level its own indented header) is recognised by this preset and by
+                    ``generic`` (:mod:`anodelab.ingest.readers.neware_levels`)
 ``neware``          Neware ``.nda`` / ``.ndax`` binary via NewareNDA (BSD-3)
 ``biologic-mpr``    BioLogic ``.mpr`` binary via galvani (GPL-3, optional extra ``anodelab[gpl]``)
 ``arbin-res``       Arbin ``.res`` Access database (``anodelab.ingest.readers.arbin_res``)
@@ -32,6 +35,7 @@ from anodelab.ingest.readers.generic import (
     read_excel_table,
     sniff_text,
 )
+from anodelab.ingest.readers.neware_levels import read_neware_levels, sniff_levels
 from anodelab.ingest.readers.registry import register_reader
 from anodelab.schema.errors import InputError
 
@@ -53,6 +57,8 @@ def _text_or_excel(
             "sheet": excel["sheet"],
             "header_line": excel["header_line"],
         }
+    elif vendor in ("generic", "neware") and (levels := sniff_levels(path)) is not None:
+        return read_neware_levels(path, levels)  # Neware cycle/step/record rows in one CSV
     else:
         layout = sniff_text(path, overrides)
         raw, counts = read_delimited(path, layout)
@@ -73,7 +79,33 @@ def _text_or_excel(
         key: {"header": m.header, "unit": m.unit, "factor": m.factor} for key, m in columns.items()
     }
     meta["dropped_rows"] = frame.attrs.pop("dropped_rows", 0)
+    if meta["vendor"] == "biologic":
+        _eclab_modes(frame, meta)
     return frame, meta
+
+
+#: EC-Lab's ``mode`` flag (two bits of the record's flag byte; the same in .mpt and .mpr):
+#: 1 = galvanostatic, 2 = potentiostatic, 3 = rest (open circuit: OCV, relaxation, and impedance
+#: sweeps run around the open-circuit potential).
+ECLAB_MODES = {1: "galvanostatic", 2: "potentiostatic", 3: "rest"}
+
+
+def _eclab_modes(frame: pd.DataFrame, meta: dict[str, Any]) -> None:
+    """Replace EC-Lab's numeric ``mode`` codes by words (in place); ``rest`` rows are rest downstream.
+
+    :func:`anodelab.ingest.readers.read_cycler` treats rows whose mode says rest as rest whatever
+    current they log: EC-Lab logs the DC current of an impedance sweep at open circuit (mode 3)
+    in ``I/mA``, and it changes sign within the sweep; it must not start half-cycles.  Other codes
+    are kept as ``"mode N"`` (not rest).
+    """
+    if "mode" not in frame.columns:
+        return
+    codes = pd.to_numeric(frame["mode"].astype("string").str.strip(), errors="coerce")
+    words = codes.map(ECLAB_MODES)
+    other = words.isna() & codes.notna()
+    words[other] = "mode " + codes[other].astype("Int64").astype("string")
+    frame["mode"] = words.astype("string")
+    meta["mode_codes"] = "EC-Lab mode 1/2/3 = galvanostatic/potentiostatic/rest"
 
 
 def _guess_vendor(preamble: str, headers: list[str]) -> str:
@@ -248,7 +280,7 @@ def read_biologic_mpr(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         {key: records[m.header] for key, m in columns.items() if m.header in records.columns}
     )
     frame = frame_from_columns(raw, columns, str(path))
-    return frame, {
+    meta: dict[str, Any] = {
         "vendor": "biologic",
         "format": "mpr",
         "library": "galvani",
@@ -256,3 +288,5 @@ def read_biologic_mpr(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             k: {"header": m.header, "unit": m.unit, "factor": m.factor} for k, m in columns.items()
         },
     }
+    _eclab_modes(frame, meta)
+    return frame, meta

@@ -246,3 +246,146 @@ def test_a_lone_first_half_cycle_has_no_coulombic_efficiency() -> None:
     cycles = analyze_cycling(_one_long_charge(), cell="full").results["cycles"]
     assert len(cycles) == 1 and cycles[0]["charge_capacity_mAh"] == pytest.approx(1.98, rel=1e-3)
     assert cycles[0]["coulombic_efficiency_percent"] is None
+
+
+# ---- EC-Lab Modulo Bat with impedance sweeps between cycles ------------------------------------
+
+_ECLAB_COLUMNS = (
+    "mode\tox/red\tNs\ttime/s\tEwe/V\tI/mA\tfreq/Hz\tdq/mA.h\t(Q-Qo)/mA.h\t"
+    "Q charge/discharge/mA.h\thalf cycle\tQ discharge/mA.h\tQ charge/mA.h\tcycle number\t"
+)
+
+
+def _eclab_modulo_bat(tmp_path: Path, cycles: int = 3) -> tuple[Path, pd.DataFrame]:
+    """A cathode half-cell Modulo Bat .mpt laid out as EC-Lab writes one (yadg's mb.mpt quirk).
+
+    Sequence per loop: Rest (Ns 0), PEIS at open circuit (Ns 1, EC-Lab mode 3, 25 frequencies,
+    a DC current of ±10–20 % of the cycling current that changes sign within the sweep), Rest
+    (Ns 2), CC charge +0.5 mA to 4.3 V (Ns 3), CC discharge −0.5 mA to 3.0 V (Ns 4), Rest (Ns 5).
+    The bookkeeping columns follow EC-Lab: ``dq`` = I·Δt of the interval ending at the row,
+    ``Q charge/discharge`` signed and reset when the controlled current changes direction
+    (``half cycle`` + 1), ``Q charge`` / ``Q discharge`` its positive / negative part, ``cycle
+    number`` + 1 at every charge after the first.  Returns the path and the rows as written.
+    """
+    rows: list[tuple[int, int, int, float, float, float, float]] = []  # mode, ox, Ns, t, E, I, f
+    t = 0.0
+
+    def add(mode: int, ns: int, times: np.ndarray, volts: np.ndarray, amps, freq=0.0) -> None:
+        nonlocal t
+        amps, freq = np.broadcast_to(amps, times.shape), np.broadcast_to(freq, times.shape)
+        for k in range(times.size):
+            ox = 1 if (mode != 3 and amps[k] > 0) else 0
+            rows.append((mode, ox, ns, t + times[k], volts[k], float(amps[k]), float(freq[k])))
+        t += float(times[-1]) + 1.0
+
+    for _ in range(cycles):
+        add(3, 0, np.arange(6) * 30.0, np.full(6, 3.55), 0.0)
+        freq = np.logspace(5, -1, 25)
+        dc = np.where(np.arange(25) < 3, 0.1, -0.05)  # mA: positive first, then negative
+        add(3, 1, np.cumsum(np.maximum(3.0 / freq, 1.0)), np.full(25, 3.55), dc, freq)
+        add(3, 2, np.arange(4) * 30.0, np.full(4, 3.55), 0.0)
+        charge = np.arange(120) * 30.0
+        add(1, 3, charge, 3.6 + 0.7 * charge / charge[-1], 0.5)
+        discharge = np.arange(110) * 30.0
+        add(1, 4, discharge, 4.2 - 1.2 * discharge / discharge[-1], -0.5)
+        add(3, 5, np.arange(4) * 30.0, np.full(4, 3.4), 0.0)
+    table = pd.DataFrame(rows, columns=["mode", "ox", "Ns", "t", "E", "I", "f"])
+    dq = np.r_[0.0, table["I"].to_numpy()[1:] * np.diff(table["t"].to_numpy()) / 3600.0]
+    half, q, direction, cycle = 0, 0.0, 0, 0
+    half_col, q_col, cycle_col = [], [], []
+    for mode, current, step_dq in zip(table["mode"], table["I"], dq, strict=True):
+        sign = int(np.sign(current)) if mode != 3 else 0
+        if sign and sign != direction:
+            if direction:
+                half += 1
+                cycle += sign > 0
+            direction, q = sign, 0.0
+        q += step_dq
+        half_col.append(half)
+        q_col.append(q)
+        cycle_col.append(cycle)
+    table["dq"], table["half"], table["Qcd"], table["cycle"] = dq, half_col, q_col, cycle_col
+    lines = [
+        "EC-Lab ASCII FILE",
+        "Nb header lines : 6",
+        "",
+        "Modulo Bat",
+        "Cycle Definition : Charge/Discharge alternance",
+        _ECLAB_COLUMNS,
+    ]
+    qo = np.cumsum(dq)
+    for r, qq in zip(table.itertuples(index=False), qo, strict=True):
+        lines.append(
+            f"{r.mode}\t{r.ox}\t{r.Ns}\t{r.t:.6E}\t{r.E:.7E}\t{r.I:.7E}\t{r.f:.7E}\t{r.dq:.15E}\t"
+            f"{qq:.15E}\t{r.Qcd:.15E}\t{r.half}\t{max(-r.Qcd, 0.0):.15E}\t{max(r.Qcd, 0.0):.15E}\t"
+            f"{float(r.cycle):.6E}"
+        )
+    path = tmp_path / "eclab_mb_peis.mpt"
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    return path, table
+
+
+def test_eclab_impedance_sweep_at_open_circuit_is_rest(tmp_path: Path) -> None:
+    """EC-Lab logs the DC current of a PEIS at open circuit (mode 3); it split every cycle in two.
+
+    Truth is the file's own bookkeeping: one cycle per EC-Lab ``cycle number``, and per half-cycle
+    the ``Q charge/discharge`` reached at its last controlled (mode 1/2) row.
+    """
+    path, table = _eclab_modulo_bat(tmp_path)
+    controlled = table[table["mode"] != 3]
+    end_q = controlled.groupby("half")["Qcd"].last().to_numpy()  # mA h, signed
+    for read in (
+        lambda: analyze_cycling(read_cycler(path, cell="cathode-half"), cell="cathode-half"),
+        lambda: summarize_cycler_file(path, cell="cathode-half"),
+    ):
+        result = read()
+        cycles = result.results["cycles"]
+        assert [c["cycle"] for c in cycles] == sorted(table["cycle"].unique() + 1)
+        np.testing.assert_allclose(
+            [c["charge_capacity_mAh"] for c in cycles], end_q[0::2], rtol=1e-9
+        )
+        np.testing.assert_allclose(
+            [c["discharge_capacity_mAh"] for c in cycles], -end_q[1::2], rtol=1e-9
+        )
+        assert all(c["complete"] for c in cycles)
+        assert not any("cycle 0" in w for w in result.warnings)
+    frame = read_cycler(path, cell="cathode-half")
+    assert "rest" in frame.attrs["conventions"]["vendor_rest"]
+    assert any("marks as rest logged a current" in w for w in frame.attrs["warnings"])
+    peis = table["f"].to_numpy() > 0
+    assert np.all(frame["current_ampere"].to_numpy()[peis] == 0.0)
+    assert np.any(table["I"].to_numpy()[peis] != 0.0)
+
+
+def test_cell_below_zero_volt_keeps_energy_and_average_voltage_per_half_cycle(
+    tmp_path: Path,
+) -> None:
+    """A Li | Li symmetric cell (yadg's mb.mpt) swings ±4 mV: V·I > 0 under discharge too.
+
+    Energy was split by the sign of V·I, so the whole discharge energy went to charge: average
+    discharge voltage 0 V, average charge voltage twice the true one.  Truth: V is constant in
+    each half-cycle, so E = |V|·Q and the average voltage is V.
+    """
+    t = np.arange(0.0, 4 * 3600.0, 30.0)
+    period = np.floor(t / 3600.0).astype(int) % 2  # 0: charge, 1: discharge, one hour each
+    current = np.where(period == 0, 1e-3, -1e-3)
+    voltage = np.where(period == 0, 0.004, -0.003)
+    step = np.floor(t / 3600.0).astype(int) + 1
+    path = tmp_path / "symmetric.csv"
+    pd.DataFrame(
+        {"Test_Time(s)": t, "Step_Index": step, "Current(A)": current, "Voltage(V)": voltage}
+    ).to_csv(path, index=False)
+    for result in (
+        analyze_cycling(
+            read_cycler(path, cell="full", current_sign="positive-charge"), cell="full"
+        ),
+        summarize_cycler_file(path, cell="full", current_sign="positive-charge"),
+    ):
+        for c in result.results["cycles"]:
+            q = c["charge_capacity_mAh"]
+            assert c["average_charge_voltage_V"] == pytest.approx(0.004, rel=1e-9)
+            assert c["average_discharge_voltage_V"] == pytest.approx(-0.003, rel=1e-9)
+            assert c["charge_energy_mWh"] == pytest.approx(0.004 * q, rel=1e-9)
+            assert c["discharge_energy_mWh"] == pytest.approx(
+                0.003 * c["discharge_capacity_mAh"], rel=1e-9
+            )
