@@ -53,8 +53,10 @@ def tidy_frame(values: pd.DataFrame) -> pd.DataFrame:
     base = ["sample", "source", "doi", "property", "value", "unit", "value_min", "value_max", "uncertainty",
             "uncertainty_kind", "qualifier", "cell", "cell_type", "basis", "origin", "locator", "raw"]  # fmt: skip
     out = values[[c for c in base if c in values.columns]].copy()
+    # a dimensionless property (I_D/I_G) has no unit: None, not "" — CSV and Excel cannot tell
+    # "" from empty, so "" would make the formats disagree
     out["unit"] = [
-        vocab.properties()[p].unit_label if p in vocab.properties() else u
+        (vocab.properties()[p].unit_label if p in vocab.properties() else u) or None
         for p, u in zip(values["property"], values["unit"], strict=True)
     ]
     for name, term in vocab.conditions().items():

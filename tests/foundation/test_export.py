@@ -76,7 +76,50 @@ def test_json_export_and_print_json_share_one_serialiser(tmp_path: Path, capsys)
     assert capsys.readouterr().out == text + "\n"
 
 
-@pytest.mark.parametrize("suffix", ["json"])
+def _read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path)
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_json(path, orient="records", precise_float=True)
+
+
+def test_init_then_the_four_export_formats_agree_on_columns_and_values(
+    tmp_path: Path, capsys
+) -> None:
+    db = str(tmp_path / "fresh.db")
+    assert main(["init", "--db", db]) == 0
+    frames = {}
+    for suffix in ("json", "csv", "xlsx", "parquet"):
+        target = tmp_path / f"x.{suffix}"
+        assert main(["export", "--db", db, "-o", str(target)]) == 0
+        frames[suffix] = _read(target)
+    capsys.readouterr()
+    reference = frames["parquet"]
+    assert len(reference) > 100 and "doi" in reference.columns
+    for suffix, frame in frames.items():
+        assert list(frame.columns) == list(reference.columns), suffix
+        assert len(frame) == len(reference), suffix
+        for column in reference.columns:
+            ref, got = reference[column], frame[column]
+            if pd.api.types.is_numeric_dtype(ref) and ref.notna().any():
+                assert pd.api.types.is_numeric_dtype(got), (suffix, column, got.dtype)
+                assert np.array_equal(ref.to_numpy(float), got.to_numpy(float), equal_nan=True), (
+                    suffix,
+                    column,
+                )
+            else:
+                left = [None if pd.isna(v) else str(v) for v in ref]
+                right = [None if pd.isna(v) else str(v) for v in got]
+                diff = [
+                    (i, a, b) for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b
+                ]
+                assert not diff, (suffix, column, diff[:3])
+
+
+@pytest.mark.parametrize("suffix", ["json", "csv"])
 def test_export_to_stdout_is_the_file_content(shipped_kb, tmp_path: Path, capsys, suffix) -> None:
     target = tmp_path / f"values.{suffix}"
     main(["export", "--db", str(shipped_kb.path), "-o", str(target), "--property", "ICE"])
