@@ -8,7 +8,6 @@ Nothing here touches the KB.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -29,9 +28,11 @@ from anodelab.schema.records import (
     SampleRecord,
     SourceRecord,
     StepParameterRecord,
+    step_parameter_key,
+    step_value_difference,
 )
 from anodelab.schema.units import to_canonical
-from anodelab.schema.vocabulary import load_vocabulary, name_key
+from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = ["LAYOUTS", "detect_layout", "missing_layout_columns", "bundle_from_rows"]
 
@@ -571,27 +572,6 @@ def _shown(sp: StepParameterRecord) -> str:
     return f"{qualifier}{text}{unit}"
 
 
-def _same_number(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def _differing_column(a: StepParameterRecord, b: StepParameterRecord) -> str | None:
-    """The first column in which two rows for one step parameter disagree (canonical values:
-    ``700 °C`` and ``973.15 K`` agree), or None when they state the same."""
-    for column in ("value", "value_min", "value_max"):
-        if not _same_number(getattr(a, column), getattr(b, column)):
-            return column
-    if (a.text_value is None) != (b.text_value is None) or (
-        a.text_value is not None and name_key(a.text_value) != name_key(str(b.text_value))
-    ):
-        return "value"
-    if a.qualifier != b.qualifier:
-        return "qualifier"
-    return None
-
-
 def _check_repeated_step_parameters(
     steps: list[StepParameterRecord], problems: list[Problem], file: str
 ) -> list[StepParameterRecord]:
@@ -620,13 +600,13 @@ def _check_repeated_step_parameters(
                 )
             )
             continue
-        key = (*step_key, sp.quantity, name_key(sp.substance) if sp.substance else None, sp.basis)
+        key = step_parameter_key(sp)
         earlier = seen.get(key)
         if earlier is None:
             seen[key] = sp
             kept.append(sp)
             continue
-        column = _differing_column(earlier, sp)
+        column = step_value_difference(earlier, sp)
         if column is None:
             before, here = _shown(earlier), _shown(sp)
             stated = (

@@ -489,6 +489,44 @@ def test_one_step_number_with_two_step_types_names_both_rows(defined, tmp_path: 
     assert count(defined, "step_parameters") == 0
 
 
+def test_another_table_giving_a_step_parameter_another_value_is_refused(
+    loaded, tmp_path: Path
+) -> None:
+    """steps.csv gives A's carbonization (step 2) 1000 °C in row 3; a second table saying
+    1100 °C was stored next to it and the recipe vector took the later import's value."""
+    header = STEPS.splitlines()[0]
+    before = count(loaded, "step_parameters")
+    extra = tmp_path / "steps_extra.csv"
+    extra.write_text(f"{header}\nt1,A,2,carbonization,temperature,,1100,°C,\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        loaded.import_table(extra)
+    message = str(info.value)
+    steps_import = int(loaded.imports().set_index("dataset").loc["t1:steps.csv", "id"])
+    assert f"file {extra}, row 2, column 'value'" in message
+    assert f"1100 °C here but 1000 °C in import {steps_import} (" in message
+    assert "steps.csv, row 3)" in message
+    assert count(loaded, "step_parameters") == before
+    assert "t1:steps_extra.csv" not in set(loaded.imports()["dataset"])
+    # a literature table repeating a sample's recipe with another value is refused too
+    wide = tmp_path / "table2.csv"
+    wide.write_text("Sample,Pitch content (wt%),BET (m2/g)\nA@P30,20,12\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match=r"row 2, column 'Pitch content \(wt%\)'.*20 wt% here"):
+        loaded.import_table(wide, source="t1")
+    # the same value (in other units), a new parameter of the step, and a literature table
+    # repeating the recipe as stated are no contradiction
+    extra.write_text(
+        f"{header}\nt1,A,2,carbonization,temperature,,1273.15,K,\nt1,A,2,carbonization,time,,2,h,\n",
+        encoding="utf-8",
+    )
+    assert loaded.import_table(extra).status == "imported"
+    wide.write_text("Sample,Pitch content (wt%),BET (m2/g)\nA@P30,30,12\n", encoding="utf-8")
+    assert loaded.import_table(wide, source="t1").status == "imported"
+    vectors = loaded.recipe_vectors().set_index("sample")
+    assert vectors.loc["A", "carbonization_temperature_C"] == pytest.approx(1000)
+    assert vectors.loc["A", "carbonization_time_h"] == pytest.approx(2)
+    assert vectors.loc["A@P30", "pitch_wt_pct"] == pytest.approx(30)
+
+
 def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:
     assert loaded.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     path = tmp_path / "future.db"
