@@ -7,7 +7,6 @@ plain data; the CLI (``anodelab.cli.campaign``) renders it.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 import sqlite_utils
 import yaml
 
+from anodelab.jsontext import json_text
 from anodelab.kb import campaigns as store
 from anodelab.kb import query
 from anodelab.kb.db import transaction
@@ -480,10 +480,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def dumps(records: list[dict[str, Any]]) -> str:
-    """JSON text of :func:`recommend` records (NaN → null)."""
-    return json.dumps(
-        records, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v)
-    )
+    """JSON text of :func:`recommend` records: standard JSON, NaN → null, as ``recommend --json``
+    prints it (:func:`anodelab.jsontext.json_text`)."""
+    return json_text(records)
 
 
 def _measured_features(

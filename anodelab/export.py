@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from anodelab.jsontext import frame_records, json_text
 from anodelab.schema.errors import AnodelabError
 from anodelab.schema.units import parse_unit, ureg
 from anodelab.schema.vocabulary import load_vocabulary
@@ -52,8 +53,10 @@ def tidy_frame(values: pd.DataFrame) -> pd.DataFrame:
     base = ["sample", "source", "doi", "property", "value", "unit", "value_min", "value_max", "uncertainty",
             "uncertainty_kind", "qualifier", "cell", "cell_type", "basis", "origin", "locator", "raw"]  # fmt: skip
     out = values[[c for c in base if c in values.columns]].copy()
+    # a dimensionless property (I_D/I_G) has no unit: None, not "" — CSV and Excel cannot tell
+    # "" from empty, so "" would make the formats disagree
     out["unit"] = [
-        vocab.properties()[p].unit_label if p in vocab.properties() else u
+        (vocab.properties()[p].unit_label if p in vocab.properties() else u) or None
         for p, u in zip(values["property"], values["unit"], strict=True)
     ]
     for name, term in vocab.conditions().items():
@@ -97,14 +100,20 @@ def write_export(
 ) -> str | None:
     """Write ``frame`` as csv/json/parquet/xlsx to ``path`` (csv/json to a string when ``path`` is None).
 
-    The format follows ``path``'s suffix when ``fmt`` is None (see :func:`export_format`)."""
+    The format follows ``path``'s suffix when ``fmt`` is None (see :func:`export_format`).  JSON
+    is a list of records in standard JSON (:func:`anodelab.jsontext.json_text`: missing values
+    ``null``, every digit of a number, ISO timestamps, ``/`` and ``⁻¹`` as written), UTF-8."""
     fmt = export_format(path, fmt)
     if fmt in ("parquet", "xlsx") and path is None:
         raise AnodelabError(f"{fmt} export needs an output file (-o PATH)")
     if fmt == "csv":
         return frame.to_csv(path, index=False)
     if fmt == "json":
-        return frame.to_json(path, orient="records", force_ascii=False, indent=1)
+        text = json_text(frame_records(frame))
+        if path is None:
+            return text
+        Path(path).write_text(text + "\n", encoding="utf-8")
+        return None
     if fmt == "parquet":
         frame.to_parquet(path, index=False)
     else:

@@ -28,6 +28,8 @@ from anodelab.schema.records import (
     SampleRecord,
     SourceRecord,
     StepParameterRecord,
+    step_parameter_key,
+    step_value_difference,
 )
 from anodelab.schema.units import to_canonical
 from anodelab.schema.vocabulary import load_vocabulary
@@ -517,6 +519,7 @@ def bundle_from_rows(
         except AnodelabError as exc:
             bundle.problems.append(Problem(str(exc), file=file, row=first_row + offset))
     _check_duplicate_keys(bundle, file)
+    bundle.steps = _check_repeated_step_parameters(bundle.steps, bundle.problems, file)
     return bundle
 
 
@@ -547,3 +550,91 @@ def _check_duplicate_keys(bundle: Bundle, file: str) -> None:
                 )
             )
         labels[s.label] = s.provenance.row
+
+
+def _step_name(sp: StepParameterRecord) -> str:
+    """``temperature of step 2 (carbonization) of sample 'A'``; ``fraction of pitch (basis …)``."""
+    what = sp.quantity + (f" of {sp.substance}" if sp.substance else "")
+    what += f" (basis {sp.basis})" if sp.basis else ""
+    return f"{what} of step {sp.step} ({sp.step_type}) of sample {sp.sample!r}"
+
+
+def _shown(sp: StepParameterRecord) -> str:
+    """The value as the row gives it: ``700 °C``, ``≈ 2 h``, ``600–800 °C``, ``N2``."""
+    if sp.raw_value:
+        text = sp.raw_value
+    elif sp.value_min is not None or sp.value_max is not None:
+        text = "–".join(f"{v:g}" if v is not None else "?" for v in (sp.value_min, sp.value_max))
+    else:
+        text = "?"
+    qualifier = "" if sp.qualifier == "=" else f"{sp.qualifier} "
+    unit = f" {sp.raw_unit}" if sp.raw_unit else ""
+    return f"{qualifier}{text}{unit}"
+
+
+def _check_repeated_step_parameters(
+    steps: list[StepParameterRecord], problems: list[Problem], file: str
+) -> list[StepParameterRecord]:
+    """One step (rows with the same source, sample and ``step`` number) has one step type and one
+    value per parameter (quantity, substance, basis).  A second row for the same parameter with
+    another value is a contradiction (an error naming both rows); with the same value it is a
+    repeat (a copy-paste: a warning, as for repeated measurement rows, and it is kept once).
+    The same step type under another step number is another step (two carbonizations), not a
+    repeat.  Returns the step parameters without the repeats."""
+    types: dict[tuple[str, str, int], StepParameterRecord] = {}
+    seen: dict[tuple[Any, ...], StepParameterRecord] = {}
+    kept: list[StepParameterRecord] = []
+    for sp in steps:
+        step_key = (sp.source, sp.sample, sp.step)
+        first = types.setdefault(step_key, sp)
+        if first.step_type != sp.step_type:
+            problems.append(
+                Problem(
+                    f"step {sp.step} of sample {sp.sample!r} is a {first.step_type!r} step in row "
+                    f"{first.provenance.row} and a {sp.step_type!r} step here; rows with the same "
+                    "sample and step number are one step — give the other step its own number",
+                    file=file,
+                    row=sp.provenance.row,
+                    column="step_type",
+                    value=sp.step_type,
+                )
+            )
+            continue
+        key = step_parameter_key(sp)
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = sp
+            kept.append(sp)
+            continue
+        column = step_value_difference(earlier, sp)
+        if column is None:
+            before, here = _shown(earlier), _shown(sp)
+            stated = (
+                f"is {before} in both; kept once (a copy-paste? delete one of the rows)"
+                if before == here
+                else f"is {before} there and {here} here, the same value; kept once (delete one "
+                "of the rows)"
+            )
+            problems.append(
+                Problem(
+                    f"repeats row {earlier.provenance.row}: {_step_name(sp)} {stated}",
+                    severity="warning",
+                    file=file,
+                    row=sp.provenance.row,
+                    column="quantity",
+                )
+            )
+            continue
+        problems.append(
+            Problem(
+                f"{_step_name(sp)} is given twice with different values: {_shown(earlier)} in row "
+                f"{earlier.provenance.row}, {_shown(sp)} in row {sp.provenance.row}; one step has "
+                f"one {sp.quantity} — correct the wrong row, or, if these are two {sp.step_type} "
+                "steps, give the second its own step number",
+                file=file,
+                row=sp.provenance.row,
+                column=column,
+                value=sp.raw_value,
+            )
+        )
+    return kept

@@ -9,7 +9,7 @@ label) so that values imported from other files keep pointing at them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +23,11 @@ from anodelab.schema.records import (
     Bundle,
     MeasurementRecord,
     Problem,
+    StepParameterRecord,
     bundle_from_json,
     bundle_to_json,
+    step_parameter_key,
+    step_value_difference,
 )
 
 __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
@@ -82,6 +85,16 @@ def measurement_key(m: MeasurementRecord | dict[str, Any]) -> str:
         conds = ";".join(f"{k}={v.display()}" for k, v in sorted(m.conditions.items()))
         return f"{m.source}|{m.sample}|{m.property}|{m.cell or ''}|{m.basis or ''}|{conds}"
     return str(m["key"])
+
+
+def _step_shown(raw_value: str | None, raw_unit: str | None, sp: StepParameterRecord) -> str:
+    """A step parameter's value as printed (``700 °C``), else in canonical units."""
+    qualifier = "" if sp.qualifier in ("=", None) else f"{sp.qualifier} "
+    if raw_value:
+        return f"{qualifier}{raw_value} {raw_unit or ''}".strip()
+    if sp.text_value is not None:
+        return f"{qualifier}{sp.text_value}"
+    return qualifier + _display_value(sp.value, sp.value_min, sp.value_max, sp.unit)
 
 
 def _display_value(value: Any, vmin: Any, vmax: Any, unit: str | None) -> str:
@@ -725,6 +738,20 @@ class _Writer:
                     at,
                 )
                 return
+        clash = self._contradicted_step_parameter(step_id, sp)
+        if clash is not None:
+            other, name, row, shown, column = clash
+            where = f"{name}, row {row}" if row is not None else name
+            self._problem(
+                f"{sp.quantity}{f' of {sp.substance}' if sp.substance else ''}"
+                f"{f' (basis {sp.basis})' if sp.basis else ''} of step {sp.step} ({sp.step_type}) "
+                f"of sample {sp.sample!r} is {_step_shown(sp.raw_value, sp.raw_unit, sp)} here but "
+                f"{shown} in import {other} ({where}); a step has one {sp.quantity}: correct the "
+                f"wrong table (re-importing a table under its file name replaces it), or "
+                f"`anodelab undo {other}` first",
+                Problem("", file=at.file, row=at.row, column=at.column or column),
+            )
+            return
         self.db.execute(
             """INSERT INTO step_parameters (step_id, quantity, substance, value, unit, text_value, value_min, value_max,
                qualifier, basis, raw_value, raw_unit, raw, locator, file, row, col, import_id)
@@ -735,6 +762,39 @@ class _Writer:
                 sp.provenance.file, sp.provenance.row, sp.provenance.column, self.import_id,
             ],
         )  # fmt: skip
+
+    def _contradicted_step_parameter(
+        self, step_id: int, sp: StepParameterRecord
+    ) -> tuple[int, str, int | None, str, str] | None:
+        """The same parameter of this step (:func:`step_parameter_key`) as another active import
+        stored it with another value: (import id, its file, row, value as printed, the column
+        that differs), or None.
+
+        Another import may add a parameter to a step (the time of a carbonization whose
+        temperature another table gave) and may state one it already has with the same value
+        (literature tables repeat a sample's recipe columns); a different value would be stored
+        next to the first and the recipe vector would take whichever came last."""
+        rows = self.db.execute(
+            """SELECT sp.substance, sp.basis, sp.value, sp.unit, sp.text_value, sp.value_min, sp.value_max,
+                      sp.qualifier, sp.raw_value, sp.raw_unit, sp.row, sp.import_id,
+                      COALESCE(i.file_path, i.dataset)
+               FROM step_parameters sp JOIN imports i ON i.id = sp.import_id
+               WHERE sp.step_id = ? AND sp.quantity = ? AND sp.import_id != ? AND i.status = 'ok'
+               ORDER BY sp.id""",
+            [step_id, sp.quantity, self.import_id],
+        ).fetchall()
+        for (substance, basis, value, unit, text, vmin, vmax, qualifier, raw_value, raw_unit,
+             row, other, name) in rows:  # fmt: skip
+            stored = replace(
+                sp, substance=substance, basis=basis, value=value, unit=unit, text_value=text,
+                value_min=vmin, value_max=vmax, qualifier=qualifier or "=",
+            )  # fmt: skip
+            if step_parameter_key(stored) != step_parameter_key(sp):
+                continue
+            column = step_value_difference(stored, sp)
+            if column is not None:
+                return int(other), str(name), row, _step_shown(raw_value, raw_unit, stored), column
+        return None
 
     def _write_measurement(self, m: MeasurementRecord) -> None:
         resolved = self._resolve(m, m.sample)

@@ -15,6 +15,7 @@ Structure of the domain (see docs/data-model.md)::
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +24,8 @@ __all__ = [
     "SourceRecord",
     "SampleRecord",
     "StepParameterRecord",
+    "step_parameter_key",
+    "step_value_difference",
     "CellRecord",
     "ConditionValue",
     "MeasurementRecord",
@@ -104,6 +107,43 @@ class StepParameterRecord:
     raw_unit: str | None = None
     raw: str | None = None
     provenance: Provenance = field(default_factory=Provenance)
+
+
+def step_parameter_key(sp: StepParameterRecord) -> tuple[Any, ...]:
+    """Which parameter of which step a record is: source, sample, step number, quantity,
+    substance (by name, as the recipe vector matches it: ``Pitch`` is ``pitch``) and basis.
+
+    A step is a sample's step number (its step type is one per step); one step has one value
+    per parameter.  Two carbonizations are two step numbers, two ingredient masses of one step
+    two substances, one fraction on two bases two parameters."""
+    from anodelab.schema.vocabulary import name_key  # records import nothing at module level
+
+    substance = name_key(sp.substance) if sp.substance else None
+    return (sp.source, sp.sample, sp.step, sp.quantity, substance, sp.basis)
+
+
+def _same_number(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def step_value_difference(a: StepParameterRecord, b: StepParameterRecord) -> str | None:
+    """The first column in which two records of one step parameter state different things
+    (``value``, ``value_min``, ``value_max`` in canonical units, a text value by name, or the
+    ``qualifier``), or None when they state the same (``700 °C`` and ``973.15 K`` do)."""
+    from anodelab.schema.vocabulary import name_key
+
+    for column in ("value", "value_min", "value_max"):
+        if not _same_number(getattr(a, column), getattr(b, column)):
+            return column
+    if (a.text_value is None) != (b.text_value is None) or (
+        a.text_value is not None and name_key(a.text_value) != name_key(str(b.text_value))
+    ):
+        return "value"
+    if a.qualifier != b.qualifier:
+        return "qualifier"
+    return None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
@@ -14,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from anodelab.jsontext import frame_records, json_text
+
 __all__ = [
     "DbOption",
     "JsonOption",
@@ -22,6 +23,7 @@ __all__ = [
     "err_console",
     "print_frame",
     "print_json",
+    "frame_records",
     "db_path",
 ]
 
@@ -50,35 +52,10 @@ def db_path(db: Path | None) -> Path:
     return db if db is not None else Path(os.environ.get("ANODELAB_DB") or "anodelab.db")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _strict(data: Any) -> Any:
-    """``data`` with NaN/±inf (anywhere, also inside dicts and lists) as ``null``: standard JSON."""
-    if isinstance(data, dict):
-        return {k: _strict(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_strict(v) for v in data]
-    value = _jsonable(data)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(data: Any) -> None:
-    """Print standard JSON to stdout (no rich markup, no NaN tokens, so it pipes cleanly to jq)."""
-    typer.echo(
-        json.dumps(_strict(data), ensure_ascii=False, indent=2, default=_jsonable, allow_nan=False)
-    )
-
-
-def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    """Print standard JSON to stdout (no rich markup, no NaN tokens, so it pipes cleanly to jq);
+    the same serialiser as ``anodelab export --format json`` (:func:`anodelab.jsontext.json_text`)."""
+    typer.echo(json_text(data))
 
 
 def print_frame(

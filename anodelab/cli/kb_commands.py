@@ -208,7 +208,7 @@ def export(
     with anodelab.open(db_path(db), readonly=True) as kb:
         text = kb.export(output, format, property=property, source=source)
     if text is not None:
-        typer.echo(text)
+        typer.echo(text, nl=not text.endswith("\n"))  # stdout = the file's content, no blank line
     else:
         console.print(f"written {output}")
 

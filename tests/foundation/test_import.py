@@ -390,6 +390,143 @@ def test_undo_of_a_replacement_whose_old_rows_were_not_kept_is_refused(
     assert loaded.imports().set_index("id")["status"][new.import_id] == "ok"
 
 
+@pytest.fixture()
+def defined(tmp_path: Path):
+    """A KB with the test paper's sources and samples, no steps yet."""
+    kb = anodelab.open(tmp_path / "kb.db", create=True)
+    folder = write_folder(tmp_path / "t1")
+    kb.import_table(folder / "sources.csv")
+    kb.import_table(folder / "samples.csv")
+    yield kb
+    kb.close()
+
+
+def _steps_file(tmp_path: Path, *extra: str, text: str = STEPS) -> Path:
+    """``steps.csv`` with rows appended: the first extra row is file row 8 (header = row 1)."""
+    path = tmp_path / "steps.csv"
+    path.write_text(text + "".join(row + "\n" for row in extra), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "first_row", "column", "shown"),
+    [
+        # STEPS row 5 gives A@P10's carbonization (step 2) 900 °C
+        (["t1,A@P10,2,carbonization,temperature,,950,°C,"], 5, "value", ("900 °C", "950 °C")),
+        # row 6: A@P30's pitch is 30 wt% of the total; substance names match as in the recipe
+        (["t1,A@P30,1,pitch_coating,fraction,Pitch,20,wt%,mass_of_total"], 6, "value",
+         ("30 wt%", "20 wt%")),
+        # a text quantity: N2 in row 8, Ar in row 9
+        (["t1,A,2,carbonization,atmosphere,,N2,,", "t1,A,2,carbonization,atmosphere,,Ar,,"], 8,
+         "value", ("N2", "Ar")),
+    ],
+)  # fmt: skip
+def test_a_step_quantity_given_twice_with_different_values_is_refused(
+    defined, tmp_path: Path, extra, first_row, column, shown
+) -> None:
+    """The second value silently won in the recipe vector (900 °C, then 950 °C: 950 °C)."""
+    path = _steps_file(tmp_path, *extra)
+    with pytest.raises(ImportRejected) as info:
+        defined.import_table(path)
+    message = str(info.value)
+    last_row = 7 + len(extra)
+    assert f"file {path}, row {last_row}, column {column!r}" in message
+    assert f"in row {first_row}" in message and f"in row {last_row}" in message
+    assert f"{shown[0]} in row {first_row}, {shown[1]} in row {last_row}" in message
+    assert "given twice with different values" in message
+    # a refused import writes nothing
+    assert count(defined, "step_parameters") == 0 and count(defined, "process_steps") == 0
+    assert "t1:steps.csv" not in set(defined.imports()["dataset"])
+
+
+def test_a_repeated_step_row_is_a_warning_and_stored_once(defined, tmp_path: Path) -> None:
+    """Like a repeated measurement row: reported, not refused; the step keeps one value."""
+    path = _steps_file(
+        tmp_path,
+        "t1,A@P10,2,carbonization,temperature,,900,°C,",  # row 8: row 5 copied
+        "t1,A@P10,2,carbonization,temperature,,1173.15,K,",  # row 9: the same, in kelvin
+    )
+    report = defined.import_table(path)
+    warnings = [str(w) for w in report.bundle.warnings]
+    assert len(warnings) == 2, warnings
+    assert f"file {path}, row 8" in warnings[0] and "repeats row 5" in warnings[0]
+    assert "900 °C in both" in warnings[0]
+    assert "row 9" in warnings[1] and "900 °C there and 1173.15 K here" in warnings[1]
+    assert report.write is not None and report.write.status == "imported"
+    assert report.write.counts["step_parameters"] == len(STEPS.splitlines()) - 1
+    assert count(defined, "step_parameters") == len(STEPS.splitlines()) - 1
+    temps = defined.steps("A@P10")
+    own = temps[(temps["from_sample"] == "A@P10") & (temps["quantity"] == "temperature")]
+    assert list(own["value"]) == [900.0]
+
+
+def test_two_steps_of_one_type_and_several_ingredients_of_one_step_are_no_repeats(
+    defined, tmp_path: Path
+) -> None:
+    """Steps are keyed by sample and step number; a parameter within a step by quantity,
+    substance and basis.  A second carbonization (step 3) is another step."""
+    path = _steps_file(
+        tmp_path,
+        "t1,A@P10,3,carbonization,temperature,,1100,°C,",
+        "t1,A,1,dispersion,mass,Si,1.0,g,",
+        "t1,A@P30,1,pitch_coating,fraction,pitch,43,wt%,mass_of_si",
+    )
+    report = defined.import_table(path)
+    assert report.bundle.problems == []
+    assert count(defined, "step_parameters") == len(STEPS.splitlines()) - 1 + 3
+    vectors = defined.recipe_vectors().set_index("sample")
+    assert vectors.loc["A@P10", "carbonization_temperature_C"] == pytest.approx(1100)  # the last
+    assert vectors.loc["A@P30", "pitch_wt_pct"] == pytest.approx(30)  # basis mass_of_total
+
+
+def test_one_step_number_with_two_step_types_names_both_rows(defined, tmp_path: Path) -> None:
+    path = _steps_file(tmp_path, "t1,A,2,dispersion,time,,2,h,")
+    with pytest.raises(ImportRejected) as info:
+        defined.import_table(path)
+    message = str(info.value)
+    assert f"file {path}, row 8, column 'step_type'" in message
+    assert "'carbonization' step in row 3 and a 'dispersion' step here" in message
+    assert count(defined, "step_parameters") == 0
+
+
+def test_another_table_giving_a_step_parameter_another_value_is_refused(
+    loaded, tmp_path: Path
+) -> None:
+    """steps.csv gives A's carbonization (step 2) 1000 °C in row 3; a second table saying
+    1100 °C was stored next to it and the recipe vector took the later import's value."""
+    header = STEPS.splitlines()[0]
+    before = count(loaded, "step_parameters")
+    extra = tmp_path / "steps_extra.csv"
+    extra.write_text(f"{header}\nt1,A,2,carbonization,temperature,,1100,°C,\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        loaded.import_table(extra)
+    message = str(info.value)
+    steps_import = int(loaded.imports().set_index("dataset").loc["t1:steps.csv", "id"])
+    assert f"file {extra}, row 2, column 'value'" in message
+    assert f"1100 °C here but 1000 °C in import {steps_import} (" in message
+    assert "steps.csv, row 3)" in message
+    assert count(loaded, "step_parameters") == before
+    assert "t1:steps_extra.csv" not in set(loaded.imports()["dataset"])
+    # a literature table repeating a sample's recipe with another value is refused too
+    wide = tmp_path / "table2.csv"
+    wide.write_text("Sample,Pitch content (wt%),BET (m2/g)\nA@P30,20,12\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match=r"row 2, column 'Pitch content \(wt%\)'.*20 wt% here"):
+        loaded.import_table(wide, source="t1")
+    # the same value (in other units), a new parameter of the step, and a literature table
+    # repeating the recipe as stated are no contradiction
+    extra.write_text(
+        f"{header}\nt1,A,2,carbonization,temperature,,1273.15,K,\nt1,A,2,carbonization,time,,2,h,\n",
+        encoding="utf-8",
+    )
+    assert loaded.import_table(extra).status == "imported"
+    wide.write_text("Sample,Pitch content (wt%),BET (m2/g)\nA@P30,30,12\n", encoding="utf-8")
+    assert loaded.import_table(wide, source="t1").status == "imported"
+    vectors = loaded.recipe_vectors().set_index("sample")
+    assert vectors.loc["A", "carbonization_temperature_C"] == pytest.approx(1000)
+    assert vectors.loc["A", "carbonization_time_h"] == pytest.approx(2)
+    assert vectors.loc["A@P30", "pitch_wt_pct"] == pytest.approx(30)
+
+
 def test_wal_mode_and_schema_version(loaded, tmp_path: Path) -> None:
     assert loaded.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     path = tmp_path / "future.db"

@@ -124,12 +124,15 @@ def test_cli_status_list_and_show_writes_the_table(kb, tmp_path):
     listing = runner.invoke(app, ["campaign", "list", "--db", path, "--json"])
     assert json.loads(listing.output)[0] | {"created_at": None} == {
         "id": 1, "name": "st", "created_at": None, "proposals": 3, "done": 1}  # fmt: skip
-    for suffix in ("csv", "xlsx"):
+    for suffix in ("csv", "xlsx", "json"):
         target = tmp_path / f"proposals.{suffix}"
         shown = runner.invoke(app, ["campaign", "show", "st", "-o", str(target), "--history", "--db", path])  # fmt: skip
         assert shown.exit_code == 0, shown.output
         assert "no pitch left" in shown.output and "900" in shown.output
-        written = pd.read_csv(target) if suffix == "csv" else pd.read_excel(target)
+        readers = {"csv": pd.read_csv, "xlsx": pd.read_excel,
+                   "json": lambda p: pd.DataFrame(json.loads(p.read_text(encoding="utf-8")))}  # fmt: skip
+        written = readers[suffix](target)
+        assert pd.Timestamp(written["proposed_at"].iloc[0]).year >= 2025  # ISO text, not epoch ms
         assert list(written["status"]) == ["done", "abandoned", "proposed"]
         assert written[f"{CAPACITY} measured [mA h g⁻¹]"].iloc[0] == 900.0
     refused = runner.invoke(app, ["campaign", "show", "st", "-o", str(tmp_path / "p.txt"), "--db", path])  # fmt: skip
