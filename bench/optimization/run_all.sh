@@ -12,6 +12,8 @@
 # The problems where anodelab and the best peer were within a few experiments (mixed, direct
 # arylation, virtual lab) have seeds 20–49 too: FIRST=20 SEEDS=30 sh bench/optimization/run_all.sh contested
 # (Ax on direct arylation — 200–330 s per seed — is the separate group "ax-da".)
+# Mixed, where a one-experiment gap to Ax remained at 50 seeds, has seeds 50–99 for every contender:
+#   FIRST=50 SEEDS=50 sh bench/optimization/run_all.sh mixed-more
 cd "$(dirname "$0")/../.." || exit 1
 R="env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/run.py --seeds ${SEEDS:-10} --first-seed ${FIRST:-0}"
 O=bench/optimization/results
@@ -41,6 +43,10 @@ contested)
   $R --problems direct_arylation --strategies baybe --out $O/peers_da.csv
   $R --opt-budget fast --problems virtual_lab --strategies anodelab --out $O/virtual_lab.csv
   $R --problems virtual_lab --strategies baybe --out $O/peers_virtual_lab.csv
+  ;;
+mixed-more)
+  $R --problems mixed --strategies anodelab --out $O/anodelab.csv
+  $R --problems mixed --strategies ax baybe --out $O/peers.csv
   ;;
 multi)
   env OMP_NUM_THREADS=1 .venv/bin/python bench/optimization/multi.py --seeds ${SEEDS:-10} --first-seed ${FIRST:-0} \
