@@ -479,6 +479,33 @@ def cycle_table_from_sums(
     return table
 
 
+PARTIAL_FIRST_FRACTION = 0.5
+"""Cycle 1's first half-cycle below this fraction of the later cycles' median is a partial step."""
+
+
+def _first_ce_hint(ice: float, complete: pd.DataFrame, cell: str) -> str:
+    """Why CE₁ may exceed 100 %: a short first half-cycle (a top-up charge or a formation step cut
+    short, as cycler protocols often start) or the wrong sign convention for this cell."""
+    first = "charge_capacity_mAh" if leading_sign(cell) > 0 else "discharge_capacity_mAh"
+    q1 = complete.loc[complete["cycle"] == 1, first]
+    later = complete.loc[complete["cycle"] > 1, first]
+    if len(q1) and len(later) and float(q1.iloc[0]) < PARTIAL_FIRST_FRACTION * later.median():
+        half = first.split("_")[0]
+        return (
+            f"CE₁ = {ice:.1f} % > 100 %: cycle 1's {half} ({float(q1.iloc[0]):.3g} mAh) is "
+            f"{100 * float(q1.iloc[0]) / later.median():.0f} % of the later cycles' median "
+            f"({later.median():.3g} mAh) — a partial first step (a top-up or cut-short formation)? "
+            "Then CE₁ is not an initial Coulombic efficiency; start retention and fade at a later "
+            "cycle (--reference-cycle 2)"
+        )
+    if cell == "anode-half":
+        return (
+            f"CE₁ = {ice:.1f} % > 100 %: the cell convention ({cell}) may be the wrong one "
+            "(a full or cathode half cell?); try --cell full / --cell cathode-half"
+        )
+    return f"CE₁ = {ice:.1f} % > 100 %: an anode half cell? try --cell anode-half"
+
+
 def _first(values: pd.Series) -> float | None:
     return None if values.empty else float(values.iloc[0])
 
@@ -639,13 +666,7 @@ def cycling_result(
     if ice is None:
         warnings.append("cycle 1 is incomplete or missing; no initial Coulombic efficiency")
     elif ice > 100.0:
-        other = "--cell full / --cell cathode-half" if cell == "anode-half" else "--cell anode-half"
-        warnings.append(
-            f"CE₁ = {ice:.1f} % > 100 %: the cell convention ({cell}) may be the wrong one "
-            f"(a full or cathode half cell?); try {other}"
-            if cell == "anode-half"
-            else f"CE₁ = {ice:.1f} % > 100 %: an anode half cell? try {other}"
-        )
+        warnings.append(_first_ce_hint(ice, complete, cell))
     ref_rows = complete[complete["cycle"] == reference_cycle]
     retention = fade = cycle_life = None
     last_cycle = int(complete["cycle"].iloc[-1]) if not complete.empty else None

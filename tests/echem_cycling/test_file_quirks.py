@@ -189,6 +189,39 @@ def test_ce_above_100_percent_suggests_another_cell_convention() -> None:
     assert not any("CE₁" in w for w in right.warnings)
 
 
+def _cathode_with_top_up_charge(top_up_s: float) -> pd.DataFrame:
+    """A cathode half cell whose protocol starts with a short top-up charge: +1 mA for
+    ``top_up_s``, then five cycles of discharge 3500 s / charge 3600 s at 1 mA (1 s rows)."""
+    segments = [(top_up_s, 1e-3, 4.2), (60, 0.0, 4.1)]
+    for _ in range(5):
+        segments += [(3500, -1e-3, 3.6), (60, 0.0, 3.7), (3600, 1e-3, 4.0), (60, 0.0, 4.1)]
+    current = np.concatenate([np.full(int(n), i) for n, i, _ in segments])
+    voltage = np.concatenate([np.full(int(n), v) for n, _, v in segments])
+    return pd.DataFrame(
+        {"test_time_second": np.arange(current.size, dtype=float), "voltage_volt": voltage,
+         "current_ampere": current}
+    )  # fmt: skip
+
+
+def test_ce_above_100_percent_after_a_short_first_charge_names_the_top_up() -> None:
+    """Found on a real Neware cathode export (cellpy's nw_regular_export_ife_example.csv): a
+    2-minute top-up charge made CE₁ 1465 %, and the hint suggested --cell anode-half."""
+    warnings: list[str] = []
+    table = cycle_summary(_cathode_with_top_up_charge(120), cell="cathode-half", warnings=warnings)
+    # one 1-s row of the 120-s top-up is an edge of the trapezoid: within 1 %
+    assert table.iloc[0]["coulombic_efficiency_percent"] == pytest.approx(
+        100 * 3500 / 120, rel=0.01
+    )
+    result = analyze_cycling(_cathode_with_top_up_charge(120), cell="cathode-half")
+    hint = [w for w in result.warnings if "CE₁" in w]
+    assert len(hint) == 1 and "partial first step" in hint[0] and "--reference-cycle 2" in hint[0]
+    assert "cycle 1's charge (0.0331 mAh) is 3 % of the later cycles' median (1 mAh)" in hint[0]
+    assert "--cell anode-half" not in hint[0]
+    # a first charge as long as the others: CE₁ ≤ 100 %, no hint
+    whole = analyze_cycling(_cathode_with_top_up_charge(3600), cell="cathode-half")
+    assert not any("CE₁" in w for w in whole.warnings)
+
+
 def test_maccor_milliamp_columns_are_read(tmp_path: Path) -> None:
     """Maccor export with mAmps / mAmp-hr (cellpy's maccor_three layout; values from layouts/)."""
     source = pd.read_csv(DATA / "layouts" / "arbin.csv")
