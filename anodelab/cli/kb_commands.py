@@ -260,7 +260,8 @@ def import_table(
     for problem in report.bundle.problems:
         console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
     note = f" ({report.write.note})" if report.write is not None and report.write.note else ""
-    console.print(f"{report.status}{note}: {data['counts']}")
+    counts = ", ".join(f"{what.replace('_', ' ')} {n}" for what, n in data["counts"].items())
+    console.print(f"{report.status}{note}: {counts}")
     if report.write is not None:
         for label, items in (
             ("added", report.write.added),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -91,6 +92,12 @@ def test_import_table_dry_run_map_import_and_undo(shipped_kb, tmp_path: Path, ca
     )
     assert code == 0 and json.loads(out)["status"] == "dry-run"
     assert len(anodelab.open(db).measurements()) == before  # a dry run writes nothing
+    code, out, _ = run(capsys, "import-table", str(table), "--map", str(mapping), "--db", str(db),
+                       "--dry-run")  # fmt: skip
+    # for people: counts in words, not a Python dict
+    assert code == 0 and re.search(
+        r"dry-run: sources 1, samples 2, step parameters 2, cells 0, measurements 6", out
+    )
     code, out, _ = run(
         capsys, "import-table", str(table), "--map", str(mapping), "--db", str(db), "--json"
     )
