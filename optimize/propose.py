@@ -5,8 +5,9 @@ QMC samplers seeded).  With fewer than ``min_observations`` measured recipes for
 falls back to a scrambled Sobol design and says so.  Continuous spaces use ``optimize_acqf``
 (L-BFGS-B / SLSQP with the linear constraints), spaces with discrete or categorical parameters
 ``optimize_acqf_mixed_alternating`` (no enumeration of combinations), candidate tables
-``optimize_acqf_discrete``.  Batches are built sequentially (greedy), each point conditioned on
-the previous ones and on ``pending`` recipes (proposed, not yet measured).  Every returned recipe
+``optimize_acqf_discrete`` over the untested rows (more than ``SCREEN_ABOVE`` of them are first
+screened by closed-form scores, :mod:`anodelab.optimize.screen`).  Batches are built
+sequentially (greedy), each point conditioned on the previous ones and on ``pending`` recipes (proposed, not yet measured).  Every returned recipe
 is re-checked against the space; a recipe that fails after rounding is repaired (best feasible
 point of a Sobol sample) and the repair is recorded.
 """
@@ -47,7 +48,8 @@ from anodelab.optimize.levels import (
     stale_slots,
 )
 from anodelab.optimize.objectives import Assembled, ObjectiveSet
-from anodelab.optimize.space import Space
+from anodelab.optimize.screen import SCREEN_ABOVE, posterior_moments, screen_rows
+from anodelab.optimize.space import Space, _rows_in
 from anodelab.schema.errors import InputError
 
 __all__ = ["Proposal", "ProposalSet", "propose", "fit_outcome_models", "OPTIMIZER_BUDGET"]
@@ -303,7 +305,10 @@ def _propose(
             )
 
         acqf = acquisition_with(X_pend)
-        X, _ = _optimize(space, acqf, q, done, budget)
+        candidates = None
+        if space.candidates is not None:
+            candidates = _Candidates.untested(space, done, model, objectives, keys, ref)
+        X, _ = _optimize(space, acqf, q, candidates, budget, baseline=X_base)
         table = space.snap(_decode(X, space))
         # qLogNEHVI folds pending points into its box decomposition (BoTorch's cache_pending),
         # which set_X_pending cannot undo: after the optimiser's greedy steps it would score
@@ -317,10 +322,15 @@ def _propose(
         message = "GP per outcome, fitted on " + ", ".join(
             f"{n} {k} row{'s' * (n != 1)}" for k, n in counts.items()
         )
+        if candidates is not None and candidates.screened is not None:
+            kept, untested = candidates.screened
+            message += (
+                f"; {untested:,} untested candidate rows screened to {kept:,} for the exact search"
+            )
         if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None
             explored = _explore_levels(space, objectives, training, models, keys, name, table,
-                                       values, done, X_pend, budget, seed, own_source, ref)  # fmt: skip
+                                       values, candidates, X_pend, budget, seed, own_source, ref)  # fmt: skip
             if explored is not None:
                 table, values, exploring = explored
                 chosen = sorted({f"{e['parameter']}={e['level']}" for e in exploring if e})
@@ -354,28 +364,91 @@ def _decode(X: torch.Tensor, space: Space) -> pd.DataFrame:
     return table[space.names]
 
 
+@dataclass
+class _Candidates:
+    """The untested rows of a candidate table, encoded once per proposal.
+
+    Tables of more than :data:`~anodelab.optimize.screen.SCREEN_ABOVE` rows are screened before
+    the exact search (:mod:`anodelab.optimize.screen`); the posterior moments the screen needs
+    are computed once, at the first search, and reused by the level-exploration searches."""
+
+    codes: torch.Tensor  # untested rows × model inputs
+    model: ModelListGP
+    objectives: ObjectiveSet
+    keys: list[str]
+    ref: list[float] | None
+    _moments: tuple[torch.Tensor, torch.Tensor] | None = None
+    #: (rows searched exactly, untested rows) of the first screened search, for the message
+    screened: tuple[int, int] | None = None
+
+    @classmethod
+    def untested(cls, space: Space, done: pd.DataFrame, model, objectives, keys, ref):
+        names = [f.name for f in space.features()]
+        assert space.candidates is not None
+        pool = space.candidates[~_rows_in(space.candidates, done, names)]
+        codes = torch.tensor(encode(pool, space.features()), dtype=DTYPE)
+        return cls(codes, model, objectives, keys, ref)
+
+    def search(
+        self, acqf, q: int, baseline: torch.Tensor, fixed: dict[int, float] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """BoTorch's greedy discrete search (``optimize_acqf_discrete``) over the untested rows
+        (with the ``fixed`` input values), screened above ``SCREEN_ABOVE`` rows; ``baseline``:
+        the recipes the acquisition improves on (the screen's incumbent or front)."""
+        rows = torch.ones(len(self.codes), dtype=torch.bool)
+        for j, v in (fixed or {}).items():
+            rows &= self.codes[:, j] == v
+        choices = self.codes[rows]
+        if len(choices) < q:
+            raise InputError(f"only {len(choices)} untested candidates left, {q} requested")
+        if len(choices) > SCREEN_ABOVE:
+            if self._moments is None:
+                self._moments = posterior_moments(self.model, self.codes)
+            mean, std = (m[rows] for m in self._moments)
+            keep = screen_rows(mean, std, *self._screen_terms(baseline))
+            if self.screened is None:
+                self.screened = (len(keep), len(choices))
+            choices = choices[torch.as_tensor(keep)]
+        return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+
+    def _screen_terms(self, baseline: torch.Tensor):
+        """Signs, output columns, incumbent/front at ``baseline``, reference point, constraints."""
+        objs = self.objectives.objectives
+        signs = [o.sign for o in objs]
+        columns = [self.keys.index(o.key) for o in objs]
+        mean, _ = posterior_moments(self.model, baseline)
+        signed = mean[:, columns].numpy() * np.asarray(signs, dtype=float)
+        if len(objs) == 1:
+            front = signed.max(axis=0, keepdims=True)
+        else:
+            from botorch.utils.multi_objective.pareto import is_non_dominated
+
+            front = signed[is_non_dominated(torch.as_tensor(signed)).numpy()]
+        constraints = [
+            (self.keys.index(c.outcome.key), c.op, float(c.value))
+            for c in self.objectives.constraints
+        ]
+        return signs, columns, front, self.ref, constraints
+
+
 def _optimize(
     space: Space,
     acqf,
     q: int,
-    done: pd.DataFrame,
+    candidates: _Candidates | None,
     budget: str,
     fixed: dict[int, float] | None = None,
+    baseline: torch.Tensor | None = None,
 ):
+    """Maximise ``acqf`` over the space: the untested ``candidates`` of a candidate table
+    (``baseline``: the acquisition's measured recipes, for the screen), else the parameter box."""
     features = space.features()
     mixed = any(f.is_categorical for f in features) or any(p.kind == "discrete" for p in space.free)
     restarts, raw, rounds = (MIXED_BUDGET if mixed else OPTIMIZER_BUDGET)[budget]
     if space.candidates is not None:
-        from anodelab.optimize.space import _anti_join
-
-        pool = _anti_join(space.candidates, done, [f.name for f in features])
-        codes = encode(pool, features)
-        if fixed:
-            codes = codes[np.all([codes[:, j] == v for j, v in fixed.items()], axis=0)]
-        if len(codes) < q:
-            raise InputError(f"only {len(codes)} untested candidates left, {q} requested")
-        choices = torch.tensor(codes, dtype=DTYPE)
-        return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+        if candidates is None or baseline is None:
+            raise ValueError("a candidate table is searched through its untested rows")
+        return candidates.search(acqf, q, baseline, fixed)
     lower = [f.lower if not f.is_categorical else 0.0 for f in features]
     upper = [f.upper if not f.is_categorical else float(len(f.categories) - 1) for f in features]
     bounds = torch.tensor([lower, upper], dtype=DTYPE)
@@ -669,7 +742,7 @@ def _explore_levels(
     name: str,
     table: pd.DataFrame,
     values: torch.Tensor,
-    done: pd.DataFrame,
+    candidates: _Candidates | None,
     X_pend: torch.Tensor | None,
     budget: str,
     seed: int,
@@ -706,18 +779,20 @@ def _explore_levels(
         rows = frame.measured[:, level.column] == level.code
         baseline = frame.measured[rows] if rows.any() else frame.measured
         before = [t for t in (X_pend, X[kept]) if t is not None and len(t)]
+        X_level = _unique(torch.tensor(baseline, dtype=DTYPE))
         acqf = build_acquisition(
             name,
             model=model,
             objectives=objectives,
             keys=keys,
-            X_baseline=_unique(torch.tensor(baseline, dtype=DTYPE)),
+            X_baseline=X_level,
             X_pending=torch.cat(before) if before else None,
             ref_point=ref,
             seed=seed,
         )
         try:
-            x, value = _optimize(space, acqf, 1, done, budget, fixed={level.column: level.code})
+            x, value = _optimize(space, acqf, 1, candidates, budget,
+                                 fixed={level.column: level.code}, baseline=X_level)  # fmt: skip
         except InputError:  # a candidate table with no untested recipe of this level
             continue
         row = space.snap(_decode(x, space))

@@ -1,0 +1,124 @@
+"""Large candidate tables: the screen before the exact discrete search.  Small tables only (the screen is forced on with a low threshold); the figures for
+10³–10⁶ rows are in docs/performance.md ("Large candidate tables")."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from anodelab.optimize.objectives import assemble, objectives_from_dict
+from anodelab.optimize.propose import propose
+from anodelab.optimize.space import space_from_dict
+from anodelab.optimize.virtual_lab import VirtualSiCLab
+
+# the package re-exports the function `propose`, which shadows the submodule's name
+PROPOSE = importlib.import_module("anodelab.optimize.propose")
+CAPACITY = {"property": "discharge_capacity", "at": {"cycle": 500, "current_density": "1 A/g"},
+            "goal": "maximize"}  # fmt: skip
+ICE = {"property": "initial_coulombic_efficiency", "goal": "maximize"}
+
+
+def _table(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` distinct recipes of a pitch × temperature × dopamine × coating grid."""
+    rng = np.random.default_rng(seed)
+    pitch, temp = np.arange(0, 51, 1.0), np.arange(600, 1001, 50.0)
+    dopamine, coat = np.arange(2, 26, 1.0), np.array(["pitch", "polydopamine", "none"])
+    flat = rng.choice(len(pitch) * len(temp) * len(dopamine) * len(coat), n, replace=False)
+    flat, c = np.divmod(flat, len(coat))
+    flat, d = np.divmod(flat, len(dopamine))
+    p, t = np.divmod(flat, len(temp))
+    return pd.DataFrame({"pitch_wt_pct": pitch[p], "carbonization_temperature_C": temp[t],
+                         "dopamine_wt_pct": dopamine[d], "coating_precursor": coat[c]})  # fmt: skip
+
+
+def _problem(objectives: list[dict], n_rows: int = 500, n_train: int = 16, seed: int = 0, **extra):
+    space = space_from_dict({"candidates": _table(n_rows)})
+    objs = objectives_from_dict({"objectives": objectives, **extra})
+    rng = np.random.default_rng(seed)
+    recipes = space.candidates.iloc[rng.choice(n_rows, n_train, replace=False)].copy()
+    recipes["sample"] = [f"s{i}" for i in range(n_train)]
+    recipes["source"] = "lab"
+    measured = VirtualSiCLab(random_state=seed).measure(recipes, list(recipes["sample"]))
+    training = assemble(recipes, measured.drop(columns=["source"]), objs.outcomes(),
+                        space.features())  # fmt: skip
+    return space, objs, training
+
+
+def _propose(monkeypatch, above: int, keep: int, space, objs, training, **kwargs):
+    monkeypatch.setattr(PROPOSE, "SCREEN_ABOVE", above)
+    monkeypatch.setattr(importlib.import_module("anodelab.optimize.screen"), "SCREEN_KEEP", keep)
+    result = propose(space, objs, training, q=3, **kwargs)
+    return [p.parameters for p in result.proposals], [p.acquisition_value for p in result.proposals]
+
+
+@pytest.mark.parametrize(
+    ("objectives", "extra", "seed"),
+    [
+        ([CAPACITY], {}, 0),
+        ([CAPACITY], {"outcome_constraints": ["ICE >= 80 %"]}, 1),
+        ([CAPACITY, ICE], {}, 2),
+    ],
+)
+def test_screened_search_proposes_what_the_exhaustive_search_proposes(
+    monkeypatch, objectives, extra, seed
+):
+    """A forced, tight screen (30 of 500 rows per score) keeps every row the exhaustive greedy
+    search picks, for qLogNEI, qLogNEI with an outcome constraint and qLogNEHVI, with pending
+    recipes; and it is deterministic for a seed."""
+    space, objs, training = _problem(objectives, seed=seed, **extra)
+    pending = space.candidates.iloc[[5, 17]]
+    args = (space, objs, training)
+    exhaustive = _propose(monkeypatch, 10**9, 30, *args, pending=pending, seed=seed)
+    screened = _propose(monkeypatch, 0, 30, *args, pending=pending, seed=seed)
+    assert screened == exhaustive
+    if seed == 0:
+        assert _propose(monkeypatch, 0, 30, *args, pending=pending, seed=seed) == screened
+
+
+def test_screen_keeps_the_rows_each_score_ranks_first():
+    from anodelab.optimize.screen import screen_rows
+
+    mean = torch.tensor([[0.0], [5.0], [1.0], [0.5], [-3.0]], dtype=torch.float64)
+    std = torch.tensor([[0.1], [0.1], [0.1], [4.0], [0.1]], dtype=torch.float64)
+    kept = screen_rows(mean, std, [1.0], [0], front=np.array([[2.0]]), keep=1)
+    assert kept.tolist() == [1, 3]  # best mean (and EI); most optimistic (μ + 2σ)
+    # minimising: the signs turn the scores around
+    kept = screen_rows(mean, std, [-1.0], [0], front=np.array([[2.0]]), keep=1)
+    assert kept.tolist() == [3, 4]
+
+
+def test_closed_form_scores_match_botorch_analytic_ei_and_ehvi():
+    """The screen's log expected (hypervolume) improvement is BoTorch's analytic LogEI / EHVI."""
+    from botorch.acquisition.analytic import LogExpectedImprovement
+    from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
+    from botorch.models import ModelListGP, SingleTaskGP
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import (
+        FastNondominatedPartitioning,
+    )
+
+    from anodelab.optimize.screen import log_expected_improvement, posterior_moments
+
+    torch.manual_seed(0)
+    X = torch.rand(12, 2, dtype=torch.float64)
+    Y = torch.stack([torch.sin(6 * X[:, 0]), torch.cos(5 * X[:, 1]) * X[:, 0]], -1)
+    models = [SingleTaskGP(X, Y[:, [k]]) for k in range(2)]
+    for m in models:
+        m.eval()
+    test = torch.rand(50, 2, dtype=torch.float64)
+    mean, std = posterior_moments(ModelListGP(*models), test, chunk=16)
+    ours = log_expected_improvement(mean[:, :1], std[:, :1], np.array([[0.4]]))
+    with torch.no_grad():
+        theirs = LogExpectedImprovement(models[0], best_f=0.4)(test.unsqueeze(-2))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-7)
+    ref, front = torch.tensor([-1.5, -1.5]), torch.tensor([[0.5, 0.2], [0.1, 0.6]])
+    partitioning = FastNondominatedPartitioning(ref_point=ref, Y=front.double())
+    ehvi = ExpectedHypervolumeImprovement(ModelListGP(*models), ref.tolist(), partitioning)
+    with torch.no_grad():
+        theirs = ehvi(test.unsqueeze(-2))
+    ours = log_expected_improvement(mean, std, front.numpy(), ref.tolist()).exp()
+    # BoTorch's linear-space form loses the far tail (1e-16) to cancellation; ours is in logs
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-12)
