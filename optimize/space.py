@@ -11,7 +11,7 @@ A space is read from YAML (see ``docs/optimization.md`` and ``examples/spaces/``
                         when: {coating_precursor: polydopamine}}   # conditional
     constraints:
       - dextrin_g + zif8_g <= 4          # linear, canonical units
-    candidates: lab_can_make.csv         # optional finite table of recipes
+    candidates: lab_can_make.csv         # optional finite table of recipes (or a DataFrame)
 
 Names are checked against ``schema/data/parameters.yaml`` (synonyms accepted, suggestions on a
 miss); values are converted to the parameter's canonical unit.  Discrete parameters keep only
@@ -230,8 +230,10 @@ class Space:
             table[name] = value
         return self.blank_inactive(table[self.names])
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able description (stored with a campaign); :func:`space_from_dict` reads it back."""
+    def to_dict(self, candidates: bool = True) -> dict[str, Any]:
+        """JSON-able description; :func:`space_from_dict` reads it back.  ``candidates=False``
+        leaves the candidate table out (a campaign stores it separately, see
+        :func:`anodelab.kb.campaigns.store_candidates`)."""
         params: dict[str, Any] = {}
         for p in self.parameters:
             if p.kind == "continuous":
@@ -246,7 +248,7 @@ class Space:
         out["constraints"] = [
             {"coefficients": c.coefficients, "rhs": c.rhs, "text": c.text} for c in self.constraints
         ]
-        if self.candidates is not None:
+        if candidates and self.candidates is not None:
             out["candidates"] = self.candidates.to_dict(orient="records")
         return out
 
@@ -615,6 +617,8 @@ def _candidates(
             table = pd.read_csv(csv)
         except OSError as exc:
             raise InputError(f"cannot read candidate table {csv}: {exc}", file=file) from exc
+    elif isinstance(spec, pd.DataFrame):
+        table = spec
     else:
         table = pd.DataFrame(list(spec))
     rename = {}

@@ -1,9 +1,11 @@
-"""Large candidate tables: the screen before the exact discrete search.  Small tables only (the screen is forced on with a low threshold); the figures for
+"""Large candidate tables: the screen before the exact discrete search, and how a campaign keeps
+its table.  Small tables only (the screen is forced on with a low threshold); the figures for
 10³–10⁶ rows are in docs/performance.md ("Large candidate tables")."""
 
 from __future__ import annotations
 
 import importlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -122,3 +124,71 @@ def test_closed_form_scores_match_botorch_analytic_ei_and_ehvi():
     ours = log_expected_improvement(mean, std, front.numpy(), ref.tolist()).exp()
     # BoTorch's linear-space form loses the far tail (1e-16) to cancellation; ours is in logs
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-12)
+
+
+# -- campaigns -----------------------------------------------------------------------------------
+def _campaign_file(tmp_path, rows: int = 300) -> tuple:
+    _table(rows).to_csv(tmp_path / "can.csv", index=False)
+    path = tmp_path / "space.yaml"
+    path.write_text("candidates: can.csv\nmin_observations: 3\n"
+                    "objectives:\n  - {property: ICE, goal: maximize}\n")  # fmt: skip
+    return path
+
+
+def test_campaign_stores_its_candidate_table_once_and_only_recommend_reads_it(
+    tmp_path, monkeypatch
+):
+    from anodelab.campaign import (
+        campaign_summary,
+        new_campaign,
+        proposal_table,
+        recommend,
+        record,
+        set_status,
+    )
+    from anodelab.kb import campaigns as store
+    from anodelab.kb.db import open_db
+
+    path = _campaign_file(tmp_path)
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, path, name="a")
+    new_campaign(db, path, name="b")  # the same table again: stored once
+    assert db.execute("SELECT COUNT(*), SUM(n_rows) FROM candidate_tables").fetchone() == (1, 300)
+    space_json = db.execute("SELECT space_json FROM campaigns WHERE name = 'a'").fetchone()[0]
+    assert len(space_json) < 2000 and json.loads(space_json)["candidates"]["rows"] == 300
+
+    reads = []
+    original = store.candidate_table
+    monkeypatch.setattr(store, "candidate_table", lambda *a: reads.append(1) or original(*a))
+    first, _ = recommend(db, "a", 3, budget="fast")
+    assert len(reads) == 1
+    for r, ice in zip(first, (84.0, 86.5, 85.0), strict=True):
+        record(db, r["id"], [f"ICE={ice}%"])
+    set_status(db, recommend(db, "a", 1, budget="fast")[0][0]["id"], "abandoned")
+    campaign_summary(db, "a")
+    proposal_table(db, "a")
+    assert len(reads) == 2  # the two recommends; record, status, show and table read no rows
+    second, result = recommend(db, "a", 2, budget="fast")
+    assert result.strategy == "qLogNEI"
+    table = original(db, json.loads(space_json)["candidates"])
+    offered = {tuple(r["parameters"].values()) for r in second}
+    assert offered <= set(table.itertuples(index=False, name=None))
+    taken = {tuple(r["parameters"].values()) for r in first}
+    assert not offered & taken
+
+
+def test_campaign_made_with_the_table_inline_still_recommends(tmp_path):
+    """KBs written before the candidate_tables table keep the rows inside space_json."""
+    from anodelab.campaign import new_campaign, recommend
+    from anodelab.kb.db import open_db
+    from anodelab.optimize.space import load_space
+
+    path = _campaign_file(tmp_path, rows=50)
+    db = open_db(tmp_path / "kb.db")
+    new_campaign(db, path, name="old")
+    inline = json.dumps(load_space(path).to_dict())
+    db.execute("UPDATE campaigns SET space_json = ? WHERE name = 'old'", [inline])
+    db.execute("DELETE FROM candidate_tables")
+    records, _ = recommend(db, "old", 2, budget="fast")
+    rows = set(_table(50).itertuples(index=False, name=None))
+    assert all(tuple(r["parameters"].values()) in rows for r in records)
