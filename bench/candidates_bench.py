@@ -171,7 +171,7 @@ def _instrument() -> Parts:
     parts.wrap(space, "_anti_join", "untested")  # inside _optimize before the screen commit
     for attr, label in (
         ("_rows_in", "untested"),  # once per proposal since
-        ("posterior_moments", "screen"),
+        ("posterior_moments", "screen"),  # the bounds' moments (lazy search)
         ("_optimize", "optimize"),
         ("_sequential_values", "rescore"),
         ("_explore_levels", "levels"),
@@ -180,7 +180,7 @@ def _instrument() -> Parts:
     ):
         if hasattr(propose, attr):
             parts.wrap(propose, attr, label)
-    for attr in ("optimize_acqf_discrete", "_discrete_search"):
+    for attr in ("optimize_acqf_discrete", "lazy_greedy_search"):
         if hasattr(propose, attr):
             parts.wrap(propose, attr, "acqf")
     parts.wrap(propose, "nearest_recipes", "nearest")
@@ -330,8 +330,8 @@ def summarize(runs: dict[int, list[dict]]) -> str:
                 + f" | {_median([g['added_mb'] for g in got]):.0f} |"
             )
     lines += ["", "propose, median seconds per part (`untested`: filtering the untested rows; "
-              "`screen`: posterior moments at every row; `acqf`: BoTorch's greedy discrete search "
-              "of the batch; level exploration runs searches of its own):", ""]  # fmt: skip
+              "`screen`: posterior moments at every row, for the bounds; `acqf`: the greedy "
+              "discrete search of the batch; level exploration runs searches of its own):", ""]  # fmt: skip
     header = "| rows | objectives | " + " | ".join(p for p, _ in PARTS) + " | total | proposals |"
     lines += [header, "|" + "---:|" * (len(PARTS) + 3) + "---|"]
     for n, results in runs.items():

@@ -5,11 +5,11 @@ QMC samplers seeded).  With fewer than ``min_observations`` measured recipes for
 falls back to a scrambled Sobol design and says so.  Continuous spaces use ``optimize_acqf``
 (L-BFGS-B / SLSQP with the linear constraints), spaces with discrete or categorical parameters
 ``optimize_acqf_mixed_alternating`` (no enumeration of combinations), candidate tables
-``optimize_acqf_discrete`` over the untested rows (more than ``SCREEN_ABOVE`` of them are first
-screened by closed-form scores, :mod:`anodelab.optimize.screen`).  Batches are built
-sequentially (greedy), each point conditioned on the previous ones and on ``pending`` recipes (proposed, not yet measured).  Every returned recipe
-is re-checked against the space; a recipe that fails after rounding is repaired (best feasible
-point of a Sobol sample) and the repair is recorded.
+``optimize_acqf_discrete`` over the untested rows (more than ``LAZY_ABOVE`` of them searched
+lazily, same choices, :mod:`anodelab.optimize.discrete`).  Batches are built sequentially
+(greedy), each point conditioned on the previous ones and on ``pending`` recipes (proposed, not
+yet measured).  Every returned recipe is re-checked against the space; a recipe that fails
+after rounding is repaired (best feasible point of a Sobol sample) and the repair is recorded.
 """
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ from anodelab.optimize.acquisition import (
     check_acquisition,
     default_acquisition,
 )
+from anodelab.optimize.discrete import (
+    LAZY_ABOVE,
+    lazy_greedy_search,
+    log_expected_improvement,
+    log_pending_bound,
+    posterior_moments,
+)
 from anodelab.optimize.explain import nearest_recipes
 from anodelab.optimize.levels import (
     STAGNATION_NOISE_FRACTION,
@@ -48,7 +55,6 @@ from anodelab.optimize.levels import (
     stale_slots,
 )
 from anodelab.optimize.objectives import Assembled, ObjectiveSet
-from anodelab.optimize.screen import SCREEN_ABOVE, posterior_moments, screen_rows
 from anodelab.optimize.space import Space, _rows_in
 from anodelab.schema.errors import InputError
 
@@ -322,10 +328,11 @@ def _propose(
         message = "GP per outcome, fitted on " + ", ".join(
             f"{n} {k} row{'s' * (n != 1)}" for k, n in counts.items()
         )
-        if candidates is not None and candidates.screened is not None:
-            kept, untested = candidates.screened
+        if candidates is not None and candidates.scored is not None:
+            scored, untested = candidates.scored
             message += (
-                f"; {untested:,} untested candidate rows screened to {kept:,} for the exact search"
+                f"; candidate table searched lazily: {scored:,} of {untested:,} untested rows"
+                " scored (the others' bounds were below the best)"
             )
         if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None
@@ -368,9 +375,10 @@ def _decode(X: torch.Tensor, space: Space) -> pd.DataFrame:
 class _Candidates:
     """The untested rows of a candidate table, encoded once per proposal.
 
-    Tables of more than :data:`~anodelab.optimize.screen.SCREEN_ABOVE` rows are screened before
-    the exact search (:mod:`anodelab.optimize.screen`); the posterior moments the screen needs
-    are computed once, at the first search, and reused by the level-exploration searches."""
+    Tables of more than :data:`~anodelab.optimize.discrete.LAZY_ABOVE` untested rows are
+    searched lazily (:func:`~anodelab.optimize.discrete.lazy_greedy_search`: the same greedy
+    choices, most rows never scored); the posterior moments its bounds need are computed once,
+    at the first search, and reused by the level-exploration searches."""
 
     codes: torch.Tensor  # untested rows × model inputs
     model: ModelListGP
@@ -378,8 +386,8 @@ class _Candidates:
     keys: list[str]
     ref: list[float] | None
     _moments: tuple[torch.Tensor, torch.Tensor] | None = None
-    #: (rows searched exactly, untested rows) of the first screened search, for the message
-    screened: tuple[int, int] | None = None
+    #: (rows scored, untested rows) of the batch's search when it was lazy, for the message
+    scored: tuple[int, int] | None = None
 
     @classmethod
     def untested(cls, space: Space, done: pd.DataFrame, model, objectives, keys, ref):
@@ -393,42 +401,88 @@ class _Candidates:
         self, acqf, q: int, baseline: torch.Tensor, fixed: dict[int, float] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """BoTorch's greedy discrete search (``optimize_acqf_discrete``) over the untested rows
-        (with the ``fixed`` input values), screened above ``SCREEN_ABOVE`` rows; ``baseline``:
-        the recipes the acquisition improves on (the screen's incumbent or front)."""
+        with the ``fixed`` input values — lazily above ``LAZY_ABOVE`` rows; ``baseline``: the
+        recipes the acquisition improves on (the incumbent or front of the bounds)."""
         rows = torch.ones(len(self.codes), dtype=torch.bool)
         for j, v in (fixed or {}).items():
             rows &= self.codes[:, j] == v
         choices = self.codes[rows]
         if len(choices) < q:
             raise InputError(f"only {len(choices)} untested candidates left, {q} requested")
-        if len(choices) > SCREEN_ABOVE:
-            if self._moments is None:
-                self._moments = posterior_moments(self.model, self.codes)
-            mean, std = (m[rows] for m in self._moments)
-            keep = screen_rows(mean, std, *self._screen_terms(baseline))
-            if self.screened is None:
-                self.screened = (len(keep), len(choices))
-            choices = choices[torch.as_tensor(keep)]
-        return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
-
-    def _screen_terms(self, baseline: torch.Tensor):
-        """Signs, output columns, incumbent/front at ``baseline``, reference point, constraints."""
+        if len(choices) <= LAZY_ABOVE:
+            return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+        if self._moments is None:
+            self._moments = posterior_moments(self.model, self.codes)
+        mean, std = (m[rows] for m in self._moments)
         objs = self.objectives.objectives
-        signs = [o.sign for o in objs]
+        signs = torch.tensor([o.sign for o in objs], dtype=DTYPE)
+        columns = [self.keys.index(o.key) for o in objs]
+        signed, spread = mean[:, columns] * signs, std[:, columns]
+        bound = log_expected_improvement(signed, spread, self._front(baseline), self.ref)
+        for c in self.objectives.constraints:  # P(feasible) of the row on its own
+            j = self.keys.index(c.outcome.key)
+            z = (mean[:, j] - float(c.value)) / std[:, j]
+            bound = bound + torch.special.log_ndtr(z if c.op == ">=" else -z)
+
+        def beyond_picked(at: np.ndarray, picked: list[int]) -> torch.Tensor:
+            """min over the chosen recipes p of the bound of the improvement beyond p."""
+            X = choices[at].unsqueeze(-2)
+            P = choices[picked].expand(len(at), len(picked), choices.shape[-1])
+            diff_mean, diff_std = [], []
+            with torch.no_grad():
+                for k, column in enumerate(columns):
+                    outcome_model: Any = self.model.models[column]
+                    post = outcome_model.posterior(torch.cat([X, P], dim=-2))
+                    mu, cov = post.mean[..., 0], post.mvn.covariance_matrix
+                    var = cov[:, :1, 0] + cov.diagonal(dim1=-2, dim2=-1)[:, 1:] - 2 * cov[:, 0, 1:]
+                    diff_mean.append(signs[k] * (mu[:, :1] - mu[:, 1:]))
+                    diff_std.append(var.clamp_min(1e-18).sqrt())
+            dm, ds = torch.stack(diff_mean, -1), torch.stack(diff_std, -1)  # at × picked × m
+            per_pick = [
+                log_pending_bound(signed[at], spread[at], dm[:, i], ds[:, i], self.ref)
+                for i in range(len(picked))
+            ]
+            return torch.stack(per_pick, -1).min(-1).values
+
+        # with outcome constraints a chosen recipe may be infeasible in a sample, and then it
+        # does not raise the incumbent: only the first bound holds
+        pending = None if self.objectives.constraints else beyond_picked
+        scored = _Counter(acqf)
+        X, values = lazy_greedy_search(scored, q, choices, bound, pending)
+        if self.scored is None:
+            self.scored = (scored.rows, len(choices))
+        return X, values
+
+    def _front(self, baseline: torch.Tensor) -> np.ndarray:
+        """Signed posterior means at ``baseline``: the best one (one objective) or the
+        non-dominated ones (several)."""
+        objs = self.objectives.objectives
         columns = [self.keys.index(o.key) for o in objs]
         mean, _ = posterior_moments(self.model, baseline)
-        signed = mean[:, columns].numpy() * np.asarray(signs, dtype=float)
+        signed = mean[:, columns].numpy() * np.asarray([o.sign for o in objs], dtype=float)
         if len(objs) == 1:
-            front = signed.max(axis=0, keepdims=True)
-        else:
-            from botorch.utils.multi_objective.pareto import is_non_dominated
+            return signed.max(axis=0, keepdims=True)
+        from botorch.utils.multi_objective.pareto import is_non_dominated
 
-            front = signed[is_non_dominated(torch.as_tensor(signed)).numpy()]
-        constraints = [
-            (self.keys.index(c.outcome.key), c.op, float(c.value))
-            for c in self.objectives.constraints
-        ]
-        return signs, columns, front, self.ref, constraints
+        return signed[is_non_dominated(torch.as_tensor(signed)).numpy()]
+
+
+class _Counter:
+    """An acquisition function that counts the rows it scores (for the batch message)."""
+
+    def __init__(self, acqf) -> None:
+        self.acqf, self.rows = acqf, 0
+
+    @property
+    def X_pending(self):
+        return self.acqf.X_pending
+
+    def set_X_pending(self, X) -> None:
+        self.acqf.set_X_pending(X)
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        self.rows += X.shape[0]
+        return self.acqf(X)
 
 
 def _optimize(
@@ -441,7 +495,7 @@ def _optimize(
     baseline: torch.Tensor | None = None,
 ):
     """Maximise ``acqf`` over the space: the untested ``candidates`` of a candidate table
-    (``baseline``: the acquisition's measured recipes, for the screen), else the parameter box."""
+    (``baseline``: the acquisition's measured recipes, for the bounds), else the parameter box."""
     features = space.features()
     mixed = any(f.is_categorical for f in features) or any(p.kind == "discrete" for p in space.free)
     restarts, raw, rounds = (MIXED_BUDGET if mixed else OPTIMIZER_BUDGET)[budget]

@@ -1,11 +1,12 @@
-"""Large candidate tables: the screen before the exact discrete search, and how a campaign keeps
-its table.  Small tables only (the screen is forced on with a low threshold); the figures for
-10³–10⁶ rows are in docs/performance.md ("Large candidate tables")."""
+"""Large candidate tables: the lazy greedy search, and how a campaign keeps its table.  Small
+tables only (the lazy search is forced on with a low threshold); the figures for 10³–10⁶ rows are
+in docs/performance.md ("Large candidate tables")."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -50,11 +51,11 @@ def _problem(objectives: list[dict], n_rows: int = 500, n_train: int = 16, seed:
     return space, objs, training
 
 
-def _propose(monkeypatch, above: int, keep: int, space, objs, training, **kwargs):
-    monkeypatch.setattr(PROPOSE, "SCREEN_ABOVE", above)
-    monkeypatch.setattr(importlib.import_module("anodelab.optimize.screen"), "SCREEN_KEEP", keep)
-    result = propose(space, objs, training, q=3, **kwargs)
-    return [p.parameters for p in result.proposals], [p.acquisition_value for p in result.proposals]
+def _propose(monkeypatch, above: int, space, objs, training, **kwargs):
+    monkeypatch.setattr(PROPOSE, "LAZY_ABOVE", above)
+    result = propose(space, objs, training, q=4, **kwargs)
+    params = [p.parameters for p in result.proposals]
+    return params, [p.acquisition_value for p in result.proposals], result.message
 
 
 @pytest.mark.parametrize(
@@ -65,36 +66,77 @@ def _propose(monkeypatch, above: int, keep: int, space, objs, training, **kwargs
         ([CAPACITY, ICE], {}, 2),
     ],
 )
-def test_screened_search_proposes_what_the_exhaustive_search_proposes(
+def test_lazy_search_proposes_what_the_exhaustive_search_proposes(
     monkeypatch, objectives, extra, seed
 ):
-    """A forced, tight screen (30 of 500 rows per score) keeps every row the exhaustive greedy
-    search picks, for qLogNEI, qLogNEI with an outcome constraint and qLogNEHVI, with pending
-    recipes; and it is deterministic for a seed."""
+    """qLogNEI, qLogNEI with an outcome constraint and qLogNEHVI, with pending recipes: the lazy
+    search (forced on) chooses the exhaustive search's recipes with the same values, scoring
+    fewer rows; and it is deterministic for a seed."""
     space, objs, training = _problem(objectives, seed=seed, **extra)
     pending = space.candidates.iloc[[5, 17]]
     args = (space, objs, training)
-    exhaustive = _propose(monkeypatch, 10**9, 30, *args, pending=pending, seed=seed)
-    screened = _propose(monkeypatch, 0, 30, *args, pending=pending, seed=seed)
-    assert screened == exhaustive
+    exhaustive = _propose(monkeypatch, 10**9, *args, pending=pending, seed=seed)
+    lazy = _propose(monkeypatch, 0, *args, pending=pending, seed=seed)
+    assert lazy[0] == exhaustive[0]
+    np.testing.assert_allclose(lazy[1], exhaustive[1], rtol=1e-9)
+    assert "searched lazily" in lazy[2] and "searched lazily" not in exhaustive[2]
     if seed == 0:
-        assert _propose(monkeypatch, 0, 30, *args, pending=pending, seed=seed) == screened
+        assert _propose(monkeypatch, 0, *args, pending=pending, seed=seed) == lazy
 
 
-def test_screen_keeps_the_rows_each_score_ranks_first():
-    from anodelab.optimize.screen import screen_rows
+def test_lazy_search_matches_botorch_when_every_row_has_the_same_bound():
+    """With no usable bound (∞) every row is scored: BoTorch's choices and values, ties to the
+    first row; with bounds that rank rows the same choice from a few chunks."""
+    from botorch.acquisition.analytic import PosteriorMean
+    from botorch.models import SingleTaskGP
+    from botorch.optim import optimize_acqf_discrete
 
-    mean = torch.tensor([[0.0], [5.0], [1.0], [0.5], [-3.0]], dtype=torch.float64)
-    std = torch.tensor([[0.1], [0.1], [0.1], [4.0], [0.1]], dtype=torch.float64)
-    kept = screen_rows(mean, std, [1.0], [0], front=np.array([[2.0]]), keep=1)
-    assert kept.tolist() == [1, 3]  # best mean (and EI); most optimistic (μ + 2σ)
-    # minimising: the signs turn the scores around
-    kept = screen_rows(mean, std, [-1.0], [0], front=np.array([[2.0]]), keep=1)
-    assert kept.tolist() == [3, 4]
+    from anodelab.optimize.discrete import lazy_greedy_search
+
+    torch.manual_seed(0)
+    X = torch.rand(8, 2, dtype=torch.float64)
+    model = SingleTaskGP(X, (X**2).sum(-1, keepdim=True)).eval()
+    choices = torch.rand(300, 2, dtype=torch.float64)
+    choices[7] = choices[3]  # a tie: the first one wins
+    acqf = PosteriorMean(model)
+    acqf.X_pending = None
+    acqf.set_X_pending = lambda X=None: None
+    theirs = optimize_acqf_discrete(acqf, q=1, choices=choices)
+    ours = lazy_greedy_search(acqf, 1, choices, torch.full((300,), math.inf), chunk=16)
+    assert torch.equal(ours[0], theirs[0]) and torch.allclose(ours[1], theirs[1])
+    counted = PROPOSE._Counter(acqf)
+    exact = acqf(choices.unsqueeze(-2)).detach()
+    assert torch.equal(lazy_greedy_search(counted, 1, choices, exact, chunk=16)[0], theirs[0])
+    assert counted.rows < 300
+
+
+def test_bounds_hold_against_monte_carlo():
+    """E[(Y-P)^+] of a correlated pair, and the hypervolume a point adds beyond another, are at
+    most the closed-form bounds (checked on 400 000 samples)."""
+    from anodelab.optimize.discrete import log_pending_bound
+
+    rng = np.random.default_rng(0)
+    n = 400_000
+    mean, std = np.array([1.0, 2.0]), np.array([0.8, 0.5])  # the row, two objectives
+    p_mean, p_std, rho = np.array([1.3, 1.5]), np.array([0.6, 0.7]), np.array([0.7, -0.2])
+    z1, z2 = rng.standard_normal((2, n, 2))
+    y = mean + std * z1
+    p = p_mean + p_std * (rho * z1 + np.sqrt(1 - rho**2) * z2)
+    d_mean = torch.tensor(np.array([mean - p_mean]))
+    d_std = torch.tensor(np.array([np.sqrt(std**2 + p_std**2 - 2 * rho * std * p_std)]))
+    args = (torch.tensor(mean[None]), torch.tensor(std[None]), d_mean, d_std)
+    one = log_pending_bound(*(a[:, :1] for a in args)).exp().item()
+    assert one == pytest.approx(np.maximum(y[:, 0] - p[:, 0], 0).mean(), rel=0.01)
+    ref = np.array([-1.0, 0.0])
+    box = np.prod(np.maximum(y - ref, 0), 1)
+    shared = np.prod(np.maximum(np.minimum(y, p) - ref, 0), 1)
+    added = (box - shared).mean()  # hypervolume y adds to a front of p alone
+    bound = log_pending_bound(*args, ref_point=ref.tolist()).exp().item()
+    assert added <= bound <= 3 * added
 
 
 def test_closed_form_scores_match_botorch_analytic_ei_and_ehvi():
-    """The screen's log expected (hypervolume) improvement is BoTorch's analytic LogEI / EHVI."""
+    """The bound's log expected (hypervolume) improvement is BoTorch's analytic LogEI / EHVI."""
     from botorch.acquisition.analytic import LogExpectedImprovement
     from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
     from botorch.models import ModelListGP, SingleTaskGP
@@ -102,7 +144,7 @@ def test_closed_form_scores_match_botorch_analytic_ei_and_ehvi():
         FastNondominatedPartitioning,
     )
 
-    from anodelab.optimize.screen import log_expected_improvement, posterior_moments
+    from anodelab.optimize.discrete import log_expected_improvement, posterior_moments
 
     torch.manual_seed(0)
     X = torch.rand(12, 2, dtype=torch.float64)
