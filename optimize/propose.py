@@ -329,10 +329,10 @@ def _propose(
             f"{n} {k} row{'s' * (n != 1)}" for k, n in counts.items()
         )
         if candidates is not None and candidates.scored is not None:
-            scored, untested = candidates.scored
+            scored, exhaustive = candidates.scored
             message += (
-                f"; candidate table searched lazily: {scored:,} of {untested:,} untested rows"
-                " scored (the others' bounds were below the best)"
+                f"; candidate table searched lazily: {scored:,} acquisition evaluations instead"
+                f" of {exhaustive:,} (rows whose bound was below the best were skipped)"
             )
         if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None
@@ -386,7 +386,7 @@ class _Candidates:
     keys: list[str]
     ref: list[float] | None
     _moments: tuple[torch.Tensor, torch.Tensor] | None = None
-    #: (rows scored, untested rows) of the batch's search when it was lazy, for the message
+    #: (rows scored, rows the exhaustive search scores) of the batch's search when it was lazy
     scored: tuple[int, int] | None = None
 
     @classmethod
@@ -449,8 +449,8 @@ class _Candidates:
         pending = None if self.objectives.constraints else beyond_picked
         scored = _Counter(acqf)
         X, values = lazy_greedy_search(scored, q, choices, bound, pending)
-        if self.scored is None:
-            self.scored = (scored.rows, len(choices))
+        if self.scored is None:  # BoTorch's search scores every row left, once per slot
+            self.scored = (scored.rows, sum(len(choices) - k for k in range(q)))
         return X, values
 
     def _front(self, baseline: torch.Tensor) -> np.ndarray:
