@@ -87,8 +87,9 @@ def new_campaign(
             )
         settings["explore_levels"] = data["explore_levels"]
     store.create_campaign(
-        db, name, space.to_dict(), objectives.to_dict(), seed=seed, settings=settings
-    )
+        db, name, space.to_dict(candidates=False), objectives.to_dict(), seed=seed,
+        settings=settings, candidates=space.candidates,
+    )  # fmt: skip
     return store.get_campaign(db, name) | {"size": space.size(), "parameters": space.names}
 
 
@@ -112,10 +113,17 @@ def _model_settings(model: Any, file: str) -> dict[str, str]:
 
 
 def load_campaign(
-    db: sqlite_utils.Database, campaign: str | int
+    db: sqlite_utils.Database, campaign: str | int, *, candidates: bool = True
 ) -> tuple[dict, Space, ObjectiveSet]:
+    """The campaign row, its space and objectives.  ``candidates=False`` leaves a candidate table
+    out of the space (its parameters stay): only proposing needs the rows, and a 10⁶-row table
+    costs seconds to read and check."""
     row = store.get_campaign(db, campaign)
-    return row, space_from_dict(row["space"]), objectives_from_dict(row["objectives"])
+    data = dict(row["space"])
+    table = data.pop("candidates", None)
+    if candidates and table is not None:
+        data["candidates"] = store.candidate_table(db, table) if isinstance(table, dict) else table
+    return row, space_from_dict(data), objectives_from_dict(row["objectives"])
 
 
 def _target(row: dict) -> str:
@@ -129,7 +137,7 @@ def training_data(
 
     Returns the assembled training tables, the pending recipes (:data:`store.PENDING`: proposed,
     running or abandoned — kept out of the next batch) and the campaign's proposals."""
-    row, space, objectives = load_campaign(db, campaign)
+    row, space, objectives = load_campaign(db, campaign, candidates=False)
     names = [f.name for f in space.features()]
     kb_recipes, kb_excluded = _comparable_recipes(recipe_vectors(db), names)
     props = pd.DataFrame(store.proposals(db, row["id"]))
@@ -395,7 +403,8 @@ def record(
     (``cycle`` becomes ``cycles_completed`` for a partial long-cycling result).  ``cell`` names
     the replicate cell: values of different cells are replicates (all used, averaged in the
     table), the same cell again updates its value."""
-    _, _, objectives = load_campaign(db, int(store.find_proposal(db, proposal)["campaign_id"]))
+    campaign_id = int(store.find_proposal(db, proposal)["campaign_id"])
+    _, _, objectives = load_campaign(db, campaign_id, candidates=False)
     required = {o.property for o in objectives.outcomes()}
     given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
     # every value is checked before any is written, and all are written in one transaction
@@ -441,7 +450,7 @@ def _result_conditions(
 
 def campaign_summary(db: sqlite_utils.Database, campaign: str | int) -> dict[str, Any]:
     """Progress (counts by status), best result per objective, and the measured objective table."""
-    row, space, objectives = load_campaign(db, campaign)
+    row, space, objectives = load_campaign(db, campaign, candidates=False)
     props = store.proposals(db, row["id"])
     res = store.results(db, row["id"])
     table = (
@@ -640,7 +649,7 @@ def proposal_table(db: sqlite_utils.Database, campaign: str | int) -> pd.DataFra
     many) and, while long cycling runs,
     ``KEY partial [unit]`` with ``KEY cycles`` (the newest partial result and its cycle count).
     ``table.attrs["outcomes"]`` maps each KEY to its ``property`` and ``unit`` label."""
-    row, space, objectives = load_campaign(db, campaign)
+    row, space, objectives = load_campaign(db, campaign, candidates=False)
     props = store.proposals(db, row["id"])
     res = store.results(db, row["id"])
     names = [p.name for p in space.free]
@@ -713,7 +722,7 @@ def results_from_import(
     sample = proposal_sample(db, proposal)
     props = store.proposals(db)
     campaign_id = int(props[props["sample"] == sample].iloc[0]["campaign_id"])
-    _, _, objectives = load_campaign(db, campaign_id)
+    _, _, objectives = load_campaign(db, campaign_id, candidates=False)
     values = query.measurements(db)
     values = values[values["import_id"] == import_id]
     recorded: list[dict[str, Any]] = []

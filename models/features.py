@@ -70,21 +70,23 @@ def encode(table: pd.DataFrame, features: Sequence[Feature]) -> np.ndarray:
     for feature in features:
         raw = table[feature.name]
         if feature.is_categorical:
-            lookup = {level: i for i, level in enumerate(feature.categories)}
-            codes = []
-            for row, value in enumerate(raw):
-                if pd.isna(value):
-                    codes.append(np.nan)
-                elif str(value) in lookup:
-                    codes.append(float(lookup[str(value)]))
-                else:
-                    raise InputError(
-                        f"{value!r} is not a level of {feature.name} (levels: {list(feature.categories)})",
-                        row=row + 1,
-                        column=feature.name,
-                        value=value,
-                    )
-            columns.append(np.asarray(codes, dtype=float))
+            # vectorised (a Python loop over rows took 3 s for a 10⁶-row candidate table)
+            lookup = {level: float(i) for i, level in enumerate(feature.categories)}
+            which, distinct = pd.factorize(raw)  # missing values: -1
+            level = np.array([lookup.get(str(v), np.nan) for v in distinct] + [np.nan])
+            codes = level[which]  # which = -1 picks the trailing NaN
+            missing = which < 0
+            unknown = np.flatnonzero(np.isnan(codes) & ~missing)
+            if len(unknown):
+                row = int(unknown[0])
+                value = raw.iloc[row]
+                raise InputError(
+                    f"{value!r} is not a level of {feature.name} (levels: {list(feature.categories)})",
+                    row=row + 1,
+                    column=feature.name,
+                    value=value,
+                )
+            columns.append(codes)
         else:
             values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
             if feature.active_when:

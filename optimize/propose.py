@@ -5,10 +5,11 @@ QMC samplers seeded).  With fewer than ``min_observations`` measured recipes for
 falls back to a scrambled Sobol design and says so.  Continuous spaces use ``optimize_acqf``
 (L-BFGS-B / SLSQP with the linear constraints), spaces with discrete or categorical parameters
 ``optimize_acqf_mixed_alternating`` (no enumeration of combinations), candidate tables
-``optimize_acqf_discrete``.  Batches are built sequentially (greedy), each point conditioned on
-the previous ones and on ``pending`` recipes (proposed, not yet measured).  Every returned recipe
-is re-checked against the space; a recipe that fails after rounding is repaired (best feasible
-point of a Sobol sample) and the repair is recorded.
+``optimize_acqf_discrete`` over the untested rows (more than ``LAZY_ABOVE`` of them searched
+lazily, same choices, :mod:`anodelab.optimize.discrete`).  Batches are built sequentially
+(greedy), each point conditioned on the previous ones and on ``pending`` recipes (proposed, not
+yet measured).  Every returned recipe is re-checked against the space; a recipe that fails
+after rounding is repaired (best feasible point of a Sobol sample) and the repair is recorded.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ from anodelab.optimize.acquisition import (
     check_acquisition,
     default_acquisition,
 )
+from anodelab.optimize.discrete import (
+    LAZY_ABOVE,
+    lazy_greedy_search,
+    log_expected_improvement,
+    log_pending_bound,
+    posterior_moments,
+)
 from anodelab.optimize.explain import nearest_recipes
 from anodelab.optimize.levels import (
     STAGNATION_NOISE_FRACTION,
@@ -47,7 +55,7 @@ from anodelab.optimize.levels import (
     stale_slots,
 )
 from anodelab.optimize.objectives import Assembled, ObjectiveSet
-from anodelab.optimize.space import Space
+from anodelab.optimize.space import Space, _rows_in
 from anodelab.schema.errors import InputError
 
 __all__ = ["Proposal", "ProposalSet", "propose", "fit_outcome_models", "OPTIMIZER_BUDGET"]
@@ -303,7 +311,10 @@ def _propose(
             )
 
         acqf = acquisition_with(X_pend)
-        X, _ = _optimize(space, acqf, q, done, budget)
+        candidates = None
+        if space.candidates is not None:
+            candidates = _Candidates.untested(space, done, model, objectives, keys, ref)
+        X, _ = _optimize(space, acqf, q, candidates, budget, baseline=X_base)
         table = space.snap(_decode(X, space))
         # qLogNEHVI folds pending points into its box decomposition (BoTorch's cache_pending),
         # which set_X_pending cannot undo: after the optimiser's greedy steps it would score
@@ -318,10 +329,16 @@ def _propose(
         message = "GP per outcome, fitted on " + ", ".join(
             f"{n} {labels.get(k, k)} row{'s' * (n != 1)}" for k, n in counts.items()
         )
+        if candidates is not None and candidates.scored is not None:
+            scored, exhaustive = candidates.scored
+            message += (
+                f"; candidate table searched lazily: {scored:,} acquisition evaluations instead"
+                f" of {exhaustive:,} (rows whose bound was below the best were skipped)"
+            )
         if explore_levels and (name in SINGLE_OBJECTIVE or ref is not None):
             own_source = target_source if transfer else None
             explored = _explore_levels(space, objectives, training, models, keys, name, table,
-                                       values, done, X_pend, budget, seed, own_source, ref)  # fmt: skip
+                                       values, candidates, X_pend, budget, seed, own_source, ref)  # fmt: skip
             if explored is not None:
                 table, values, exploring = explored
                 chosen = sorted({f"{e['parameter']}={e['level']}" for e in exploring if e})
@@ -355,28 +372,138 @@ def _decode(X: torch.Tensor, space: Space) -> pd.DataFrame:
     return table[space.names]
 
 
+@dataclass
+class _Candidates:
+    """The untested rows of a candidate table, encoded once per proposal.
+
+    Tables of more than :data:`~anodelab.optimize.discrete.LAZY_ABOVE` untested rows are
+    searched lazily (:func:`~anodelab.optimize.discrete.lazy_greedy_search`: the same greedy
+    choices, most rows never scored); the posterior moments its bounds need are computed once,
+    at the first search, and reused by the level-exploration searches."""
+
+    codes: torch.Tensor  # untested rows × model inputs
+    model: ModelListGP
+    objectives: ObjectiveSet
+    keys: list[str]
+    ref: list[float] | None
+    _moments: tuple[torch.Tensor, torch.Tensor] | None = None
+    #: (rows scored, rows the exhaustive search scores) of the batch's search when it was lazy
+    scored: tuple[int, int] | None = None
+
+    @classmethod
+    def untested(cls, space: Space, done: pd.DataFrame, model, objectives, keys, ref):
+        names = [f.name for f in space.features()]
+        assert space.candidates is not None
+        pool = space.candidates[~_rows_in(space.candidates, done, names)]
+        codes = torch.tensor(encode(pool, space.features()), dtype=DTYPE)
+        return cls(codes, model, objectives, keys, ref)
+
+    def search(
+        self, acqf, q: int, baseline: torch.Tensor, fixed: dict[int, float] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """BoTorch's greedy discrete search (``optimize_acqf_discrete``) over the untested rows
+        with the ``fixed`` input values — lazily above ``LAZY_ABOVE`` rows; ``baseline``: the
+        recipes the acquisition improves on (the incumbent or front of the bounds)."""
+        rows = torch.ones(len(self.codes), dtype=torch.bool)
+        for j, v in (fixed or {}).items():
+            rows &= self.codes[:, j] == v
+        choices = self.codes[rows]
+        if len(choices) < q:
+            raise InputError(f"only {len(choices)} untested candidates left, {q} requested")
+        if len(choices) <= LAZY_ABOVE:
+            return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+        if self._moments is None:
+            self._moments = posterior_moments(self.model, self.codes)
+        mean, std = (m[rows] for m in self._moments)
+        objs = self.objectives.objectives
+        signs = torch.tensor([o.sign for o in objs], dtype=DTYPE)
+        columns = [self.keys.index(o.key) for o in objs]
+        signed, spread = mean[:, columns] * signs, std[:, columns]
+        bound = log_expected_improvement(signed, spread, self._front(baseline), self.ref)
+        for c in self.objectives.constraints:  # P(feasible) of the row on its own
+            j = self.keys.index(c.outcome.key)
+            z = (mean[:, j] - float(c.value)) / std[:, j]
+            bound = bound + torch.special.log_ndtr(z if c.op == ">=" else -z)
+
+        def beyond_picked(at: np.ndarray, picked: list[int]) -> torch.Tensor:
+            """min over the chosen recipes p of the bound of the improvement beyond p."""
+            X = choices[at].unsqueeze(-2)
+            P = choices[picked].expand(len(at), len(picked), choices.shape[-1])
+            diff_mean, diff_std = [], []
+            with torch.no_grad():
+                for k, column in enumerate(columns):
+                    outcome_model: Any = self.model.models[column]
+                    post = outcome_model.posterior(torch.cat([X, P], dim=-2))
+                    mu, cov = post.mean[..., 0], post.mvn.covariance_matrix
+                    var = cov[:, :1, 0] + cov.diagonal(dim1=-2, dim2=-1)[:, 1:] - 2 * cov[:, 0, 1:]
+                    diff_mean.append(signs[k] * (mu[:, :1] - mu[:, 1:]))
+                    diff_std.append(var.clamp_min(1e-18).sqrt())
+            dm, ds = torch.stack(diff_mean, -1), torch.stack(diff_std, -1)  # at × picked × m
+            per_pick = [
+                log_pending_bound(signed[at], spread[at], dm[:, i], ds[:, i], self.ref)
+                for i in range(len(picked))
+            ]
+            return torch.stack(per_pick, -1).min(-1).values
+
+        # with outcome constraints a chosen recipe may be infeasible in a sample, and then it
+        # does not raise the incumbent: only the first bound holds
+        pending = None if self.objectives.constraints else beyond_picked
+        scored = _Counter(acqf)
+        X, values = lazy_greedy_search(scored, q, choices, bound, pending)
+        if self.scored is None:  # BoTorch's search scores every row left, once per slot
+            self.scored = (scored.rows, sum(len(choices) - k for k in range(q)))
+        return X, values
+
+    def _front(self, baseline: torch.Tensor) -> np.ndarray:
+        """Signed posterior means at ``baseline``: the best one (one objective) or the
+        non-dominated ones (several)."""
+        objs = self.objectives.objectives
+        columns = [self.keys.index(o.key) for o in objs]
+        mean, _ = posterior_moments(self.model, baseline)
+        signed = mean[:, columns].numpy() * np.asarray([o.sign for o in objs], dtype=float)
+        if len(objs) == 1:
+            return signed.max(axis=0, keepdims=True)
+        from botorch.utils.multi_objective.pareto import is_non_dominated
+
+        return signed[is_non_dominated(torch.as_tensor(signed)).numpy()]
+
+
+class _Counter:
+    """An acquisition function that counts the rows it scores (for the batch message)."""
+
+    def __init__(self, acqf) -> None:
+        self.acqf, self.rows = acqf, 0
+
+    @property
+    def X_pending(self):
+        return self.acqf.X_pending
+
+    def set_X_pending(self, X) -> None:
+        self.acqf.set_X_pending(X)
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        self.rows += X.shape[0]
+        return self.acqf(X)
+
+
 def _optimize(
     space: Space,
     acqf,
     q: int,
-    done: pd.DataFrame,
+    candidates: _Candidates | None,
     budget: str,
     fixed: dict[int, float] | None = None,
+    baseline: torch.Tensor | None = None,
 ):
+    """Maximise ``acqf`` over the space: the untested ``candidates`` of a candidate table
+    (``baseline``: the acquisition's measured recipes, for the bounds), else the parameter box."""
     features = space.features()
     mixed = any(f.is_categorical for f in features) or any(p.kind == "discrete" for p in space.free)
     restarts, raw, rounds = (MIXED_BUDGET if mixed else OPTIMIZER_BUDGET)[budget]
     if space.candidates is not None:
-        from anodelab.optimize.space import _anti_join
-
-        pool = _anti_join(space.candidates, done, [f.name for f in features])
-        codes = encode(pool, features)
-        if fixed:
-            codes = codes[np.all([codes[:, j] == v for j, v in fixed.items()], axis=0)]
-        if len(codes) < q:
-            raise InputError(f"only {len(codes)} untested candidates left, {q} requested")
-        choices = torch.tensor(codes, dtype=DTYPE)
-        return optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+        if candidates is None or baseline is None:
+            raise ValueError("a candidate table is searched through its untested rows")
+        return candidates.search(acqf, q, baseline, fixed)
     lower = [f.lower if not f.is_categorical else 0.0 for f in features]
     upper = [f.upper if not f.is_categorical else float(len(f.categories) - 1) for f in features]
     bounds = torch.tensor([lower, upper], dtype=DTYPE)
@@ -670,7 +797,7 @@ def _explore_levels(
     name: str,
     table: pd.DataFrame,
     values: torch.Tensor,
-    done: pd.DataFrame,
+    candidates: _Candidates | None,
     X_pend: torch.Tensor | None,
     budget: str,
     seed: int,
@@ -707,18 +834,20 @@ def _explore_levels(
         rows = frame.measured[:, level.column] == level.code
         baseline = frame.measured[rows] if rows.any() else frame.measured
         before = [t for t in (X_pend, X[kept]) if t is not None and len(t)]
+        X_level = _unique(torch.tensor(baseline, dtype=DTYPE))
         acqf = build_acquisition(
             name,
             model=model,
             objectives=objectives,
             keys=keys,
-            X_baseline=_unique(torch.tensor(baseline, dtype=DTYPE)),
+            X_baseline=X_level,
             X_pending=torch.cat(before) if before else None,
             ref_point=ref,
             seed=seed,
         )
         try:
-            x, value = _optimize(space, acqf, 1, done, budget, fixed={level.column: level.code})
+            x, value = _optimize(space, acqf, 1, candidates, budget,
+                                 fixed={level.column: level.code}, baseline=X_level)  # fmt: skip
         except InputError:  # a candidate table with no untested recipe of this level
             continue
         row = space.snap(_decode(x, space))

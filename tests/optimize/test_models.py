@@ -82,3 +82,16 @@ def test_multitask_gp_uses_a_related_source():
     err_mt = np.abs(mt.predict(grid) - truth).mean()
     err_cold = np.abs(cold.predict(grid) - truth).mean()
     assert err_mt < 0.5 * err_cold
+
+
+def test_encode_gives_level_codes_missing_values_and_names_an_unknown_level():
+    from anodelab.models.features import encode
+    from anodelab.schema.errors import InputError
+
+    features = [Feature("c", "categorical", categories=("a", "b", "1.0")), Feature("x", "numeric")]
+    table = pd.DataFrame({"c": ["a", None, "b", 1.0, np.nan], "x": [0.1, 0.2, 0.3, 0.4, 0.5]})
+    codes = encode(table, features)
+    np.testing.assert_array_equal(codes[:, 0], [0, np.nan, 1, 2, np.nan])
+    np.testing.assert_array_equal(codes[:, 1], table["x"])
+    with pytest.raises(InputError, match=r"row 3, column 'c': 'zz' is not a level"):
+        encode(pd.DataFrame({"c": ["a", "b", "zz"], "x": [0, 1, 1]}), features)

@@ -215,3 +215,27 @@ def test_untested_candidates_exclude_done_recipes_whatever_their_number_type():
         "t": [650, 700],
         "c": ["none", "pitch"],
     }
+
+
+def test_untested_candidates_match_text_numbers_and_blank_conditional_values():
+    """Pending recipes come back from JSON: a not-applicable value is None where the table has
+    NaN, and a hand-made table may hold '800.0' as text; both are the same recipe."""
+    from anodelab.optimize.space import _anti_join
+
+    pool = pd.DataFrame(
+        {"t": [600, 650, np.nan, 800], "c": ["pitch", "none", "pitch", "x"], "d": [1, 2, 3, 4]}
+    )
+    done = pd.DataFrame({"t": [None, "800.0", 650], "c": ["pitch", "x", "pitch"], "d": [3, 4, 2]})
+    assert _anti_join(pool, done, ["t", "c", "d"])["t"].tolist() == [600, 650]
+    assert len(_anti_join(pool, done.iloc[:0], ["t", "c", "d"])) == 4
+
+
+def test_untested_candidates_with_many_distinct_values_per_column():
+    """Row codes are folded column by column; wide tables of distinct values must not overflow."""
+    from anodelab.optimize.space import _anti_join
+
+    rng = np.random.default_rng(0)
+    pool = pd.DataFrame(rng.random((3000, 9)))
+    done = pool.sample(40, random_state=1)
+    left = _anti_join(pool, done, list(pool.columns))
+    assert len(left) == 2960 and not left.merge(done).shape[0]
