@@ -159,7 +159,7 @@ def test_a_campaign_with_improvement_left_does_not_explore():
     assert "converged" not in result.message
 
 
-def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level():
+def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level(monkeypatch):
     grid = np.round(np.linspace(0, 1, 81), 4)
     candidates = pd.DataFrame({"x": np.r_[grid, grid], "coat": ["a"] * 81 + ["b"] * 81})
     space = Space(SPACE.parameters, (), candidates)
@@ -173,6 +173,15 @@ def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level()
         assert p.parameters["coat"] == "b"
         assert (round(p.parameters["x"], 4), "b") not in tested
         assert p.parameters["x"] in set(grid)
+    # the lazy search of large tables (forced on) explores the same way
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("anodelab.optimize.propose"), "LAZY_ABOVE", 0)
+    lazy = propose(space, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
+    assert [p.parameters for p in lazy.proposals] == [p.parameters for p in result.proposals]
+    assert [p.reasons.get("exploration") for p in lazy.proposals] == [
+        p.reasons.get("exploration") for p in result.proposals
+    ]
 
 
 def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
