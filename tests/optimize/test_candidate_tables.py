@@ -239,3 +239,40 @@ def test_campaign_made_with_the_table_inline_still_recommends(tmp_path):
     records, _ = recommend(db, "old", 2, budget="fast")
     rows = set(_table(50).itertuples(index=False, name=None))
     assert all(tuple(r["parameters"].values()) in rows for r in records)
+
+
+def test_cli_loop_on_a_candidate_table_through_the_lazy_search(tmp_path, monkeypatch):
+    """campaign new → recommend --json → record → recommend --json from the shell, on a table
+    searched lazily (threshold forced low): proposals are untested rows of the table, the message
+    says the table was searched lazily, and recorded recipes are not proposed again."""
+    from typer.testing import CliRunner
+
+    from anodelab.cli import app
+
+    table = _table(400, seed=3)
+    table.to_csv(tmp_path / "can.csv", index=False)
+    (tmp_path / "space.yaml").write_text(
+        "name: lazy\ncandidates: can.csv\nobjectives:\n"
+        "  - {property: discharge_capacity, at: {cycle: 500, current_density: 1 A/g}}\n"
+    )
+    monkeypatch.setenv("ANODELAB_DB", str(tmp_path / "kb.db"))
+    monkeypatch.setattr(PROPOSE, "LAZY_ABOVE", 50)
+    runner = CliRunner()
+    assert runner.invoke(app, ["campaign", "new", str(tmp_path / "space.yaml")]).exit_code == 0
+    rows = {tuple(r) for r in table.astype(str).itertuples(index=False)}
+    lab, recorded = VirtualSiCLab(noise=False), set()
+    for batch in range(3):
+        out = runner.invoke(app, ["recommend", "lazy", "--batch", "4", "--fast", "--json"])
+        assert out.exit_code == 0, out.output
+        records = json.loads(out.stdout)
+        for r in records:
+            key = tuple(str(r["parameters"][c]) for c in table.columns)
+            assert key in rows and key not in recorded  # a row of the table, not tested before
+            recorded.add(key)
+            value = lab.truth(pd.DataFrame([r["parameters"]]))["discharge_capacity"].iloc[0]
+            done = runner.invoke(app, ["record", str(r["id"]), f"discharge_capacity={value}mAh/g"])
+            assert done.exit_code == 0, done.output
+        if batch == 2:  # model-based by now (8 results), and the table was searched lazily
+            assert records[0]["strategy"] == "qLogNEI"
+    shown = runner.invoke(app, ["recommend", "lazy", "--batch", "1", "--fast"])
+    assert "searched lazily" in shown.stdout
