@@ -38,6 +38,7 @@ __all__ = [
 
 Role = Literal[
     "label",
+    "label_part",
     "source",
     "property",
     "pair",
