@@ -81,9 +81,7 @@ def without_rows(bundle: Bundle, rows: set[int], file: str | None) -> Bundle:
         or (s.source, s.label) in used
         or any(s.label in (p.parents + p.members) for p in bundle.samples if keep(p))
     ]
-    sample_sources = {s.source for s in samples} | {
-        r.source for r in (*measurements, *steps, *cells)
-    }
+    sample_sources = {s.source for s in samples} | {r.source for r in rows_kept}
     sources = [
         s
         for s in bundle.sources
