@@ -419,7 +419,21 @@ def imports(db: DbOption = None, as_json: JsonOption = False) -> None:
         frame = kb.imports()
     if not as_json:
         frame = frame[
-            ["id", "dataset", "status", "n_rows", "started_at", "file_sha256", "replaces_import_id"]
+            [
+                c
+                for c in (
+                    "id",
+                    "dataset",
+                    "status",
+                    "n_rows",
+                    "rows_taken",
+                    "rows_refused",
+                    "started_at",
+                    "file_sha256",
+                    "replaces_import_id",
+                )
+                if c in frame
+            ]  # fmt: skip
         ].assign(file_sha256=frame["file_sha256"].str[:12])
     print_frame(frame, title="imports", as_json=as_json)
 
