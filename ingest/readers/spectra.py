@@ -118,6 +118,12 @@ def read_eis(path: str | Path) -> pd.DataFrame:
     """Read an impedance spectrum; see the module docstring for columns and sign rules."""
     file = str(path)
     frame, warnings = _eis_table(Path(path))
+    skipped = frame.attrs.get("skipped_rows") or []
+    if skipped:
+        warnings.append(
+            f"{len(skipped)} row(s) were skipped because their fields do not line up with the "
+            f"header (text where numbers belong), e.g. {skipped[0]!r}"
+        )
     cols = list(frame.columns)
     f_col = find_column(cols, _FREQ)
     if f_col is None:

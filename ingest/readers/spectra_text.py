@@ -95,10 +95,15 @@ def _header_for(lines: list[str], start: int, sep: str, width: int) -> list[str]
     """Column names for the numeric block starting at ``lines[start]``, looking back up to
     three lines: a name row, optionally followed by a unit row (Gamry ``.DTA``: ``Freq`` over
     ``Hz``) and/or a one-field marker line (ZPlot ``End Comments``); a one-field name row split
-    on runs of spaces (Scribner/Autolab ``"  Freq (Hz)    Ampl ..."`` over comma data)."""
+    on runs of spaces (Scribner/Autolab ``"  Freq (Hz)    Ampl ..."`` over comma data); a
+    VersaStudio ``.par`` segment's ``Definition=Segment #, Point #, ..., AC Amplitude, 0`` row."""
     units: list[str] | None = None
     for k in range(start - 1, max(start - 4, -1), -1):
         fields = _fields(lines[k], sep)
+        if fields[0].startswith("Definition="):  # VersaStudio: the names, then a count
+            fields = [fields[0][len("Definition=") :], *fields[1:]]
+            while len(fields) > 1 and _NUMBER.match(fields[-1]):
+                fields.pop()
         if len(fields) == 1:
             spaced = re.split(r"\s{2,}", fields[0].strip())
             if abs(len(spaced) - width) <= 1 and not any(_NUMBER.match(x) for x in spaced):
@@ -135,7 +140,9 @@ def tables(path: Path):
     A table is a run of numeric rows (``;``/tab/``,``/whitespace separated, decimal commas
     handled) under a header found by :func:`_header_for`.  A file that is numbers only (no
     header at all, e.g. impedance.py's ``exampleData.csv``) gives one table with columns
-    ``column_1``, ``column_2``, ... and ``frame.attrs["headerless"] = True``.
+    ``column_1``, ``column_2``, ... and ``frame.attrs["headerless"] = True``.  Rows inside a
+    table whose fields do not line up with its first row (text where the first row has numbers)
+    are skipped and listed in ``frame.attrs["skipped_rows"]`` (their first 60 characters).
     """
     lines = [line for line in read_text(path).splitlines() if line.strip()]
     for sep in ("\t", ";", ","):
@@ -148,11 +155,17 @@ def tables(path: Path):
                 continue
             names = _header_for(lines, i, sep, len(first))
             width = max(len(first), len(names or []))
+            numeric_at = [k for k, x in enumerate(first) if not x or _NUMBER.match(x)]
+            kept, skipped = [lines[i]], []
             j = i + 1
             while j < len(lines):
                 row = _fields(lines[j], sep)
                 if not (2 <= len(row) <= width and _numeric_row(row)):
                     break
+                if any(k < len(row) and row[k] and not _NUMBER.match(row[k]) for k in numeric_at):
+                    skipped.append(j)  # fields shifted against the header (Gamry '  6 8 10')
+                else:
+                    kept.append(lines[j])
                 j += 1
             headerless = names is None and i == 0 and j == len(lines)
             if names is None and not headerless:
@@ -162,7 +175,7 @@ def tables(path: Path):
                 names = [f"column_{n + 1}" for n in range(width)]
             names = [n or f"unnamed_{c}" for c, n in enumerate(names)]
             names += [f"unnamed_{c}" for c in range(len(names), width)]
-            body = "\n".join(sep.join(_fields(line, sep)) for line in lines[i:j])
+            body = "\n".join(sep.join(_fields(line, sep)) for line in kept)
             decimal = "," if sep != "," and re.search(r"\d,\d", lines[i]) else "."
             frame = pd.read_csv(
                 io.StringIO(body),
@@ -177,6 +190,7 @@ def tables(path: Path):
             frame = frame.dropna(how="all").reset_index(drop=True)
             frame.attrs["headerless"] = headerless
             frame.attrs["first_line"] = i
+            frame.attrs["skipped_rows"] = [lines[k].strip()[:60] for k in skipped]
             found = True
             yield frame
             i = j
