@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 
-
 def _unit_cache_folder() -> Path | None:
     """Where pint keeps its parsed definitions between runs (``$ANODELAB_UNIT_CACHE``, else the
     user cache folder; ``none`` switches the cache off).  Parsing pint's definition file costs

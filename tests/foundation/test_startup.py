@@ -26,9 +26,9 @@ _PROBE = """
 import json, sys
 from anodelab.cli import main
 status = main(sys.argv[1:])
-heavy = sorted({name.split(".")[0] for name in sys.modules} & set(%r))
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(HEAVY_NAMES))
 print("\\n@@" + json.dumps({"status": status, "heavy": heavy}))
-""" % (HEAVY,)
+""".replace("HEAVY_NAMES", repr(HEAVY))
 
 
 @pytest.fixture(scope="module")
