@@ -58,6 +58,7 @@ __all__ = [
 Role = Literal[
     "label",
     "label_part",
+    "cell_attribute",
     "source",
     "property",
     "pair",
@@ -312,6 +313,14 @@ def _lookup(name: str, vocab: Vocabulary) -> Term | None:
 def header_name_part(header: str) -> str:
     """The header without its unit and footnote marks (``ICE (%)`` → ``ICE``), for matching."""
     return _extract_unit(_clean(header))[0].strip(" ,;:.")
+
+
+def header_unit_part(header: str, unit_row: str | None = None) -> str | None:
+    """The unit a header (or its unit row) prints: ``Loading (mg cm−2)`` → ``mg cm−2``."""
+    unit = _extract_unit(_clean(header))[1]
+    if unit is None and unit_row and unit_row.strip():
+        unit = _clean(unit_row).strip("()[] ") or None
+    return unit
 
 
 def parse_header(

@@ -48,6 +48,7 @@ _TOP_KEYS = {
 }
 _TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
+    "cell",
     "property",
     "parameter",
     "condition",
@@ -69,6 +70,7 @@ class ColumnMapping:
     """What the mapping file says about one column."""
 
     kind: str | None = None  # property / parameter / condition
+    cell: str | None = None  # a cell attribute (electrolyte, binder, loading …)
     name: str | None = None
     role: str | None = None  # label / source / ignore / property_name / value / unit
     unit: str | None = None
@@ -210,9 +212,9 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
                 f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_COLUMN_KEYS)}", file=file
             )
         kinds = [k for k in ("property", "parameter", "condition") if k in spec]
-        if len(kinds) + ("role" in spec) > 1:
+        if len(kinds) + ("role" in spec) + ("cell" in spec) > 1:
             raise InputError(
-                f"{where}: give one of property, parameter, condition or role", file=file
+                f"{where}: give one of property, parameter, condition, cell or role", file=file
             )
         role = spec.get("role")
         if role is not None and role not in _ROLES:
@@ -226,6 +228,7 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
             kind=kinds[0] if kinds else None,
             name=str(spec[kinds[0]]) if kinds else None,
             role=role,
+            cell=None if spec.get("cell") is None else str(spec["cell"]),
             unit=None if spec.get("unit") is None else str(spec["unit"]),
             conditions=_conditions(spec.get("conditions"), where, file),
             scale=scale if scale == "fraction" else None,

@@ -168,13 +168,27 @@ def _row_conditions(
     return conditions, problems
 
 
+# conditions that say how fast a cell was cycled: one column's own rate replaces all of them
+RATE_CONDITIONS = frozenset(
+    {"current_density", "areal_current_density", "c_rate", "charge_c_rate", "discharge_c_rate"}
+)
+
+
 def _conditions_for(
     term: Term, spec: ColumnSpec, ctx: RowContext, row_conditions: dict[str, ConditionValue]
 ) -> dict[str, ConditionValue]:
     merged = dict(ctx.fixed)
+    # A column with its own rate (a rate-capability column: "Capacity at 5 C", or a map's
+    # `conditions: {current_density: 2 A g-1}`) never takes the row's or the table's other rate:
+    # 47.8 mA h g⁻¹ at 5 C is not also "at 20 mA g⁻¹".
+    own_rate = RATE_CONDITIONS & set(spec.conditions)
+    if own_rate:
+        merged = {k: v for k, v in merged.items() if k not in RATE_CONDITIONS}
     if term.name in ELECTROCHEMICAL:
         for name, value in row_conditions.items():
             if name == "cycle" and term.name in FIRST_CYCLE | NOT_AT_ONE_CYCLE:
+                continue
+            if own_rate and name in RATE_CONDITIONS:
                 continue
             merged[name] = value
     merged.update(spec.conditions)
