@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from anodelab.ingest.quantity_words import (
     QUANTITIES,
@@ -143,6 +143,9 @@ class ColumnSpec:
     one_c_mA_per_g: float | None = None
     one_c_raw: str | None = None
     scale_fraction: bool = False  # values are 0–1 fractions of a % quantity (mapping says so)
+    second: Any = (
+        None  # what a cell's second number is (ingest.two_values.SecondValue), from the map
+    )
     fill_down: bool = False
     suggestions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)

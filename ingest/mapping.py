@@ -49,6 +49,7 @@ _TOP_KEYS = {
 _TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
     "cell",
+    "second",
     "property",
     "parameter",
     "condition",
@@ -71,6 +72,7 @@ class ColumnMapping:
 
     kind: str | None = None  # property / parameter / condition
     cell: str | None = None  # a cell attribute (electrolyte, binder, loading …)
+    second: dict[str, str] | None = None  # what a cell's second number is (ingest.two_values)
     name: str | None = None
     role: str | None = None  # label / source / ignore / property_name / value / unit
     unit: str | None = None
@@ -128,6 +130,17 @@ def _conditions(value: Any, where: str, file: str | None) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise InputError(f"{where}: 'conditions' must be a mapping name: value", file=file)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _second(value: Any, where: str, file: str | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError(
+            f"{where}: 'second' must be {{condition: NAME}} or {{property: NAME, unit: U}}",
+            file=file,
+        )
     return {str(k): str(v) for k, v in value.items()}
 
 
@@ -229,6 +242,7 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
             name=str(spec[kinds[0]]) if kinds else None,
             role=role,
             cell=None if spec.get("cell") is None else str(spec["cell"]),
+            second=_second(spec.get("second"), where, file),
             unit=None if spec.get("unit") is None else str(spec["unit"]),
             conditions=_conditions(spec.get("conditions"), where, file),
             scale=scale if scale == "fraction" else None,

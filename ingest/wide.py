@@ -36,6 +36,7 @@ from anodelab.ingest.mapping import (
     mapping_from_dict,
 )
 from anodelab.ingest.tables import RawTable, read_table
+from anodelab.ingest.two_values import second_value_spec
 from anodelab.ingest.wide_rows import ELECTROCHEMICAL, RowContext, row_measurements, row_steps
 from anodelab.kb.write import measurement_key
 from anodelab.schema.errors import AnodelabError, InputError
@@ -149,6 +150,11 @@ def understand_columns(
         if cm is not None:
             spec.fill_down = spec.fill_down or cm.fill_down
             spec.scale_fraction = cm.scale == "fraction"
+            if cm.second is not None:
+                try:
+                    spec.second = second_value_spec(cm.second, vocab)
+                except AnodelabError as exc:
+                    spec.problems.append(f"second: {exc}")
             if cm.scale == "percent":
                 spec.warnings.append("mapping says the values are percent (no fraction check)")
             for name, text in cm.conditions.items():

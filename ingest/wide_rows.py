@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from anodelab.ingest.headers import ColumnSpec
+from anodelab.ingest.two_values import SecondValue, read_second, split_two
 from anodelab.schema.cells import CellLocation, CellValue, parse_cell
 from anodelab.schema.compositions import composite_capacity_mAh_per_g
 from anodelab.schema.errors import AnodelabError
@@ -124,6 +125,18 @@ def _convert(
     return out
 
 
+def _rate_term(term: Term, cell_unit: str | None, vocab: Any) -> Term:
+    """A current-density column whose cell gives a C-rate (``0.2 C`` among ``0.5 A g−1``, as
+    comparison tables mix them) states that row's C-rate, not a current density."""
+    if term.name != "current_density" or not cell_unit:
+        return term
+    try:
+        is_c_rate = parse_unit(cell_unit).dimensionality == parse_unit("C_rate").dimensionality
+    except AnodelabError:
+        return term
+    return vocab.get("condition", "c_rate") if is_c_rate else term
+
+
 def _row_conditions(
     ctx: RowContext, cells: list[str], row: int
 ) -> tuple[dict[str, ConditionValue], list[Problem]]:
@@ -160,8 +173,13 @@ def _row_conditions(
                     )
                 continue
             unit, _ = _unit_for(spec, cell, term)
+            term = _rate_term(term, cell.unit_text, ctx.vocab)
             conditions[term.name] = ConditionValue(
-                value=term.canonical_value(cell.value, unit), unit=term.unit, raw=text.strip()
+                value=term.canonical_value(
+                    cell.value, unit if term is spec.term else cell.unit_text
+                ),
+                unit=term.unit,
+                raw=text.strip(),
             )
         except AnodelabError as exc:
             problems.append(ctx.problem(exc, row, spec.header, text))
@@ -228,6 +246,16 @@ def _theoretical_limit(ctx: RowContext, cells: list[str]) -> tuple[float, str]:
     return composite_capacity_mAh_per_g({"Si": 1.0}), "pure Si (no composition in the row)"
 
 
+def _second_of(
+    spec: ColumnSpec, text: str | None, decimal: str
+) -> tuple[SecondValue, float, str | None] | None:
+    """The map-declared second number of a cell (``1560 @ 100``), or ``None``."""
+    if spec.second is None or text is None:
+        return None
+    value, unit = read_second(spec.second, text, decimal)
+    return spec.second, value, unit
+
+
 def _read_cell(
     ctx: RowContext,
     text: str,
@@ -259,6 +287,17 @@ def row_measurements(
 ) -> tuple[list[MeasurementRecord], list[Problem]]:
     """Measurements of one row (wide: one per property cell; long: the row's value)."""
     row_conditions, problems = _row_conditions(ctx, cells, row)
+    for spec in ctx.specs:  # a cell's second number that the map makes a condition of the row
+        if spec.second is not None and spec.second.row and not spec.problems:
+            second_text = split_two(cells[spec.index])[1]
+            try:
+                found = _second_of(spec, second_text, ctx.decimal)
+            except AnodelabError:
+                continue  # reported with the cell itself
+            if found is not None:
+                row_conditions[found[0].term.name] = ConditionValue(
+                    value=found[1], unit=found[0].term.unit, raw=second_text
+                )
     records: list[MeasurementRecord] = []
     limit: tuple[float, str] | None = None
     targets: list[tuple[ColumnSpec, list[Term], str | None]] = []
@@ -287,8 +326,12 @@ def row_measurements(
             elif spec.role == "pair" and not spec.problems:
                 targets.append((spec, list(spec.pair_terms), None))
     for spec, terms, unit_cell in targets:
-        text = cells[spec.index]
+        text = original = cells[spec.index]
+        second_text = None
+        if spec.second is not None:
+            text, second_text = split_two(text)
         try:
+            extra = _second_of(spec, second_text, ctx.decimal)
             cell = _read_cell(ctx, text, row, spec, problems, allow_pair=len(terms) == 2)
             if cell is None:
                 continue
@@ -313,8 +356,15 @@ def row_measurements(
         pairs = [(terms[0], values["value"])] + (
             [(terms[1], values["second"])] if len(terms) == 2 else []
         )
+        if extra is not None and extra[0].kind == "property":
+            pairs.append((extra[0].term, extra[1]))
         for term, value in pairs:
             conditions = _conditions_for(term, spec, ctx, row_conditions)
+            if extra is not None and extra[0].kind == "condition":
+                conditions[extra[0].term.name] = ConditionValue(
+                    value=extra[1], unit=extra[0].term.unit, raw=second_text
+                )
+            first_only = extra is not None and extra[0].kind == "property" and term is extra[0].term
             flags: list[str] = []
             bad = _implausible(term, value, values["value_min"], values["value_max"])
             if bad:
@@ -336,16 +386,16 @@ def row_measurements(
                     property=term.name,
                     value=value,
                     unit=term.unit,
-                    value_min=values["value_min"],
-                    value_max=values["value_max"],
-                    uncertainty=values.get("uncertainty"),
-                    uncertainty_kind=cell.uncertainty_kind,
-                    qualifier=cell.qualifier,
+                    value_min=None if first_only else values["value_min"],
+                    value_max=None if first_only else values["value_max"],
+                    uncertainty=None if first_only else values.get("uncertainty"),
+                    uncertainty_kind=None if first_only else cell.uncertainty_kind,
+                    qualifier="=" if first_only else cell.qualifier,
                     conditions=conditions,
                     origin="stated",
-                    raw_value=text.strip(),
-                    raw_unit=unit,
-                    raw=f"{spec.header}: {text.strip()}",
+                    raw_value=(second_text or "").strip() if first_only else text.strip(),
+                    raw_unit=extra[2] if first_only and extra is not None else unit,
+                    raw=f"{spec.header}: {original.strip()}",
                     note=(
                         "footnote "
                         + ", ".join(unicodedata.normalize("NFKC", f) for f in cell.footnotes)
