@@ -59,6 +59,7 @@ Role = Literal[
     "label",
     "label_part",
     "cell_attribute",
+    "conditions",
     "source",
     "property",
     "pair",
@@ -143,6 +144,7 @@ class ColumnSpec:
     one_c_mA_per_g: float | None = None
     one_c_raw: str | None = None
     scale_fraction: bool = False  # values are 0–1 fractions of a % quantity (mapping says so)
+    value_map: dict[str, str] = field(default_factory=dict)  # cell text → text (the map's)
     second: Any = (
         None  # what a cell's second number is (ingest.two_values.SecondValue), from the map
     )

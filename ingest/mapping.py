@@ -48,6 +48,7 @@ _TOP_KEYS = {
 }
 _TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
+    "value_map",
     "cell",
     "second",
     "property",
@@ -61,7 +62,7 @@ _COLUMN_KEYS = {
     "substance",
     "basis",
 }
-_ROLES = {"label", "source", "ignore", "property_name", "value", "unit"}
+_ROLES = {"label", "source", "ignore", "property_name", "value", "unit", "conditions"}
 # the last column of a rejects file (``import-table --rejects``): ignored when it is re-imported
 REJECTS_COLUMN = "refused because"
 
@@ -73,6 +74,7 @@ class ColumnMapping:
     kind: str | None = None  # property / parameter / condition
     cell: str | None = None  # a cell attribute (electrolyte, binder, loading …)
     second: dict[str, str] | None = None  # what a cell's second number is (ingest.two_values)
+    value_map: dict[str, str] = field(default_factory=dict)  # rename cell texts (long tables)
     name: str | None = None
     role: str | None = None  # label / source / ignore / property_name / value / unit
     unit: str | None = None
@@ -131,6 +133,14 @@ def _conditions(value: Any, where: str, file: str | None) -> dict[str, str]:
     if not isinstance(value, dict):
         raise InputError(f"{where}: 'conditions' must be a mapping name: value", file=file)
     return {str(k): str(v) for k, v in value.items()}
+
+
+def _value_map(value: Any, where: str, file: str | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: 'value_map' must map a cell text to its replacement", file=file)
+    return {str(k).strip(): "" if v is None else str(v) for k, v in value.items()}
 
 
 def _second(value: Any, where: str, file: str | None) -> dict[str, str] | None:
@@ -243,6 +253,7 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
             role=role,
             cell=None if spec.get("cell") is None else str(spec["cell"]),
             second=_second(spec.get("second"), where, file),
+            value_map=_value_map(spec.get("value_map"), where, file),
             unit=None if spec.get("unit") is None else str(spec["unit"]),
             conditions=_conditions(spec.get("conditions"), where, file),
             scale=scale if scale == "fraction" else None,

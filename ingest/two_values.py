@@ -9,6 +9,8 @@ map says what the second number is:
   cycle 100);
 * ``second: {property: initial_coulombic_efficiency, unit: "%"}`` — another value of the same
   sample at the same conditions (``1700.0 (90.0%)`` → a capacity and an ICE);
+* ``second: {as: range}`` — the two numbers are a low–high range of the column's own quantity
+  (``448.0 and 521.4``); without a ``second:`` the cell is refused with the reason;
 * ``second: {condition: cycle, row: true}`` — a condition of the row's other electrochemical
   values too (``QdN (N)`` = ``800.0 (120)`` and the retention column of the same N).
 
@@ -37,18 +39,25 @@ _AND = re.compile(r"^(?P<first>.*?\S)\s+(?:and|&|;)\s+(?P<second>\S.*)$", re.IGN
 class SecondValue:
     """What the second number of a column's cells is: a condition or another property."""
 
-    kind: str  # "condition" | "property"
-    term: Term
+    kind: str  # "condition" | "property" | "range" (low–high of the column's own quantity)
+    term: Term | None
     unit: str | None = None
     row: bool = False  # a condition of every electrochemical value of the row (``row: true``)
 
 
 def second_value_spec(spec: dict[str, str], vocab: Vocabulary) -> SecondValue:
     """The map's ``second:`` entry, checked against the vocabulary."""
+    if "as" in spec:
+        if set(spec) != {"as"} or spec["as"] != "range":
+            raise AnodelabError(
+                "`second: {as: range}` is the one `as:` (two values of one quantity at the same "
+                "conditions cannot both be stored: give each its own row or condition)"
+            )
+        return SecondValue(kind=spec["as"], term=None)
     kinds = [k for k in ("condition", "property") if k in spec]
     if len(kinds) != 1 or set(spec) - {"condition", "property", "unit", "row"}:
         raise AnodelabError(
-            "`second:` takes one of condition or property, and optionally unit and row"
+            "`second:` takes one of condition or property (optionally unit and row), or as"
         )
     kind = kinds[0]
     term = vocab.get(kind, spec[kind])  # type: ignore[arg-type]
@@ -81,5 +90,7 @@ def read_second(second: SecondValue, text: str, decimal: str) -> tuple[float, st
     cell = parse_cell(text, decimal=decimal)
     if cell.value is None:
         raise AnodelabError(f"the second value {text!r} is not one number")
+    if second.term is None:  # a range: converted with the first value's unit by the caller
+        return cell.value, cell.unit_text
     unit = cell.unit_text or second.unit or second.term.unit
     return second.term.canonical_value(cell.value, unit), unit

@@ -150,6 +150,7 @@ def understand_columns(
         if cm is not None:
             spec.fill_down = spec.fill_down or cm.fill_down
             spec.scale_fraction = cm.scale == "fraction"
+            spec.value_map = dict(cm.value_map)
             if cm.second is not None:
                 try:
                     spec.second = second_value_spec(cm.second, vocab)
@@ -360,6 +361,9 @@ def bundle_from_table(
                     cells[spec.index] = fill[spec.index]
         if row_cells is not None:
             row_cells[rownum] = list(cells)
+        for spec in specs:  # the map's value_map renames cell texts (property names, units …)
+            if spec.value_map and cells[spec.index].strip() in spec.value_map:
+                cells[spec.index] = spec.value_map[cells[spec.index].strip()]
         label = _label_text(cells, label_col, specs)
         has_values = any(
             cells[s.index].strip()

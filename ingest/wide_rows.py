@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from anodelab.ingest.condition_cells import conditions_from_cell
 from anodelab.ingest.headers import ColumnSpec
 from anodelab.ingest.two_values import SecondValue, read_second, split_two
 from anodelab.schema.cells import CellLocation, CellValue, parse_cell
@@ -143,6 +144,12 @@ def _row_conditions(
     conditions: dict[str, ConditionValue] = {}
     problems: list[Problem] = []
     for spec in ctx.specs:
+        if spec.role == "conditions" and cells[spec.index].strip():
+            try:  # a cell packing several conditions: {'temperature': '25 °C'} / "at 0.1 C"
+                conditions.update(conditions_from_cell(cells[spec.index], ctx.vocab))
+            except AnodelabError as exc:
+                problems.append(ctx.problem(exc, row, spec.header, cells[spec.index]))
+            continue
         if spec.role != "condition" or spec.term is None or not cells[spec.index].strip():
             continue
         term, text = spec.term, cells[spec.index]
@@ -289,6 +296,7 @@ def row_measurements(
     row_conditions, problems = _row_conditions(ctx, cells, row)
     for spec in ctx.specs:  # a cell's second number that the map makes a condition of the row
         if spec.second is not None and spec.second.row and not spec.problems:
+            assert spec.second.term is not None  # row: true is refused without a condition
             second_text = split_two(cells[spec.index])[1]
             try:
                 found = _second_of(spec, second_text, ctx.decimal)
@@ -358,9 +366,18 @@ def row_measurements(
         )
         if extra is not None and extra[0].kind == "property":
             pairs.append((extra[0].term, extra[1]))
+        if extra is not None and extra[0].kind == "range" and values["value"] is not None:
+            try:
+                other = terms[0].canonical_value(extra[1] * scale, extra[2] or unit)
+            except AnodelabError as exc:
+                problems.append(ctx.problem(exc, row, spec.header, original))
+                continue
+            low, high = sorted((values["value"], other))
+            values = {**values, "value": None, "value_min": low, "value_max": high}
+            pairs = [(terms[0], None)]
         for term, value in pairs:
             conditions = _conditions_for(term, spec, ctx, row_conditions)
-            if extra is not None and extra[0].kind == "condition":
+            if extra is not None and extra[0].kind == "condition" and extra[0].term is not None:
                 conditions[extra[0].term.name] = ConditionValue(
                     value=extra[1], unit=extra[0].term.unit, raw=second_text
                 )
