@@ -296,15 +296,15 @@ def row_measurements(
     row_conditions, problems = _row_conditions(ctx, cells, row)
     for spec in ctx.specs:  # a cell's second number that the map makes a condition of the row
         if spec.second is not None and spec.second.row and not spec.problems:
-            assert spec.second.term is not None  # row: true is refused without a condition
+            row_term = spec.second.term  # `row: true` is refused without a condition term
             second_text = split_two(cells[spec.index])[1]
             try:
                 found = _second_of(spec, second_text, ctx.decimal)
             except AnodelabError:
                 continue  # reported with the cell itself
-            if found is not None:
-                row_conditions[found[0].term.name] = ConditionValue(
-                    value=found[1], unit=found[0].term.unit, raw=second_text
+            if found is not None and row_term is not None:
+                row_conditions[row_term.name] = ConditionValue(
+                    value=found[1], unit=row_term.unit, raw=second_text
                 )
     records: list[MeasurementRecord] = []
     limit: tuple[float, str] | None = None
@@ -364,7 +364,7 @@ def row_measurements(
         pairs = [(terms[0], values["value"])] + (
             [(terms[1], values["second"])] if len(terms) == 2 else []
         )
-        if extra is not None and extra[0].kind == "property":
+        if extra is not None and extra[0].kind == "property" and extra[0].term is not None:
             pairs.append((extra[0].term, extra[1]))
         if extra is not None and extra[0].kind == "range" and values["value"] is not None:
             try:
