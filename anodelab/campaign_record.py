@@ -209,7 +209,8 @@ def set_status(
     results.  Proposed, running and abandoned recipes all count as pending, so the next batch does
     not propose them again (as Ax does with abandoned trials); only results are training data.
     Every change is kept with its note (:func:`campaign_summary` → ``history``)."""
-    row = store.find_proposal(db, proposal)
-    old, new = store.set_status(db, int(row["id"]), status, note)
+    with transaction(db):  # the read below happens under the write lock
+        row = store.find_proposal(db, proposal)
+        old, new = store.set_status(db, int(row["id"]), status, note)
     return {"id": int(row["id"]), "sample": str(row["sample"]), "from": old, "to": new,
             "note": note}  # fmt: skip
