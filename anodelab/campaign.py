@@ -10,7 +10,7 @@ measurements of that sample: the training data is the KB itself.  Recording resu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlite_utils
@@ -20,14 +20,19 @@ from anodelab.campaign_tables import campaign_summary, proposal_table
 from anodelab.jsontext import json_text
 from anodelab.kb import campaigns as store
 from anodelab.kb.lab_results import campaign_source_key
-from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
 from anodelab.optimize.campaign_file import read_campaign_file
 from anodelab.optimize.objectives import Assembled, ObjectiveSet, objectives_from_dict
-from anodelab.optimize.propose import ProposalSet, propose
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.optimize.training import data_version, training_set
 from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
+
+if TYPE_CHECKING:
+    from anodelab.optimize.propose import ProposalSet
+
+# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.propose) are
+# imported inside the functions that fit or propose: `campaign show`, `record` and `import-run` must
+# start as fast as a plain KB read (tests/foundation/test_startup.py, bench/cli_latency.py).
 
 __all__ = [
     "Campaign",
@@ -100,6 +105,9 @@ def recommend(
     store_proposals: bool = True,
 ) -> tuple[list[dict[str, Any]], ProposalSet]:
     """Propose ``batch`` recipes, store them as proposals, return the documented JSON records."""
+    from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
+    from anodelab.optimize.propose import propose
+
     row, space, objectives = load_campaign(db, campaign)
     training, pending, props = training_data(db, campaign)
     settings = row["settings"]

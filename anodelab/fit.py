@@ -11,7 +11,6 @@ import sqlite_utils
 from anodelab.campaign_record import parse_assignment
 from anodelab.kb import query
 from anodelab.kb.recipes import recipe_vectors
-from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
 from anodelab.models.inference import measured_features
 from anodelab.optimize.objectives import assemble
 from anodelab.optimize.training import comparable_recipes
@@ -29,8 +28,8 @@ def fit_report(
     space_path: str | Path | None = None,
     inputs: list[str] | None = None,
     model: str = "gp",
-    kernel: str = DEFAULT_KERNEL,
-    categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
+    kernel: str = "matern",
+    categorical_encoding: str = "one-hot",
 ) -> dict[str, Any]:
     """Cross-validate a surrogate for ``property`` (at conditions) on the KB's recipes.
 

@@ -9,9 +9,6 @@ from typing import Any
 
 import yaml
 
-from anodelab.models.gp import CATEGORICAL_ENCODINGS
-from anodelab.models.kernels import KERNELS
-from anodelab.optimize.acquisition import check_acquisition
 from anodelab.optimize.objectives import ObjectiveSet, objectives_from_dict
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError
@@ -48,6 +45,8 @@ def read_campaign_file(path: str | Path, name: str | None = None) -> CampaignFil
         "model": _model_settings(data.get("model") or {}, str(path)),
     }
     if data.get("acquisition") is not None:
+        from anodelab.optimize.acquisition import check_acquisition  # torch: only when named
+
         try:
             check_acquisition(str(data["acquisition"]), len(objectives.objectives))
         except InputError as exc:
@@ -66,6 +65,11 @@ def read_campaign_file(path: str | Path, name: str | None = None) -> CampaignFil
 
 def _model_settings(model: Any, file: str) -> dict[str, str]:
     """The campaign file's ``model:`` block — ``kernel`` and ``categorical_encoding`` — checked."""
+    if not model:
+        return {}
+    from anodelab.models.gp import CATEGORICAL_ENCODINGS  # torch: only when a model is chosen
+    from anodelab.models.kernels import KERNELS
+
     choices = {"kernel": KERNELS, "categorical_encoding": CATEGORICAL_ENCODINGS}
     if not isinstance(model, dict):
         raise InputError("'model' must be a mapping such as {kernel: matern}", file=file)
