@@ -170,7 +170,7 @@ def recommend(
         out.append(
             {
                 "id": pid,
-                "sample": samples.get(pid),
+                "sample": samples.get(pid) if pid is not None else None,
                 "parameters": rec["parameters"],
                 "predictions": rec["predictions"],
                 "acquisition_value": rec["acquisition_value"],

@@ -292,7 +292,7 @@ def recipe_steps(parameters: dict[str, Any]) -> list[tuple[str, list[dict[str, A
             step_type = _LEVEL_STEPS.get(spec["derived"], {}).get(str(value))
             if step_type is None:  # "none": no coating / no template step
                 continue
-            row = {"quantity": term.name, "text_value": str(value)}
+            row: dict[str, Any] = {"quantity": term.name, "text_value": str(value)}
         else:
             step_type = spec.get("step_type") or term.derivation.get("step")
             if step_type is None or "quantity" not in spec:
