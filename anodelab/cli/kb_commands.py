@@ -28,10 +28,24 @@ from anodelab.schema.vocabulary import KINDS, load_vocabulary
 __all__ = ["register"]
 
 
-def init(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`."""
+def init(
+    db: DbOption = None,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the KB without the shipped literature.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`;
+    `anodelab init --empty --db lab.db` makes one with no data (`anodelab.init(path, literature=False)`)."""
     path = db_path(db)
     rows = []
+    if empty:
+        anodelab.init(path, literature=False).close()
+        if as_json:
+            print_json({"db": str(path), "imports": [], "checks": {}})
+        else:
+            console.print(f"empty knowledge base {path} (schema and vocabulary, no data)")
+        return
 
     def progress(source: str, report: anodelab.api.ImportReport) -> None:  # type: ignore[name-defined]
         rows.append({"source": source, "table": Path(report.file).name, "status": report.status,
