@@ -109,11 +109,12 @@ def _column_increments(values: np.ndarray) -> np.ndarray:
     """Increments of a cumulative capacity column that may reset (per step, per cycle, or never).
 
     ``inc_i = c_i - c_{i-1}`` when the column did not decrease, else ``c_i`` (a reset to zero
-    followed by the capacity accumulated since the reset).
+    followed by the capacity accumulated since the reset); ``inc_0 = 0``: a counter that starts
+    above zero holds charge passed before the file begins (see ``CycleSums.first_counter_Ah``).
     """
     c = np.nan_to_num(np.abs(values.astype(float)))
     inc = np.empty_like(c)
-    inc[0] = c[0]
+    inc[0] = 0.0  # charge counted before the file's first record is not in the file
     d = np.diff(c)
     inc[1:] = np.where(d >= 0, d, c[1:])
     return inc
@@ -185,6 +186,8 @@ class CycleSums:
     current sign and cycle of the file's last active row (for :func:`_cut_off_last_half_cycle`).
     ``ech`` / ``edis`` are ∫|V I| dt (Wh) under positive / negative current; ``vq_ch`` / ``vq_dis``
     are ∫V |I| dt (Wh, signed; the numerators of the average voltages; ``None`` → ``ech`` / ``edis``).
+    ``first_counter_Ah`` is the largest charge/discharge/capacity counter value in the file's first
+    row: above zero, the file starts in the middle of a cycle (:func:`_started_mid_cycle`).
     Both the in-memory path
     (:func:`cycle_summary`) and the streaming file path
     (:func:`anodelab.ingest.readers.summarize_cycler_file`) fill one, so both give the same table.
@@ -212,6 +215,7 @@ class CycleSums:
     last_active_cycle: int = 0
     vq_ch: np.ndarray | None = None
     vq_dis: np.ndarray | None = None
+    first_counter_Ah: float = 0.0
 
 
 def cycle_summary(
@@ -287,6 +291,15 @@ def cycle_summary(
             sums.ch_col = np.bincount(cycle, ch_col, n)[present]
             sums.dis_col = np.bincount(cycle, dis_col, n)[present]
             sums.column_total_Ah = float(ch_col.sum() + dis_col.sum())
+            sums.first_counter_Ah = (
+                max(
+                    float(np.nan_to_num(abs(frame[c].iloc[0])))
+                    for c in sums.capacity_columns
+                    if c != "net_capacity_ampere_hour"
+                )
+                if any(c != "net_capacity_ampere_hour" for c in sums.capacity_columns)
+                else 0.0
+            )
             sums.quantum_Ah = max(
                 _quantum(frame[c].to_numpy(dtype=float)) for c in sums.capacity_columns
             )
@@ -360,6 +373,28 @@ def _cut_off_last_half_cycle(
     )
 
 
+def _started_mid_cycle(sums: CycleSums, total_mAh: np.ndarray) -> tuple[int, str] | None:
+    """The row of the first reported cycle when the file starts in the middle of a cycle.
+
+    Vendor capacity counters run per cycle or per step; one that is above zero in the file's
+    first row (by more than 0.1 % of the largest half-cycle) holds charge passed before the
+    first record, so the first cycle of the file is partial: reported, but not complete.
+    """
+    largest = float(np.max(total_mAh, initial=0.0)) / _AH_TO_MAH
+    if sums.first_counter_Ah <= _NEGLIGIBLE_FRACTION * max(largest, 1e-300):
+        return None
+    rows = np.flatnonzero(np.asarray(sums.cycle) > 0)
+    if rows.size == 0:
+        return None
+    row = int(rows[0])
+    return row, (
+        f"the file starts in the middle of a cycle (its capacity counter is already at "
+        f"{sums.first_counter_Ah * 1e3:.4g} mAh in the first row): cycle {int(sums.cycle[row])} is "
+        "partial, its capacities count only what the file recorded, and it is not used for CE, "
+        "retention, fade or cycle life"
+    )
+
+
 #: A half-cycle holding less than this fraction of the file's largest half-cycle is a current
 #: blip (e.g. 1e-11 Ah around a rest), not a half-cycle: it gives no CE and no complete cycle.
 _NEGLIGIBLE_FRACTION = 1e-3
@@ -414,14 +449,29 @@ def cycle_table_from_sums(
         total = max(sums.column_total_Ah, 1e-300)
         cycles_n = max(sums.max_cycle, 1)
         quantum = sums.quantum_Ah
-        coarse = quantum > 0 and quantum > 1e-3 * total / (2 * cycles_n)
-        if capacity_source == "columns" or not coarse:
+        coarse = quantum > 0 and quantum > COARSE_FRACTION * total / (2 * cycles_n)
+        # a coarse column that the integrated current contradicts beyond its rounding is still
+        # the better record: then the current column is the rounded one (LANDT: 0.1 mA steps)
+        gap = max(
+            float(np.max(np.abs(sums.ch_col - sums.ch_int), initial=0.0)),
+            float(np.max(np.abs(sums.dis_col - sums.dis_int), initial=0.0)),
+        )
+        contradicted = gap > 2.0 * quantum
+        if capacity_source == "columns" or not coarse or contradicted:
             ch_sum, dis_sum = sums.ch_col, sums.dis_col
             used = f"file column {sums.column_name}"
+            if coarse and contradicted and capacity_source != "columns":
+                warnings.append(
+                    f"capacity column(s) {columns} are rounded to {quantum:g} Ah, but integrating "
+                    f"the current differs from them by up to {gap * 1e3:.3g} mAh in a half-cycle, more "
+                    "than that rounding explains (the current column is rounded too); the capacity "
+                    "columns are used"
+                )
         else:
             warnings.append(
-                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than 0.1 % of a "
-                "half-cycle capacity; capacities were integrated from the current instead"
+                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than "
+                f"{COARSE_FRACTION:.1%} of a half-cycle capacity, and the integrated current agrees "
+                "with them within that rounding; capacities were integrated from the current"
             )
     present = np.asarray(sums.cycle)
     table = pd.DataFrame({"cycle": present})
@@ -454,6 +504,10 @@ def cycle_table_from_sums(
     if cut_off is not None:
         complete[cut_off[0]] = False
         warnings.append(cut_off[1])
+    started = _started_mid_cycle(sums, qch + qdis)
+    if started is not None:
+        complete[started[0]] = False
+        warnings.append(started[1])
     table["complete"] = complete
     if (table["cycle"] == 0).any() and (
         table.loc[table["cycle"] == 0, ["charge_capacity_mAh", "discharge_capacity_mAh"]]
@@ -471,13 +525,24 @@ def cycle_table_from_sums(
         positive = present > 0
         qi = (sums.ch_int + sums.dis_int)[positive] * _AH_TO_MAH
         qc = (qch + qdis)[positive]
-        if qi.size and np.nanmax(np.abs(qi - qc) / np.maximum(qc, 1e-300)) > 0.02:
+        gap = np.abs(qi - qc) / np.maximum(qc, 1e-300)
+        if qi.size and np.nanmax(gap) > CROSS_CHECK_FRACTION:
+            worst = int(np.nanargmax(gap))
             warnings.append(
-                "capacities from the file's capacity columns and from integrating the current differ by "
-                "more than 2 % in some cycle; the file columns are used (capacity_source='current' to override)"
+                f"capacities from the file's capacity column(s) {columns} and from integrating the "
+                f"current differ by more than {CROSS_CHECK_FRACTION:.0%} in "
+                f"{int(np.count_nonzero(gap > CROSS_CHECK_FRACTION))} cycle(s) (worst: cycle "
+                f"{int(present[positive][worst])}, {qc[worst]:.4g} vs {qi[worst]:.4g} mAh); the file "
+                "columns are used (capacity_source='current' to override)"
             )
     return table
 
+
+COARSE_FRACTION = 1e-3
+"""Capacity columns rounded coarser than this fraction of an average half-cycle are 'coarse'."""
+
+CROSS_CHECK_FRACTION = 0.01
+"""Capacity columns and integrated current disagreeing by more than this in a cycle are reported."""
 
 PARTIAL_FIRST_FRACTION = 0.5
 """Cycle 1's first half-cycle below this fraction of the later cycles' median is a partial step."""

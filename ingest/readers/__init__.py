@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 import anodelab.ingest.readers.arbin_res  # noqa: F401  (registers the .res reader)
+import anodelab.ingest.readers.biologic_mpr  # noqa: F401  (registers the .mpr reader)
 import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
 from anodelab.echem.steps import (
     add_step_and_cycle_index,
@@ -98,6 +99,43 @@ def _vendor_rest(
             "circuit); they are read as rest, starting no half-cycle and adding no capacity"
         )
     return "rows the vendor's mode column marks as rest are rest (current 0), whatever current they log"
+
+
+#: A current against its vendor half-cycle's sign below this fraction of the half-cycle's median
+#: |I| is noise (a real opposite step inside one EC-Lab half-cycle is as large as the others).
+_HALF_CYCLE_NOISE = 0.1
+
+
+def _vendor_half_cycles(frame: pd.DataFrame, warnings: list[str]) -> str | None:
+    """Within each vendor half-cycle (EC-Lab ``half cycle``) the current has the half-cycle's sign.
+
+    EC-Lab numbers half-cycles itself; a row whose current (or derived dq/dt) has the sign opposite
+    to its half-cycle's net charge and is below 10 % of the half-cycle's median |I| is measurement
+    noise around a rest or a step change, and read as current it would start a half-cycle of its
+    own.  Such rows are read as rest (current 0), with a
+    warning giving their number.  Returns the rule applied, or ``None`` without the marker.
+    """
+    if "half_cycle" not in frame.columns:
+        return None
+    label = pd.to_numeric(frame["half_cycle"], errors="coerce").fillna(-1).to_numpy()
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    dt = np.diff(frame["test_time_second"].to_numpy(dtype=float), prepend=np.nan)
+    groups = pd.DataFrame({"q": np.nan_to_num(current * dt), "i": np.abs(current)}).groupby(label)
+    charge = groups["q"].transform("sum").to_numpy()
+    typical = groups["i"].transform(lambda i: i[i > 0].median() if (i > 0).any() else 0.0)
+    against = (
+        (np.sign(current) * np.sign(charge) < 0)
+        & (np.abs(current) < _HALF_CYCLE_NOISE * typical.to_numpy())
+        & (label >= 0)
+    )
+    if against.any():
+        frame.loc[against, "current_ampere"] = 0.0
+        warnings.append(
+            f"{int(against.sum())} row(s) carry current against the sign of the vendor's half-cycle "
+            "(EC-Lab 'half cycle'); they are read as rest"
+        )
+    del frame["half_cycle"]
+    return "half-cycles follow the vendor's 'half cycle' counter (rows against its sign are rest)"
 
 
 def _sign_current(
@@ -266,6 +304,10 @@ def read_cycler(
     frame = _restore_row_order(frame, warnings, str(path))
     rest_rule = _vendor_rest(frame, warnings, rest_current)
     sign_rule = _sign_current(frame, current_sign, warnings, rest_current)
+    half_rule = _vendor_half_cycles(frame, warnings)
+    for marker in ("ox_red", "charge_increment_ampere_hour", "step_time_second"):
+        if marker in frame.columns:
+            del frame[marker]
     if "mode" in frame.columns:
         del frame["mode"]
     frame.attrs = {}
@@ -276,6 +318,8 @@ def read_cycler(
     )
     if rest_rule is not None:
         conventions["vendor_rest"] = rest_rule
+    if half_rule is not None:
+        conventions["vendor_half_cycles"] = half_rule
     conventions["cycle_count"] = (
         "vendor's cycle number, as in the file"
         if "cycle_count" in frame.columns

@@ -189,7 +189,7 @@ def _increments(c: np.ndarray, previous: float | None) -> np.ndarray:
     d = np.diff(c, prepend=c[0] if previous is None else previous)
     inc = np.where(d >= 0, d, c)
     if previous is None:
-        inc[0] = c[0]
+        inc[0] = 0.0  # charge counted before the file's first record is not in the file
     return inc
 
 
@@ -220,6 +220,7 @@ def _stream(
         "time_decreases": False,
         "min_current": math.inf,
         "quantum_samples": {k: [] for k in caps},
+        "first_counter_Ah": 0.0,
         "capacity_columns": caps,
         "has_step_id": "step_id" in keys,
     }
@@ -321,6 +322,10 @@ def _stream(
                 have = sum(s.size for s in sample)
                 if have < _QUANTUM_SAMPLE:
                     sample.append(finite[: _QUANTUM_SAMPLE - have])
+                if prev is None and key != "net_capacity_ampere_hour" and c.size:
+                    facts["first_counter_Ah"] = max(
+                        facts["first_counter_Ah"], float(np.nan_to_num(abs(c[0])))
+                    )
                 if key == "net_capacity_ampere_hour":
                     q = np.nan_to_num(c)
                     inc = np.abs(np.diff(q, prepend=q[0] if prev is None else prev[key]))
@@ -437,6 +442,7 @@ def _sums_from_runs(
         ch = np.where(state > 0, runs[name], 0.0)
         dis = np.where(state < 0, runs[name], 0.0)
     if name is not None:
+        sums.first_counter_Ah = float(facts["first_counter_Ah"])
         sums.column_name = name
         sums.ch_col = per_cycle(ch)
         sums.dis_col = per_cycle(dis)
