@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 import anodelab.ingest.readers.arbin_res  # noqa: F401  (registers the .res reader)
-import anodelab.ingest.readers.biologic_mpr  # noqa: F401  (registers the .mpr reader)
+import anodelab.ingest.readers.eclab_cycling  # noqa: F401  (registers the .mpr reader)
 import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
 from anodelab.echem.steps import (
     add_step_and_cycle_index,

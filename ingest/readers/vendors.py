@@ -15,7 +15,7 @@ preset              what
                     level its own indented header) is recognised by this preset and by
                     ``generic`` (:mod:`anodelab.ingest.readers.neware_levels`)
 ``neware``          Neware ``.nda`` / ``.ndax`` binary via NewareNDA (BSD-3)
-``biologic-mpr``    BioLogic ``.mpr`` binary via galvani (GPL-3, optional extra ``anodelab[gpl]``)
+``biologic-mpr``    BioLogic ``.mpr`` binary (our parser; galvani, GPL-3, optional, for unknown column IDs)
 ``arbin-res``       Arbin ``.res`` Access database (``anodelab.ingest.readers.arbin_res``)
 ==================  ==========================================================================
 """

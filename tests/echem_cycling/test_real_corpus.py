@@ -4,14 +4,13 @@ cell convention and matches the vendor's own capacity columns cycle by cycle.
 ``data/real/corpus.json`` lists every file with its origin, licence and how its truth is read;
 ``data/real/corpus_truth.json`` holds the vendor's half-cycles, written by
 ``data/real/make_corpus_truth.py`` with plain pandas / NewareNDA / galvani / mdb-export (nothing of
-anodelab).  Every cycle anodelab reports must hold the truth half-cycles that end inside it:
+anodelab; the .mpr truth comes from galvani, the file is read here by anodelab's own parser).  Every cycle anodelab reports must hold the truth half-cycles that end inside it:
 capacities within 0.5 %, Coulombic efficiency within 0.2 points.  Files the analyzer cannot use
 must give a one-sentence refusal naming the file.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -36,8 +35,6 @@ BLIP_FRACTION = 1e-3
 
 def _available(entry: dict[str, Any]) -> str | None:
     """Why the file cannot be read on this machine (an optional reader is missing), or None."""
-    if entry["file"].endswith(".mpr") and importlib.util.find_spec("galvani") is None:
-        return "galvani (GPL-3, optional extra anodelab[gpl]) is not installed"
     if entry["file"].endswith(".res") and shutil.which("mdb-export") is None:
         return "mdbtools is not installed"
     return None
