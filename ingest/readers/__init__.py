@@ -27,10 +27,13 @@ import anodelab.ingest.readers.arbin_res  # noqa: F401  (registers the .res read
 import anodelab.ingest.readers.eclab_cycling  # noqa: F401  (registers the .mpr reader)
 import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
 from anodelab.echem.steps import (
+    CURRENT_SIGNS,
     add_step_and_cycle_index,
     current_state,
     default_rest_current,
+    describe_sign,
     detect_current_sign,
+    given_sign,
 )
 from anodelab.ingest.readers.registry import READERS, get_reader, reader_for_path, register_reader
 from anodelab.schema.errors import InputError
@@ -44,7 +47,6 @@ __all__ = [
     "CURRENT_SIGNS",
 ]
 
-CURRENT_SIGNS = ("auto", "positive-charge", "negative-charge")
 
 
 def file_sha256(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
@@ -146,16 +148,11 @@ def _sign_current(
 ) -> str:
     """Make positive current raise the voltage; returns how the sign was decided."""
     current = frame["current_ampere"].to_numpy(dtype=float)
-    if current_sign in (1, "positive-charge"):
-        return "given: positive current = charge (kept)"
-    if current_sign in (-1, "negative-charge"):
-        frame["current_ampere"] = -current
-        return "given: positive current = discharge (negated)"
-    if current_sign not in (None, "auto"):
-        raise InputError(
-            f"current_sign must be one of {CURRENT_SIGNS} or ±1; got {current_sign!r}",
-            value=current_sign,
-        )
+    given = given_sign(current_sign)
+    if given is not None:
+        if given[0] < 0:
+            frame["current_ampere"] = -current
+        return given[1]
     tol = default_rest_current(current) if rest_current is None else rest_current
     unsigned = not np.any(current < -tol)
     if unsigned and "mode" in frame.columns:
@@ -181,20 +178,10 @@ def _sign_current(
         current,
         rest_current,
     )
-    if evidence.agreeing_steps == 0:
-        warnings.append(
-            "the current sign convention could not be checked (no step changes the voltage); kept as in the file"
-        )
-        return "assumed: positive current = charge (no evidence)"
-    if not evidence.conclusive:
-        warnings.append(
-            f"current sign convention ambiguous ({evidence.agreeing_steps} steps for, {evidence.disagreeing_steps} against); "
-            "pass current_sign to be explicit"
-        )
+    rule = describe_sign(evidence, warnings)
     if evidence.sign < 0:
         frame["current_ampere"] = -current
-        return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): file used positive = discharge, negated"
-    return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): positive = charge"
+    return rule
 
 
 def _run_count(labels: np.ndarray) -> int:
