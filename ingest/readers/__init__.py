@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 
-
 def file_sha256(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
     """SHA-256 of a file's bytes (streamed), the raw file's identity in the KB."""
     digest = hashlib.sha256()
