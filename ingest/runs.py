@@ -243,8 +243,18 @@ def analyze_files(
     result, data = ANALYSES[kind](files, opts, progress)
     result.options = {**opts.to_dict(), **result.options}
     return AnalyzedRun(
-        kind=kind, files=files, sha256=[file_sha256(f) for f in files], result=result, data=data
+        kind=kind, files=files, sha256=_hashes(files, result, data), result=result, data=data
     )
+
+
+def _hashes(files: list[Path], result: AnalysisResult, data: Any) -> list[str]:
+    """Each file's SHA-256, reusing the one its reader already computed (a file is hashed once)."""
+    known = (result.options.get("file") or {}).get("sha256")
+    if known is None and hasattr(data, "attrs"):
+        known = data.attrs.get("sha256")
+    if len(files) == 1 and known:
+        return [str(known)]
+    return [file_sha256(f) for f in files]
 
 
 def _condition(name: str, raw: Any, where: dict[str, Any]) -> ConditionValue:
