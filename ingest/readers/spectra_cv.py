@@ -134,6 +134,14 @@ def read_cv(path: str | Path, scan_rate_mV_per_s: float | None = None) -> pd.Dat
     frame = _cv_table(path)
     cols = [c for c in frame.columns if c != "_table"]
     warnings: list[str] = []
+    freq = [c for c in cols if re.match(r"\s*freq", str(c), re.IGNORECASE)]
+    if freq:
+        raise InputError(
+            f"is an impedance record, not a voltammogram: looked for potential against time or "
+            f"scan rate and found the frequency column {freq[0]!r} among {cols[:6]}; analyse it "
+            "with --kind eis",
+            file=file,
+        )
     pot_col = find_column(cols, _POT)
     if pot_col is None:
         raise InputError(
