@@ -24,18 +24,16 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import impedance
 import numpy as np
 from galvani import BioLogic
 from impedance import preprocessing
-from impedance.models.circuits import CustomCircuit
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from make_real_references import TWO_ARC, grid_fit, rss  # noqa: E402
+from make_real_references import TWO_ARC, best_of, grid_fit  # noqa: E402
 
 RC = "R0-p(R1,C1)"
 ONE_ARC = "R0-p(R1,CPE1)-W1"
@@ -73,26 +71,7 @@ def small_grid_fit(f: np.ndarray, z: np.ndarray, text: str) -> dict:
             guesses += [
                 [r0, a * span, q_1, alpha, s * tail] for alpha in (0.7, 0.9) for s in (0.3, 3)
             ]
-    best = None
-    for guess in guesses:
-        c = CustomCircuit(text, initial_guess=guess)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                c.fit(f, z, weight_by_modulus=True, maxfev=5000)
-        except (RuntimeError, ValueError):
-            continue
-        cost = rss(c, f, z, weighted=True)
-        if best is None or cost < best[0]:
-            best = (cost, c)
-    cost, c = best
-    return {
-        "circuit": text,
-        "weighting": "modulus",
-        "starts": len(guesses),
-        "rss_modulus_weighted": cost,
-        "parameters": dict(zip(c.get_param_names()[0], map(float, c.parameters_), strict=True)),
-    }
+    return best_of(guesses, f, z, text)
 
 
 def main() -> None:

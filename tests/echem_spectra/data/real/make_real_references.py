@@ -93,6 +93,11 @@ def grid_fit(f: np.ndarray, z: np.ndarray, text: str) -> dict:
             q_1 = 1 / (a * span * omega_apex * q1)
             q_2 = 1 / (b * span * omega_apex / q2)
             guesses.append([r0, a * span, q_1, 0.85, b * span, s * tail, q_2, 0.85])
+    return best_of(guesses, f, z, text)
+
+
+def best_of(guesses: list[list[float]], f: np.ndarray, z: np.ndarray, text: str) -> dict:
+    """impedance.py's modulus-weighted fit from every guess; the lowest-cost one."""
     best = None
     for guess in guesses:
         c = CustomCircuit(text, initial_guess=guess)
