@@ -33,7 +33,7 @@ from impedance import preprocessing
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from make_real_references import TWO_ARC, best_of, grid_fit  # noqa: E402
+from make_real_references import TWO_ARC, best_of, grid_fit, scales  # noqa: E402
 
 RC = "R0-p(R1,C1)"
 ONE_ARC = "R0-p(R1,CPE1)-W1"
@@ -58,10 +58,7 @@ def load(name: str, reader: str) -> tuple[np.ndarray, np.ndarray]:
 
 def small_grid_fit(f: np.ndarray, z: np.ndarray, text: str) -> dict:
     """Best modulus-weighted impedance.py fit of a one-arc circuit over spectrum-scaled starts."""
-    r0 = float(z.real.min())
-    span = float(z.real.max() - z.real.min())
-    omega_apex = 2 * np.pi * float(f[np.argmin(z.imag)])
-    tail = float(np.abs(z[np.argmin(f)]) * np.sqrt(2 * np.pi * f.min()))
+    r0, span, omega_apex, tail = scales(f, z)
     guesses = []
     for a, q in itertools.product([0.5, 1.0], [0.3, 1.0, 3.0]):
         q_1 = 1 / (a * span * omega_apex * q)
