@@ -127,7 +127,7 @@ def _fit_range(
     warnings.append(
         f"{failed}; it passes from {high} down to {low}, so the circuit was fitted on those {n} "
         f"points only and the {chosen.n_dropped} points below {low} were dropped "
-        "(fit_range_rule='all' fits every point)"
+        "(analyze_eis(..., fit_range_rule='all') fits every point)"
     )
     return f[:n], z[:n], chosen.to_dict()
 
