@@ -135,3 +135,12 @@ def test_time_running_backwards_names_the_row(tmp_path):
             fh.write(f"{a},{e},{i * 1e3}\n")
     with pytest.raises(InputError, match=r"row 100: time goes backwards"):
         read_cv(path)
+
+
+def test_reader_warnings_reach_the_cli_output():
+    out = CliRunner().invoke(
+        app, ["analyze", str(PER_FILE[0]), "--kind", "cv", "--scan-rate", "20mV/s"]
+    )
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "warning: the scan rate of 20 mV/s from the scan_rate_mV_per_s option" in text
