@@ -200,6 +200,12 @@ def analyze_eis(
         ]
         fit = _choose_by_aic(fits, warnings)
     warnings += fit.warnings
+    if fit.n_points < 2 * len(fit.values):
+        warnings.append(
+            f"EIS fit: {fit.n_points} points for the {len(fit.values)} parameters of "
+            f"{fit.circuit.text} (each point gives two numbers, Z′ and Z″): the parameters and "
+            "their standard errors are barely determined; measure more frequencies per decade"
+        )
     tail = warburg_coefficient(f_fit, z_fit)
     sigma = tail["warburg_coefficient_ohm_per_sqrt_s"]
     doubtful = tail["r_squared"] < 0.95

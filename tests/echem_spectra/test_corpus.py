@@ -208,3 +208,12 @@ def test_binary_files_never_reach_the_text_reader(tmp_path):
     with pytest.raises(InputError) as err:
         read_eis(zipped)
     _one_sentence(str(err.value), "zip archive", "not a text export")
+
+
+def test_six_point_spectrum_is_fitted_with_a_warning_about_its_size():
+    f, z = _spectrum("eispot_data.dta")
+    result = analyze_eis(f, z)
+    assert result.results["fit"]["n_points"] == 6
+    assert any("barely determined" in w for w in result.warnings)
+    f, z = _spectrum("Circuit1_EIS_1.z")  # 45 capacitive points: no such warning
+    assert not any("barely determined" in w for w in analyze_eis(f, z).warnings)
