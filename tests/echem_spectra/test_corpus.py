@@ -217,3 +217,19 @@ def test_six_point_spectrum_is_fitted_with_a_warning_about_its_size():
     assert any("barely determined" in w for w in result.warnings)
     f, z = _spectrum("Circuit1_EIS_1.z")  # 45 capacitive points: no such warning
     assert not any("barely determined" in w for w in analyze_eis(f, z).warnings)
+
+
+def test_autolab_nova_layout_semicolon_decimal_comma_ohm_sign(tmp_path):
+    """No public Nova export with a licence was found; a same-layout file (Nova's default EIS
+    export: `;`, decimal comma, `Ω`/`°` units, `-Z''` and `-Phase`) written from a known
+    spectrum must read back to the same numbers."""
+    src = read_eis(REAL / "Circuit1_EIS_1.z")
+    path = tmp_path / "nova.txt"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("Index;Frequency (Hz);Z' (Ω);-Z'' (Ω);Z (Ω);-Phase (°);Time (s)\n")
+        for k, (f, zr, zi) in enumerate(src.to_numpy()):
+            row = [f, zr, -zi, abs(zr + 1j * zi), -np.degrees(np.angle(zr + 1j * zi)), k * 1.5]
+            fh.write(f"{k + 1};" + ";".join(f"{v:.9g}".replace(".", ",") for v in row) + "\n")
+    frame = read_eis(path)
+    assert frame.attrs["columns"]["z_imag_ohm"] == "-Z'' (Ω)"
+    np.testing.assert_allclose(frame.to_numpy(), src.to_numpy(), rtol=1e-8)
