@@ -204,6 +204,7 @@ def _cv(
         concentration_mol_per_cm3=o.concentration_mol_per_cm3,
         temperature_K=o.temperature_K,
     )
+    result.warnings[:0] = [w for frame in frames for w in frame.attrs.get("warnings", [])]
     return result, frames
 
 
