@@ -101,8 +101,17 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    if "\x00" in text:
+        raise InputError("not a text table (the file holds binary bytes)", file=str(path))
+    # old Excel for Mac ends lines with CR alone; the csv module wants LF or CR LF
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(
+            f"not a readable CSV: {exc}", file=str(path), row=reader.line_num
+        ) from None
     if not rows:
         raise InputError("the file is empty", file=str(path))
     header = [h.strip() for h in rows[0]]

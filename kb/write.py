@@ -29,6 +29,7 @@ from anodelab.schema.records import (
     step_parameter_key,
     step_value_difference,
 )
+from anodelab.schema.validation import validate_bundle
 
 __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
 
@@ -202,8 +203,9 @@ def write_bundle(
 
     :raises ImportRejected: when the bundle has errors or references unknown samples/cells.
     """
-    if bundle.errors:
-        raise ImportRejected(bundle.errors, dataset)
+    errors = bundle.errors + validate_bundle(bundle)
+    if errors:
+        raise ImportRejected(errors, dataset)
     with transaction(db):
         previous = db.execute(
             "SELECT id, content_sha256 FROM imports WHERE dataset = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
