@@ -200,7 +200,10 @@ def import_table(
     data = file.read_bytes()
     mapping_text = ""
     if isinstance(mapping, (str, Path)):
-        mapping_text = Path(mapping).read_text(encoding="utf-8")
+        if not Path(mapping).is_file():
+            raise InputError("no such mapping file", file=str(mapping))
+        # as text for the content hash only; load_mapping refuses a file that is not UTF-8
+        mapping_text = Path(mapping).read_bytes().decode("utf-8", errors="surrogateescape")
     elif mapping is not None:
         mapping_text = json.dumps(mapping, sort_keys=True, default=str)
     layout, bundle, columns = _bundle_for(file, source=source, mapping=mapping, sheet=sheet)
@@ -221,7 +224,7 @@ def import_table(
     content = _sha256(
         data
         + b"\0"
-        + mapping_text.encode()
+        + mapping_text.encode("utf-8", "surrogateescape")
         + b"\0"
         + (source or "").encode()
         + b"\0"
