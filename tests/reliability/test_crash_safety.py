@@ -99,7 +99,7 @@ COMMANDS = {
     "record": ("record cr-p1 ICE=85% --db {db}", False),
     "campaign status": ("campaign status cr-p2 running --note built --db {db}", True),
     "campaign new": ("campaign new {dir}/space2.yaml --db {db}", False),
-    "undo": ("undo 2 --db {db}", False),
+    "undo": ("undo 3 --db {db}", False),
     "init": ("init --db {db}", True),
 }  # fmt: skip
 
@@ -143,7 +143,7 @@ def test_kill_9_leaves_all_or_nothing_and_a_rerun_completes(
     def fresh(label: str) -> Path:
         db = tmp_path / f"{label}.db"
         shutil.copy(base, db)
-        if name == "undo":  # something to undo: import 2 is the measurements table
+        if name == "undo":  # something to undo: import 3 is the measurements table
             subprocess.run(
                 [sys.executable, "-c", RUNNER, "-1", "-", *COMMANDS["import-table"][0]
                  .format(db=db, dir=folder).split()], check=True, capture_output=True,
