@@ -116,6 +116,14 @@ class TableMapping:
             return ColumnMapping(fill_down=True)
         return None
 
+    def unmatched(self, headers: list[str], name_parts: list[str]) -> list[str]:
+        """Column keys (and ``label``/``ref``) of the mapping that match no column of the table:
+        a ``"#99"`` of a 6-column table, a misspelt header — errors, never silently ignored."""
+        known = {name_key(h) for h in [*headers, *name_parts]}
+        known |= {f"#{i + 1}" for i in range(len(headers))}
+        keys = [*self.columns, *(k for k in (self.label, self.ref) if k)]
+        return [k for k in keys if k not in headers and k not in known and name_key(k) not in known]
+
     @property
     def _fill(self) -> set[str]:
         return {name_key(c) for c in self.fill_down}

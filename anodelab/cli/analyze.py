@@ -78,6 +78,10 @@ def parse_option(text: str | None, unit: str, what: str) -> float | None:
     return as_float(text, unit, what=f"--{what}")
 
 
+def _or_default(value: float | None, default: float) -> float:
+    return default if value is None else value  # "0K" is an error for RunOptions, not 298.15 K
+
+
 def _options(mass: str | None, area: str | None, particle_radius: str | None, concentration: str | None,
              electrons: int, temperature: str, circuit: str | None, cell: str, reference_cycle: int,
              scan_rate: str | None, preset: str | None, keep_inductive: bool = False) -> RunOptions:  # fmt: skip
@@ -87,7 +91,7 @@ def _options(mass: str | None, area: str | None, particle_radius: str | None, co
         particle_radius_cm=parse_option(particle_radius, "cm", "particle-radius"),
         concentration_mol_per_cm3=parse_option(concentration, "mol/cm**3", "concentration"),
         electrons=electrons,
-        temperature_K=parse_option(temperature, "K", "temperature") or 298.15,
+        temperature_K=_or_default(parse_option(temperature, "K", "temperature"), 298.15),
         circuit=circuit,
         cell=cell,
         reference_cycle=reference_cycle,

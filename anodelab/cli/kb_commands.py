@@ -115,8 +115,9 @@ def values_display(frame: pd.DataFrame) -> pd.DataFrame:
             shown = (
                 "" if r["qualifier"] in ("=", None) else f"{r['qualifier']} "
             ) + f"{r['value']:g}"
-        else:
-            shown = f"{r['value_min']:g}–{r['value_max']:g}"
+        else:  # a range, one bound of it, or (in a KB written before values were checked) none
+            low, high = (f"{r[c]:g}" if pd.notna(r[c]) else "" for c in ("value_min", "value_max"))
+            shown = f"{low}–{high}" if low or high else "(no value)"
         if pd.notna(r["uncertainty"]):
             shown += f" ± {r['uncertainty']:g}"
         conds = []
