@@ -27,6 +27,7 @@ from anodelab.models.gp import (
 )
 from anodelab.models.kernels import KERNELS
 from anodelab.optimize.acquisition import check_acquisition
+from anodelab.optimize.batch import propose
 from anodelab.optimize.objectives import (
     Assembled,
     ObjectiveSet,
@@ -34,7 +35,7 @@ from anodelab.optimize.objectives import (
     objectives_from_dict,
     parse_quantity_text,
 )
-from anodelab.optimize.propose import ProposalSet, propose
+from anodelab.optimize.records import ProposalSet
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import unit_label

@@ -70,9 +70,15 @@ class GPSurrogate:
     kernel:
         ``"matern"`` (Matérn-5/2 on numbers × squared exponential on levels) or ``"rbf"``; see
         :mod:`anodelab.models.kernels`.
+    transfer_guard:
+        With ``task_column``: after fitting, judge whether the other tasks help predict the
+        target (:func:`anodelab.models.transfer.judge_transfer`); if not, the surrogate becomes
+        the single-task GP that replaces them (``multi_task_`` false).  The verdict is kept in
+        ``transfer_decision_``.
     """
 
-    # Set by optimize.propose when it weighs a transfer prior (see _guard_transfer there).
+    #: With ``transfer_guard``: whether the other tasks were kept, and why
+    #: (:func:`anodelab.models.transfer.judge_transfer`).
     transfer_decision_: dict[str, Any]
 
     def __init__(
@@ -83,6 +89,7 @@ class GPSurrogate:
         random_state: int = 0,
         categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
         kernel: str = DEFAULT_KERNEL,
+        transfer_guard: bool = False,
     ) -> None:
         if categorical_encoding not in CATEGORICAL_ENCODINGS:
             raise InputError(
@@ -97,6 +104,16 @@ class GPSurrogate:
         self.random_state = random_state
         self.categorical_encoding = categorical_encoding
         self.kernel = kernel
+        self.transfer_guard = transfer_guard
+
+    def single_task_copy(self) -> GPSurrogate:
+        """An unfitted single-task surrogate with the same inputs, seed and kernel options."""
+        return GPSurrogate(
+            self.features,
+            random_state=self.random_state,
+            categorical_encoding=self.categorical_encoding,
+            kernel=self.kernel,
+        )
 
     # -- fitting -----------------------------------------------------------------------------
     def _normalize(
@@ -157,7 +174,25 @@ class GPSurrogate:
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
         """Fit hyperparameters by maximum marginal likelihood; returns ``self``."""
         with torch_threads():
-            return self._fit(X, y)
+            self._fit(X, y)
+            if self.transfer_guard and self._mtgp:
+                from anodelab.models.transfer import judge_transfer
+
+                replacement, decision = judge_transfer(self, X, y)
+                if replacement is not None:
+                    self._adopt(replacement)
+                self.transfer_decision_ = decision
+            return self
+
+    def _adopt(self, other: GPSurrogate) -> None:
+        """Take over the fitted state of ``other`` (a single-task GP chosen by the guard)."""
+        for name in ("_mtgp", "model_", "n_train_", "lengthscales_", "fit_warning_"):
+            setattr(self, name, getattr(other, name))
+
+    @property
+    def multi_task_(self) -> bool:
+        """Whether the fitted model is a multi-task GP (false after the guard dropped tasks)."""
+        return bool(getattr(self, "_mtgp", False))
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
         self._mtgp = self.task_column is not None

@@ -3,8 +3,9 @@
 DataFrames in, proposals out; never SQL (the campaign loop in ``anodelab.campaign`` wires the KB).
 """
 
+from anodelab.optimize.batch import propose
 from anodelab.optimize.objectives import ObjectiveSet, assemble, objectives_from_dict
-from anodelab.optimize.propose import Proposal, ProposalSet, propose
+from anodelab.optimize.records import Proposal, ProposalSet
 from anodelab.optimize.space import Space, load_space, space_from_dict
 
 __all__ = [

@@ -39,8 +39,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import PROBLEMS, Problem  # noqa: E402
 
+from anodelab.optimize.batch import propose  # noqa: E402
 from anodelab.optimize.objectives import Assembled  # noqa: E402
-from anodelab.optimize.propose import propose  # noqa: E402
 from anodelab.optimize.space import Space  # noqa: E402
 
 warnings.filterwarnings("ignore")
