@@ -21,13 +21,11 @@ from anodelab.kb import query
 from anodelab.kb.db import transaction
 from anodelab.kb.recipes import recipe_vectors
 from anodelab.models.gp import (
-    CATEGORICAL_ENCODINGS,
     DEFAULT_CATEGORICAL_ENCODING,
     DEFAULT_KERNEL,
 )
-from anodelab.models.kernels import KERNELS
-from anodelab.optimize.acquisition import check_acquisition
 from anodelab.optimize.batch import propose
+from anodelab.optimize.design import batch_seed
 from anodelab.optimize.objectives import (
     Assembled,
     ObjectiveSet,
@@ -36,6 +34,7 @@ from anodelab.optimize.objectives import (
     parse_quantity_text,
 )
 from anodelab.optimize.records import ProposalSet
+from anodelab.optimize.settings import campaign_settings, check_campaign_file
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import unit_label
@@ -65,52 +64,16 @@ def new_campaign(
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read campaign file: {exc}", file=str(path)) from exc
+    check_campaign_file(data, file=str(path))
     space = space_from_dict(data, file=str(path), base=path.parent)
     objectives = objectives_from_dict(data, file=str(path))
     name = name or data.get("name") or path.stem
-    settings = {
-        "transfer": data.get("transfer", "auto"),
-        "min_observations": data.get("min_observations", 5),
-        "model": _model_settings(data.get("model") or {}, str(path)),
-    }
-    if data.get("acquisition") is not None:
-        try:
-            check_acquisition(str(data["acquisition"]), len(objectives.objectives))
-        except InputError as exc:
-            raise InputError(str(exc), file=str(path), column="acquisition") from exc
-        settings["acquisition"] = str(data["acquisition"])
-    if "explore_levels" in data:
-        if not isinstance(data["explore_levels"], bool):
-            raise InputError(
-                f"explore_levels must be true or false, got {data['explore_levels']!r}",
-                file=str(path),
-                column="explore_levels",
-            )
-        settings["explore_levels"] = data["explore_levels"]
+    settings = campaign_settings(data, len(objectives.objectives), file=str(path))
     store.create_campaign(
         db, name, space.to_dict(candidates=False), objectives.to_dict(), seed=seed,
         settings=settings, candidates=space.candidates,
     )  # fmt: skip
     return store.get_campaign(db, name) | {"size": space.size(), "parameters": space.names}
-
-
-def _model_settings(model: Any, file: str) -> dict[str, str]:
-    """The campaign file's ``model:`` block — ``kernel`` and ``categorical_encoding`` — checked."""
-    choices = {"kernel": KERNELS, "categorical_encoding": CATEGORICAL_ENCODINGS}
-    if not isinstance(model, dict):
-        raise InputError("'model' must be a mapping such as {kernel: matern}", file=file)
-    for key, value in model.items():
-        if key not in choices:
-            raise InputError(
-                f"unknown model setting {key!r}; allowed: {sorted(choices)}", file=file
-            )
-        if value not in choices[key]:
-            raise InputError(
-                f"unknown {key} {value!r}; choose one of {list(choices[key])}",
-                file=file,
-                column=f"model.{key}",
-            )
-    return {str(k): str(v) for k, v in model.items()}
 
 
 def load_campaign(
@@ -285,7 +248,7 @@ def recommend(
     training, pending, props = training_data(db, campaign)
     settings = row["settings"]
     n_batches = int(props["batch"].max()) if len(props) else 0
-    seed = row["seed"] + n_batches if seed is None else seed
+    seed = batch_seed(row["seed"], n_batches) if seed is None else seed
     transfer = settings.get("transfer", "auto")
     sources = {s for t in training.tables.values() for s in t["source"].astype(str)}
     use_transfer = bool(transfer) and (transfer != "auto" or len(sources) > 1)
@@ -296,7 +259,7 @@ def recommend(
         q=batch,
         pending=pending if len(pending) else None,
         seed=seed,
-        min_observations=int(settings.get("min_observations", 5)),
+        min_observations=settings.get("min_observations"),
         transfer=use_transfer,
         target_source=_target(row),
         budget=budget,

@@ -1,8 +1,10 @@
 """Propose the next batch of recipes: fit one GP per outcome, maximise the acquisition.
 
 ``propose(space, objectives, training, q)`` is deterministic for a given ``seed`` (torch RNG forked,
-QMC samplers seeded).  With fewer than ``min_observations`` measured recipes for an objective it
-falls back to a space-filling design and says so.  The pieces: :mod:`~anodelab.optimize.fitting`
+QMC samplers seeded).  With fewer than ``min_observations`` measured recipes for an objective
+(default: the batch size, at least 2 — one cold-start batch) it proposes a maximin space-filling
+design (:mod:`~anodelab.optimize.design`) and says so; rows of other sources in the training data
+(the literature, earlier campaigns) count, so related data in the KB replaces the design.  The pieces: :mod:`~anodelab.optimize.fitting`
 (the GPs), :mod:`~anodelab.optimize.search` (maximising the acquisition over the box or a
 candidate table), :mod:`~anodelab.optimize.exploration` (converged slots explore other levels),
 :mod:`~anodelab.optimize.records` (the proposals and their reasons).
@@ -18,6 +20,7 @@ from botorch.models import ModelListGP
 
 from anodelab.models.features import encode
 from anodelab.models.gp import DTYPE
+from anodelab.models.numerics import quiet_numerics
 from anodelab.models.threads import torch_threads
 from anodelab.optimize.acquisition import (
     SINGLE_OBJECTIVE,
@@ -26,6 +29,7 @@ from anodelab.optimize.acquisition import (
     default_acquisition,
 )
 from anodelab.optimize.candidates import CandidateRows
+from anodelab.optimize.design import space_filling_design
 from anodelab.optimize.exploration import explore_converged_slots
 from anodelab.optimize.fitting import fit_outcome_models
 from anodelab.optimize.objectives import Assembled, ObjectiveSet
@@ -51,7 +55,7 @@ def propose(
     *,
     pending: pd.DataFrame | None = None,
     seed: int = 0,
-    min_observations: int = 5,
+    min_observations: int | None = None,
     transfer: bool = False,
     target_source: str | None = None,
     acquisition: str | None = None,
@@ -70,8 +74,8 @@ def propose(
     Runs with one torch thread (``ANODELAB_TORCH_THREADS`` overrides; see
     :mod:`anodelab.models.threads`).
     """
-    with torch_threads():
-        return _propose(
+    with torch_threads(), quiet_numerics() as caught:
+        result = _propose(
             space,
             objectives,
             training,
@@ -86,6 +90,31 @@ def propose(
             model_options=model_options,
             explore_levels=explore_levels,
         )
+    return _with_caveats(result, space, caught.notes)
+
+
+#: observations per outcome below which predictions are flagged as weak: parameters + 2
+WEAK_MARGIN = 2
+
+
+def _with_caveats(result: ProposalSet, space: Space, notes: list[str]) -> ProposalSet:
+    """Say what limits the predictions: fewer observations than parameters + ``WEAK_MARGIN``
+    (a GP has then barely more data than lengthscales to learn), and numerical trouble."""
+    d = len(space.free)
+    fewest = min(result.n_observations.values(), default=0)
+    caveats = []
+    if result.strategy != "design" and fewest < d + WEAK_MARGIN:
+        caveats.append(
+            f"predictions are weak: {fewest} observation(s) for {d} parameter(s) "
+            f"(fewer than parameters + {WEAK_MARGIN}); treat means and stds as rough"
+        )
+    caveats += notes
+    if caveats:
+        result.message += "; " + "; ".join(caveats)
+        for p in result.proposals:
+            p.reasons["message"] = result.message
+            p.reasons["caveats"] = caveats
+    return result
 
 
 def _propose(
@@ -96,7 +125,7 @@ def _propose(
     *,
     pending: pd.DataFrame | None,
     seed: int,
-    min_observations: int,
+    min_observations: int | None,
     transfer: bool,
     target_source: str | None,
     acquisition: str | None,
@@ -131,16 +160,15 @@ def _propose(
             seed=seed,
             model_options=model_options,
         )
-        if fewest < min_observations or any(k not in models for k in keys):
-            table = space.sample(
-                q, seed=seed + fewest, exclude=done if space.candidates is not None else None
-            )
+        needed = max(2, q) if min_observations is None else min_observations
+        if fewest < needed or any(k not in models for k in keys):
+            table, how = space_filling_design(space, q, seed, existing=done)
             message = (
-                f"cold start: {fewest} measured recipe(s) for the objective(s) "
-                f"(< {min_observations}); proposing a space-filling Sobol design"
+                f"cold start: {fewest} measured recipe(s) for the objective(s) (< {needed}); "
+                f"proposing a {how}"
             )
             return proposal_set(
-                space, objectives, training, models, table, None, "sobol", message, seed, counts
+                space, objectives, training, models, table, None, "design", message, seed, counts
             )
         model = ModelListGP(*[models[k].model_ for k in keys])
         X_base = unique_rows(torch.tensor(encode(tested, features), dtype=DTYPE))

@@ -52,9 +52,15 @@ def proposal_set(
     predictions: list[dict[str, dict[str, float]]] = [{} for _ in range(len(table))]
     for key in keys:
         if key in models:
-            mean, std = models[key].predict(table, return_std=True)
+            # the std of a new measurement (the noise included): what the lab will see
+            mean, std = models[key].predict(table, return_std=True, observation_noise=True)
+            _, std_mean = models[key].predict(table, return_std=True)
             for i in range(len(table)):
-                predictions[i][key] = {"mean": float(mean[i]), "std": float(std[i])}
+                predictions[i][key] = {
+                    "mean": float(mean[i]),
+                    "std": float(std[i]),
+                    "std_of_mean": float(std_mean[i]),
+                }
     neighbours = nearest_recipes(table, training.tables, features)
     importances = {k: _round(m.importances()) for k, m in models.items()}
     vals = None if values is None else np.atleast_1d(values.detach().numpy()).astype(float)
