@@ -93,10 +93,20 @@ def test_library_warnings_are_caught_and_summarised():
     with warnings.catch_warnings(record=True) as leaked:
         warnings.simplefilter("always")
         with quiet_numerics() as caught:
-            warnings.warn("A not p.d., added jitter of 1.0e-08 to the diagonal", NumericalWarning)
-            warnings.warn("Sparse invariant checks are implicitly disabled", UserWarning)
+            warnings.warn(
+                "A not p.d., added jitter of 1.0e-08 to the diagonal",
+                NumericalWarning,
+                stacklevel=1,
+            )
+            warnings.warn(
+                "Sparse invariant checks are implicitly disabled", UserWarning, stacklevel=1
+            )
         with quiet_numerics() as big:
-            warnings.warn("A not p.d., added jitter of 1.0e-04 to the diagonal", NumericalWarning)
+            warnings.warn(
+                "A not p.d., added jitter of 1.0e-04 to the diagonal",
+                NumericalWarning,
+                stacklevel=1,
+            )
     assert not leaked
     assert caught.count == 2 and caught.notes == []  # tiny jitter and torch notices: nothing
     assert big.notes == [
