@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,11 +20,6 @@ from anodelab.kb import campaigns as store
 from anodelab.kb import query
 from anodelab.kb.db import transaction
 from anodelab.kb.recipes import recipe_vectors
-from anodelab.models.gp import (
-    DEFAULT_CATEGORICAL_ENCODING,
-    DEFAULT_KERNEL,
-)
-from anodelab.optimize.batch import propose
 from anodelab.optimize.design import batch_seed
 from anodelab.optimize.objectives import (
     Assembled,
@@ -33,13 +28,19 @@ from anodelab.optimize.objectives import (
     objectives_from_dict,
     parse_quantity_text,
 )
-from anodelab.optimize.records import ProposalSet
 from anodelab.optimize.settings import campaign_settings, check_campaign_file
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
+
+if TYPE_CHECKING:
+    from anodelab.optimize.records import ProposalSet
+
+# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.batch) are
+# imported inside the functions that fit or propose: `campaign show`, `record` and `import-run` must
+# start as fast as a plain KB read (tests/foundation/test_startup.py, bench/cli_latency.py).
 
 __all__ = [
     "Campaign",
@@ -244,6 +245,9 @@ def recommend(
     store_proposals: bool = True,
 ) -> tuple[list[dict[str, Any]], ProposalSet]:
     """Propose ``batch`` recipes, store them as proposals, return the documented JSON records."""
+    from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
+    from anodelab.optimize.batch import propose
+
     row, space, objectives = load_campaign(db, campaign)
     training, pending, props = training_data(db, campaign)
     settings = row["settings"]
@@ -519,13 +523,13 @@ def fit_report(
     space_path: str | Path | None = None,
     inputs: list[str] | None = None,
     model: str = "gp",
-    kernel: str = DEFAULT_KERNEL,
-    categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
+    kernel: str | None = None,
+    categorical_encoding: str | None = None,
 ) -> dict[str, Any]:
     """Cross-validate a surrogate for ``property`` (at conditions) on the KB's recipes.
 
-    ``kernel`` and ``categorical_encoding`` choose the GP (see :class:`GPSurrogate`); the
-    forest ignores them.
+    ``kernel`` and ``categorical_encoding`` choose the GP (see :class:`GPSurrogate`; ``None``:
+    its defaults); the forest ignores them.
 
     Inputs: the free parameters of ``space_path`` if given; else the parameters named in
     ``inputs`` (recipes lacking one are left out and listed in ``missing``); else the recipe
@@ -533,6 +537,10 @@ def fit_report(
     with the reason).
     Returns metrics for leave-one-out and leave-one-source-out and their predictions."""
     from anodelab.models import ForestSurrogate, GPSurrogate, cross_validate, cv_metrics
+    from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
+
+    kernel = kernel or DEFAULT_KERNEL
+    categorical_encoding = categorical_encoding or DEFAULT_CATEGORICAL_ENCODING
     from anodelab.optimize.objectives import Outcome
     from anodelab.optimize.space import load_space
 
