@@ -21,6 +21,7 @@ from anodelab.jsontext import json_text
 from anodelab.kb import campaigns as store
 from anodelab.kb.lab_results import campaign_source_key
 from anodelab.optimize.campaign_file import read_campaign_file
+from anodelab.optimize.design import batch_seed
 from anodelab.optimize.objectives import Assembled, ObjectiveSet, objectives_from_dict
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.optimize.training import data_version, training_set
@@ -28,9 +29,9 @@ from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
 
 if TYPE_CHECKING:
-    from anodelab.optimize.propose import ProposalSet
+    from anodelab.optimize.records import ProposalSet
 
-# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.propose) are
+# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.batch) are
 # imported inside the functions that fit or propose: `campaign show`, `record` and `import-run` must
 # start as fast as a plain KB read (tests/foundation/test_startup.py, bench/cli_latency.py).
 
@@ -106,13 +107,13 @@ def recommend(
 ) -> tuple[list[dict[str, Any]], ProposalSet]:
     """Propose ``batch`` recipes, store them as proposals, return the documented JSON records."""
     from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
-    from anodelab.optimize.propose import propose
+    from anodelab.optimize.batch import propose
 
     row, space, objectives = load_campaign(db, campaign)
     training, pending, props = training_data(db, campaign)
     settings = row["settings"]
     n_batches = int(props["batch"].max()) if len(props) else 0
-    seed = row["seed"] + n_batches if seed is None else seed
+    seed = batch_seed(row["seed"], n_batches) if seed is None else seed
     transfer = settings.get("transfer", "auto")
     sources = {s for t in training.tables.values() for s in t["source"].astype(str)}
     use_transfer = bool(transfer) and (transfer != "auto" or len(sources) > 1)
@@ -123,7 +124,7 @@ def recommend(
         q=batch,
         pending=pending if len(pending) else None,
         seed=seed,
-        min_observations=int(settings.get("min_observations", 5)),
+        min_observations=settings.get("min_observations"),
         transfer=use_transfer,
         target_source=campaign_source_key(row["name"]),
         budget=budget,
