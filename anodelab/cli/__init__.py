@@ -52,12 +52,16 @@ def main(argv: list[str] | None = None) -> int:
             standalone_mode=True,
         )
     except AnodelabError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         return 1
     except (
         sqlite3.DatabaseError
     ) as exc:  # a file that is not a KB, a full disk, a lock held too long
-        err_console.print(f"[bold red]database error:[/] {escape(str(exc))}", highlight=False)
+        err_console.print(
+            f"[bold red]database error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

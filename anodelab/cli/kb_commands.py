@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -330,33 +328,35 @@ def undo(
 
 def serve(
     db: DbOption = None,
-    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8001,
-    writable: Annotated[
-        bool, typer.Option("--writable", help="Allow writes (default read-only, immutable).")
-    ] = False,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; the default serves this computer only.")
+    ] = "127.0.0.1",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ANODELAB_SERVE_PASSWORD",
+            help="Ask for this password (HTTP basic auth); off by default.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Browse the KB in Datasette (read-only by default) with canned relation queries."""
-    from anodelab.datasette_config import write_metadata
+    """Browse the KB in Datasette: read-only and live, with relations as charts and campaign pages.
+
+    Example: `anodelab serve --db kb.db`, then open http://127.0.0.1:8001/ (Ctrl-C stops it)."""
+    from anodelab.serve import LOCAL_HOSTS
+    from anodelab.serve import serve as run
 
     path = db_path(db)
-    anodelab.open(path).close()  # migrate / validate before serving
-    metadata = write_metadata(path)
-    mode = [str(path)] if writable else ["-i", str(path)]
-    cmd = [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        *mode,
-        "--port",
-        str(port),
-        "--metadata",
-        str(metadata),
-    ]
-    console.print(
-        f"serving {path} at http://127.0.0.1:{port} ({'writable' if writable else 'read-only'})"
-    )
-    raise typer.Exit(subprocess.call(cmd))
+    if host not in LOCAL_HOSTS and not password:
+        err_console.print(
+            f"[yellow]warning:[/] serving {path} to the network ({host}) without --password"
+        )
+
+    def started(url: str) -> None:
+        console.print(f"serving {path} read-only at {url} (Ctrl-C stops it)")
+
+    raise typer.Exit(run(path, host=host, port=port, password=password, on_start=started))
 
 
 def register(app: typer.Typer) -> None:
