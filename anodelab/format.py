@@ -22,6 +22,7 @@ __all__ = [
     "axis_label",
     "cell_text",
     "conditions_text",
+    "prose",
 ]
 
 SIGNIFICANT = 4
@@ -176,3 +177,12 @@ def conditions_text(conditions: Mapping[str, Any], digits: int = SIGNIFICANT) ->
         else:
             parts.append(f"{words(name)} {number(value, digits)}")
     return ", ".join(parts)
+
+
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def prose(text: str) -> str:
+    """A sentence with every snake_case name in words: ``recipe does not define pitch_wt_pct`` →
+    ``recipe does not define pitch``."""
+    return _SNAKE.sub(lambda m: words(m.group(0)), str(text))

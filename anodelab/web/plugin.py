@@ -22,7 +22,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from anodelab.format import axis_label, number, quantity, words
+from anodelab.format import axis_label, conditions_text, number, prose, quantity, words
 from anodelab.web.charts import campaign_chart, relation_chart
 
 __all__ = ["PASSWORD_ENV", "READ_METHODS"]
@@ -169,7 +169,8 @@ def relation_view(
          "cell type": p.get("cell_type") or "", "origin": p.get("origin") or ""}
         for p in sorted(data["points"], key=lambda p: (p["x"], p["sample"]))
     ]  # fmt: skip
-    return {"data": data, "headers": ["sample", "source", x_head, y_head, "cell type", "origin"],
+    left_out = [{**item, "reason": prose(item["reason"])} for item in data["excluded"]]
+    return {"data": data, "left_out": left_out, "headers": ["sample", "source", x_head, y_head, "cell type", "origin"],
             "rows": rows, "chart": relation_chart(data) if data["points"] else None,
             "title": f"{words(data['property']['name'])} vs {words(data['parameter']['name'])}"}  # fmt: skip
 
@@ -223,6 +224,21 @@ async def campaigns_page(datasette: Any, request: Any) -> Response:
     return await _render(datasette, request, "anodelab_campaigns.html", {"title": "Optimization campaigns", "campaigns": rows})  # fmt: skip
 
 
+def _outcome_words(key: str, prop: str) -> tuple[str, str]:
+    """``discharge_capacity@current_density=1000,cycle=500`` → (``discharge capacity``,
+    ``current density 1000, cycle 500``)."""
+    _, _, conditions = key.partition("@")
+    pairs = (c.partition("=") for c in conditions.split(",") if c)
+    return words(prop), conditions_text({n: _number_or_text(v) for n, _, v in pairs})
+
+
+def _number_or_text(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def campaign_view(path: Path, name: str) -> dict[str, Any]:
     """Proposals with statuses, the best result so far per objective and the measured front."""
     import anodelab
@@ -242,12 +258,41 @@ def campaign_view(path: Path, name: str) -> dict[str, Any]:
          "value": quantity(b["value"], b.get("unit")), "sample": b["sample"]}
         for key, b in summary["best"].items()
     ]  # fmt: skip
-    headers = [words(c) if "[" not in c else c.replace("_", " ") for c in table.columns]
-    rows = [
-        [number(v) if not isinstance(v, str) else v for v in r]
-        for r in table.itertuples(index=False)
+    parameters = [c for c in summary["parameters"] if c in table.columns]
+    headers = ["proposal", "batch", "status", "strategy", *(axis_label(p) for p in parameters)]
+    legend = []
+    for key, info in outcomes.items():
+        label, conditions = _outcome_words(key, info["property"])
+        headers += [f"{label} predicted", f"{label} measured"]
+        legend.append({"outcome": label, "conditions": conditions})
+    rows = []
+    for _, r in table.iterrows():
+        row = [
+            r["sample"],
+            number(r["batch"]),
+            r["status"],
+            r["strategy"],
+            *(number(r[p]) for p in parameters),
+        ]
+        for key, info in outcomes.items():
+            unit = f" [{info['unit']}]" if info["unit"] else ""
+            row.append(
+                quantity(
+                    r.get(f"{key} predicted{unit}"),
+                    info["unit"] or None,
+                    uncertainty=r.get(f"{key} std{unit}"),
+                )
+            )
+            n = int(r.get(f"{key} n") or 0)
+            measured = quantity(r.get(f"{key} measured{unit}"), info["unit"] or None)
+            row.append(f"{measured} ({n} cells)" if measured and n > 1 else measured)
+        rows.append(row)  # fmt: skip
+    fields = {o["key"]: f"objective{i}" for i, o in enumerate(objectives)}  # Vega-safe field names
+    measured = [
+        {"sample": m["sample"], **{fields[k]: m.get(k) for k in fields}}
+        for m in summary["measured"].to_dict("records")
     ]
-    measured = summary["measured"].to_dict("records")
+    chart_objectives = [{**o, "key": fields[o["key"]]} for o in objectives]
     return {
         "name": summary["campaign"],
         "status_counts": summary["status_counts"],
@@ -255,7 +300,8 @@ def campaign_view(path: Path, name: str) -> dict[str, Any]:
         "best": best,
         "headers": headers,
         "rows": rows,
-        "chart": campaign_chart(measured, objectives),
+        "legend": legend,
+        "chart": campaign_chart(measured, chart_objectives),
     }
 
 
