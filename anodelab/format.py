@@ -23,6 +23,8 @@ __all__ = [
     "cell_text",
     "conditions_text",
     "prose",
+    "split_column",
+    "column_label",
 ]
 
 SIGNIFICANT = 4
@@ -36,7 +38,8 @@ _TOKENS = {
     "raman": "Raman", "youngs": "Young's", "zif8": "ZIF-8", "si": "Si", "np": "N/P",
     "dqdv": "dQ/dV", "kk": "Kramers–Kronig", "cpe": "CPE", "soc": "SOC", "c": "C",
 }  # fmt: skip
-_PHRASES = {"raman_id_ig": "Raman I(D)/I(G)", "b_value": "b-value", "id_ig": "I(D)/I(G)"}
+_PHRASES = {"raman_id_ig": "Raman I(D)/I(G)", "b_value": "b-value", "id_ig": "I(D)/I(G)",
+            "tau_D_over_r2": "τ_D/r²", "n_rc_elements": "RC elements"}  # fmt: skip
 # Unit suffixes of parameter names (``pitch_wt_pct``): the unit is shown beside the name instead.
 _UNIT_SUFFIX = re.compile(
     r"_(wt_pct|at_pct|vol_pct|pct|C|K|h|min|s|g|mg|um|nm|K_per_min|mA_per_g|mA_per_cm2|V|mV|"
@@ -107,10 +110,15 @@ def quantity(
     return f"{text} {shown}" if shown else text
 
 
+_UNIT_WORDS = {"%/cycle_count": "% per cycle", "cycle_count": "cycles", "ohm/s**0.5": "Ω s⁻¹ᐟ²"}
+
+
 def unit_text(unit: str | None) -> str:
     """The unit as researchers write it (``mA h g⁻¹``, ``Ω``); ``""`` for none/dimensionless."""
     if not unit:
         return ""
+    if unit in _UNIT_WORDS:
+        return _UNIT_WORDS[unit]
     from anodelab.schema.units import unit_label
 
     try:
@@ -186,3 +194,36 @@ def prose(text: str) -> str:
     """A sentence with every snake_case name in words: ``recipe does not define pitch_wt_pct`` →
     ``recipe does not define pitch``."""
     return _SNAKE.sub(lambda m: words(m.group(0)), str(text))
+
+
+# Unit suffixes of result column names (``discharge_capacity_mAh_per_g``) and the unit they mean.
+_COLUMN_UNITS = (
+    ("_mAh_per_g_per_V", "mA*h/g/V"), ("_mAh_per_V", "mA*h/V"), ("_mAh_per_g", "mA*h/g"),
+    ("_mAh_per_cm2", "mA*h/cm**2"), ("_mA_per_g", "mA/g"), ("_mA_per_cm2", "mA/cm**2"),
+    ("_cm2_per_s", "cm**2/s"), ("_ohm_per_sqrt_s", "ohm/s**0.5"), ("_mAh", "mA*h"), ("_mA", "mA"),
+    ("_percent_per_cycle", "%/cycle_count"), ("_cycles", "cycle_count"), ("_percent", "%"), ("_pct", "%"), ("_mV", "mV"), ("_V", "V"), ("_Hz", "Hz"), ("_ohm", "ohm"),
+    ("_s", "s"), ("_h", "h"), ("_K", "K"), ("_C", "degC"), ("_mg", "mg"), ("_g", "g"),
+    ("_cm2", "cm**2"), ("_um", "um"), ("_nm", "nm"), ("_mV_per_s", "mV/s"),
+)  # fmt: skip
+
+
+def split_column(name: str) -> tuple[str, str | None]:
+    """A result column's name as (words, unit): ``discharge_capacity_mAh_per_g`` →
+    (``discharge capacity``, ``mA*h/g``); (words, None) when the name carries no unit."""
+    text = str(name)
+    for suffix, unit in sorted(_COLUMN_UNITS, key=lambda su: -len(su[0])):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return words(text[: -len(suffix)]), unit
+    return words(text), None
+
+
+def column_label(name: str) -> str:
+    """A result column's name for people, its unit from the name's suffix:
+    ``discharge_capacity_mAh_per_g`` → ``discharge capacity (mA h g⁻¹)``,
+    ``coulombic_efficiency_percent`` → ``Coulombic efficiency (%)``.  Names that already read
+    as words (with spaces) are returned unchanged."""
+    text = str(name)
+    if " " in text or "_" not in text:
+        return text
+    label, unit = split_column(text)
+    return f"{label} ({unit_text(unit)})" if unit else label
