@@ -1,0 +1,205 @@
+"""Early prediction: per-cycle curves → features → calibrated forecast of a long-cycling objective.
+
+Wires :mod:`anodelab.echem.fade` / :mod:`anodelab.echem.fade_features` (per-cell fits) to
+:class:`anodelab.models.forecast.ConformalFadeCorrector` (the learned, calibrated correction
+across cells).  Curves are tidy frames: ``sample, cycle, <capacity column>`` and optionally a
+Coulombic-efficiency column in %.  The method and its measured calibration are described in
+``docs/early-prediction.md``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from anodelab.echem.fade import FadeForecast
+from anodelab.echem.fade_features import early_features
+from anodelab.models.forecast import MIN_TRAINING_CELLS, ConformalFadeCorrector
+from anodelab.schema.errors import InputError
+
+__all__ = [
+    "curve_features",
+    "train_forecaster",
+    "Forecaster",
+    "forecast_table",
+]
+
+
+def _columns(curves: pd.DataFrame, capacity: str, ce: str | None) -> None:
+    for col in ("sample", "cycle", capacity):
+        if col not in curves.columns:
+            raise InputError(
+                f"curve table lacks column {col!r}; columns are {list(curves.columns)}"
+            )
+    if ce is not None and ce not in curves.columns:
+        raise InputError(f"curve table lacks CE column {ce!r}")
+
+
+def curve_features(
+    curves: pd.DataFrame,
+    cycles_seen: int,
+    target_cycle: int,
+    *,
+    capacity: str = "discharge_capacity",
+    ce: str | None = "coulombic_efficiency",
+    reference_cycle: int | None = None,
+) -> tuple[pd.DataFrame, dict[str, FadeForecast]]:
+    """One feature row per sample from its cycles ``≤ cycles_seen`` (and the per-cell forecasts)."""
+    ce = ce if ce is not None and ce in curves.columns else None
+    _columns(curves, capacity, ce)
+    rows, fits = [], {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for sample, g in curves.groupby("sample", sort=False):
+            g = g[g["cycle"] <= cycles_seen].sort_values("cycle")
+            feats, fc = early_features(
+                g["cycle"].to_numpy(dtype=float),
+                g[capacity].to_numpy(dtype=float),
+                target_cycle,
+                ce_percent=None if ce is None else g[ce].to_numpy(dtype=float),
+                reference_cycle=reference_cycle,
+            )
+            feats["sample"] = sample
+            feats["reference_capacity"] = fc.reference_capacity
+            rows.append(feats)
+            fits[str(sample)] = fc
+    return pd.DataFrame(rows), fits
+
+
+def _truth(curves: pd.DataFrame, capacity: str, target_cycle: int, window: int = 2) -> pd.Series:
+    """Measured capacity at the target cycle per sample (median of target ± ``window`` cycles)."""
+    near = curves[(curves["cycle"] - target_cycle).abs() <= window]
+    return near.groupby("sample")[capacity].median()
+
+
+@dataclass
+class Forecaster:
+    """A trained forecaster for one (cycles seen, target cycle) pair."""
+
+    cycles_seen: int
+    target_cycle: int
+    corrector: ConformalFadeCorrector
+    capacity: str = "discharge_capacity"
+    ce: str | None = "coulombic_efficiency"
+    training_samples: list[str] = field(default_factory=list)
+
+    @property
+    def alpha(self) -> float:
+        return self.corrector.alpha
+
+    def predict(self, curves: pd.DataFrame) -> pd.DataFrame:
+        """Per sample: forecast mean/std/interval of the capacity at the target cycle."""
+        feats, fits = curve_features(
+            curves, self.cycles_seen, self.target_cycle, capacity=self.capacity, ce=self.ce
+        )
+        return _assemble(feats, fits, self.corrector.predict(feats), self)
+
+
+def _assemble(
+    feats: pd.DataFrame, fits: dict[str, FadeForecast], pred: pd.DataFrame, fc: Forecaster | None
+) -> pd.DataFrame:
+    ref = feats["reference_capacity"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "sample": feats["sample"].astype(str).to_numpy(),
+            "cycles_seen": [fits[str(s)].cycles_seen for s in feats["sample"]],
+            "reference_capacity": ref,
+            "retention_mean": pred["mean"].to_numpy(),
+            "capacity_mean": pred["mean"].to_numpy() * ref,
+            "capacity_std": pred["std"].to_numpy() * ref,
+            "capacity_lower": pred["lower"].to_numpy() * ref,
+            "capacity_upper": pred["upper"].to_numpy() * ref,
+            "fit_only_mean": feats["retention_forecast"].to_numpy() * ref,
+            "knee_cycle": [
+                np.nan if fits[str(s)].knee is None else fits[str(s)].knee.cycle  # type: ignore[union-attr]
+                for s in feats["sample"]
+            ],
+        }
+    )
+    out["calibrated"] = fc is not None
+    return out
+
+
+def train_forecaster(
+    completed: pd.DataFrame,
+    cycles_seen: int,
+    target_cycle: int,
+    *,
+    capacity: str = "discharge_capacity",
+    ce: str | None = "coulombic_efficiency",
+    alpha: float = 0.1,
+    random_state: int = 0,
+) -> Forecaster:
+    """Learn the correction and its conformal interval from cells that reached ``target_cycle``."""
+    ce = ce if ce is not None and ce in completed.columns else None
+    _columns(completed, capacity, ce)
+    truth = _truth(completed, capacity, target_cycle)
+    done = completed[completed["sample"].isin(truth.index)]
+    if done["sample"].nunique() < MIN_TRAINING_CELLS:
+        raise InputError(
+            f"{done['sample'].nunique()} cell(s) reached cycle {target_cycle}; a calibrated forecast "
+            f"needs at least {MIN_TRAINING_CELLS}"
+        )
+    feats, _ = curve_features(done, cycles_seen, target_cycle, capacity=capacity, ce=ce)
+    y = truth.reindex(feats["sample"]).to_numpy() / feats["reference_capacity"].to_numpy()
+    corrector = ConformalFadeCorrector(alpha=alpha, random_state=random_state).fit(feats, y)
+    return Forecaster(
+        cycles_seen, target_cycle, corrector, capacity, ce, [str(s) for s in feats["sample"]]
+    )
+
+
+def forecast_table(
+    curves: pd.DataFrame,
+    target_cycle: int,
+    *,
+    completed: pd.DataFrame | None = None,
+    capacity: str = "discharge_capacity",
+    ce: str | None = "coulombic_efficiency",
+    alpha: float = 0.1,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Forecast every sample of ``curves`` from all the cycles it has.
+
+    With ``completed`` curves (cells that reached ``target_cycle``), one calibrated forecaster is
+    trained per distinct number of cycles seen; without enough of them the per-cell fit's own
+    interval is returned and marked ``calibrated = False`` (too narrow far beyond the data).
+    """
+    ce = ce if ce is not None and ce in curves.columns else None
+    _columns(curves, capacity, ce)
+    seen = curves.groupby("sample")["cycle"].max()
+    info: dict[str, Any] = {"target_cycle": target_cycle, "alpha": alpha, "forecasters": {}}
+    parts = []
+    for n_seen, samples in seen.groupby(seen):
+        part = curves[curves["sample"].isin(samples.index)]
+        forecaster = None
+        if completed is not None:
+            try:
+                forecaster = train_forecaster(
+                    completed, int(n_seen), target_cycle, capacity=capacity, ce=ce, alpha=alpha
+                )
+            except InputError as exc:
+                info["why_uncalibrated"] = str(exc)
+        if forecaster is not None:
+            parts.append(forecaster.predict(part))
+            info["forecasters"][int(n_seen)] = {
+                "training_cells": forecaster.corrector.n_train_,
+                "conformal_quantile": round(forecaster.corrector.quantile_, 4),
+            }
+        else:
+            feats, fits = curve_features(part, int(n_seen), target_cycle, capacity=capacity, ce=ce)
+            from scipy import stats
+
+            z = stats.norm.ppf(1 - alpha / 2)
+            mean = feats["retention_forecast"].to_numpy()
+            sd = feats["retention_forecast_std"].to_numpy()
+            pred = pd.DataFrame(
+                {"mean": mean, "std": sd, "lower": mean - z * sd, "upper": mean + z * sd}
+            )
+            parts.append(_assemble(feats, fits, pred, None))
+            info.setdefault(
+                "why_uncalibrated", f"no completed curves reaching cycle {target_cycle} given"
+            )
+    return pd.concat(parts, ignore_index=True), info
