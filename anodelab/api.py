@@ -21,8 +21,10 @@ from anodelab.kb import query
 from anodelab.kb.db import default_db_path, open_db
 from anodelab.kb.literature_data import literature_folders
 from anodelab.kb.recipes import recipe_vectors
+from anodelab.kb.user_terms import add_user_terms, kb_vocabulary, load_user_terms
 from anodelab.kb.write import undo_import
 from anodelab.schema.conditions import ConditionSpec
+from anodelab.schema.vocabulary import user_term
 
 if TYPE_CHECKING:
     from anodelab.campaign import Campaign
@@ -166,6 +168,53 @@ class KnowledgeBase:
     def import_folder(self, folder: str | Path) -> list[ImportReport]:
         """Import a folder of documented-layout tables (sources, samples, steps, cells, measurements)."""
         return import_folder(self.db, folder)
+
+    def add_term(
+        self,
+        name: str,
+        kind: str,
+        unit: str | None = None,
+        *,
+        synonyms: list[str] | tuple[str, ...] = (),
+        description: str = "",
+        min: float | None = None,
+        max: float | None = None,
+        value_kind: str = "number",
+        step_type: str | None = None,
+        added_by: str = "api",
+    ) -> bool:
+        """Add a user vocabulary term to this KB (stored in the file; every command sees it).
+
+        ``kb.add_term("plateau_capacity_x", "property", "mA h g-1", synonyms=["Q plateau"])``.
+        Returns ``False`` when the same term was already there; raises ``InputError`` on a clash
+        or a unit pint cannot read.  See :func:`anodelab.schema.vocabulary.user_term`.
+        """
+        term = user_term(
+            name,
+            kind,
+            unit,
+            synonyms=synonyms,
+            description=description,
+            min=min,
+            max=max,
+            value_kind=value_kind,
+            step_type=step_type,
+        )
+        return bool(add_user_terms(self.db, [term], added_by=added_by))
+
+    def vocabulary(self) -> pd.DataFrame:
+        """The KB's vocabulary (shipped terms plus its user terms) with an ``origin`` column."""
+        user = {(t.kind, t.name) for t in load_user_terms(self.db)}
+        frame = pd.DataFrame(kb_vocabulary(self.db).records())
+        frame.insert(
+            2,
+            "origin",
+            [
+                "user" if (k, n) in user else "shipped"
+                for k, n in zip(frame["kind"], frame["name"], strict=True)
+            ],
+        )
+        return frame
 
     def undo_import(self, import_id: int) -> int | None:
         """Remove everything one import wrote; undoing a replacement brings back the version it

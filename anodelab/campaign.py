@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,13 +20,6 @@ from anodelab.kb import campaigns as store
 from anodelab.kb import query
 from anodelab.kb.db import transaction
 from anodelab.kb.recipes import recipe_vectors
-from anodelab.models.gp import (
-    CATEGORICAL_ENCODINGS,
-    DEFAULT_CATEGORICAL_ENCODING,
-    DEFAULT_KERNEL,
-)
-from anodelab.models.kernels import KERNELS
-from anodelab.optimize.acquisition import check_acquisition
 from anodelab.optimize.objectives import (
     Assembled,
     ObjectiveSet,
@@ -34,12 +27,18 @@ from anodelab.optimize.objectives import (
     objectives_from_dict,
     parse_quantity_text,
 )
-from anodelab.optimize.propose import ProposalSet, propose
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
+
+if TYPE_CHECKING:
+    from anodelab.optimize.propose import ProposalSet
+
+# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.propose) are
+# imported inside the functions that fit or propose: `campaign show`, `record` and `import-run` must
+# start as fast as a plain KB read (tests/foundation/test_startup.py, bench/cli_latency.py).
 
 __all__ = [
     "Campaign",
@@ -73,6 +72,8 @@ def new_campaign(
         "model": _model_settings(data.get("model") or {}, str(path)),
     }
     if data.get("acquisition") is not None:
+        from anodelab.optimize.acquisition import check_acquisition
+
         try:
             check_acquisition(str(data["acquisition"]), len(objectives.objectives))
         except InputError as exc:
@@ -95,6 +96,9 @@ def new_campaign(
 
 def _model_settings(model: Any, file: str) -> dict[str, str]:
     """The campaign file's ``model:`` block — ``kernel`` and ``categorical_encoding`` — checked."""
+    from anodelab.models.gp import CATEGORICAL_ENCODINGS
+    from anodelab.models.kernels import KERNELS
+
     choices = {"kernel": KERNELS, "categorical_encoding": CATEGORICAL_ENCODINGS}
     if not isinstance(model, dict):
         raise InputError("'model' must be a mapping such as {kernel: matern}", file=file)
@@ -280,6 +284,9 @@ def recommend(
     store_proposals: bool = True,
 ) -> tuple[list[dict[str, Any]], ProposalSet]:
     """Propose ``batch`` recipes, store them as proposals, return the documented JSON records."""
+    from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
+    from anodelab.optimize.propose import propose
+
     row, space, objectives = load_campaign(db, campaign)
     training, pending, props = training_data(db, campaign)
     settings = row["settings"]
@@ -555,13 +562,13 @@ def fit_report(
     space_path: str | Path | None = None,
     inputs: list[str] | None = None,
     model: str = "gp",
-    kernel: str = DEFAULT_KERNEL,
-    categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
+    kernel: str | None = None,
+    categorical_encoding: str | None = None,
 ) -> dict[str, Any]:
     """Cross-validate a surrogate for ``property`` (at conditions) on the KB's recipes.
 
-    ``kernel`` and ``categorical_encoding`` choose the GP (see :class:`GPSurrogate`); the
-    forest ignores them.
+    ``kernel`` and ``categorical_encoding`` choose the GP (see :class:`GPSurrogate`; ``None``:
+    its defaults); the forest ignores them.
 
     Inputs: the free parameters of ``space_path`` if given; else the parameters named in
     ``inputs`` (recipes lacking one are left out and listed in ``missing``); else the recipe
@@ -569,6 +576,10 @@ def fit_report(
     with the reason).
     Returns metrics for leave-one-out and leave-one-source-out and their predictions."""
     from anodelab.models import ForestSurrogate, GPSurrogate, cross_validate, cv_metrics
+    from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
+
+    kernel = kernel or DEFAULT_KERNEL
+    categorical_encoding = categorical_encoding or DEFAULT_CATEGORICAL_ENCODING
     from anodelab.optimize.objectives import Outcome
     from anodelab.optimize.space import load_space
 

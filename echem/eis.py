@@ -17,10 +17,12 @@ from anodelab.echem.eis_fit import (
     initial_guess,
     initial_guesses,
 )
-from anodelab.echem.kk import lin_kk
+from anodelab.echem.kk import KramersKronigResult, lin_kk
+from anodelab.echem.kk_range import kk_valid_range
 from anodelab.echem.quantities import as_float
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.echem.warburg import check_spectrum, diffusion_from_warburg, warburg_coefficient
+from anodelab.schema.errors import InputError
 
 __all__ = [
     "PAPER_CIRCUITS",
@@ -35,6 +37,7 @@ __all__ = [
     "analyze_eis",
 ]
 
+_MIN_FIT_POINTS = 15  # a fitted range needs points well beyond the 8 parameters of two arcs
 _METRIC_BY_ROLE = {
     "series": "solution_resistance",
     "sei": "sei_resistance",
@@ -82,6 +85,53 @@ def _drop_inductive_end(
     return f[n:], z[n:]
 
 
+def _hz(value: float) -> str:
+    """``100000.0`` → ``'100 kHz'``, ``0.5012`` → ``'501.2 mHz'``."""
+    for scale, unit in ((1e6, "MHz"), (1e3, "kHz"), (1.0, "Hz")):
+        if value >= scale:
+            return f"{value / scale:.4g} {unit}"
+    return f"{value * 1e3:.4g} mHz"
+
+
+def _fit_range(
+    f: np.ndarray, z: np.ndarray, kk: KramersKronigResult, rule: str, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The points to fit: all of them, or the lin-KK-valid range from the high-frequency end."""
+    if rule not in ("kk", "all"):
+        raise InputError(f"fit_range_rule must be 'kk' or 'all', got {rule!r}")
+    whole = {
+        "min_frequency_Hz": float(f[-1]),
+        "max_frequency_Hz": float(f[0]),
+        "n_points_used": int(f.size),
+        "n_points_dropped": 0,
+    }
+    failed = (
+        f"the spectrum fails the Kramers–Kronig test as a whole (structured residuals up to "
+        f"{kk.max_smoothed_residual_percent:.1f} % of |Z|: drift, noise or non-linearity)"
+    )
+    if kk.valid:
+        return f, z, {"selected_by": "all points (the spectrum passes lin-KK)", **whole}
+    if rule == "all":
+        warnings.append(f"{failed}; every point was fitted as asked (fit_range_rule='all'), so "
+                        "the fitted values are unreliable")  # fmt: skip
+        return f, z, {"selected_by": "all points (fit_range_rule='all')", **whole}
+    chosen = kk_valid_range(f, z, min_points=_MIN_FIT_POINTS)
+    if chosen is None or chosen.n_dropped == 0:
+        warnings.append(
+            f"{failed}, and no range of at least {_MIN_FIT_POINTS} points from the high-frequency "
+            "end passes either; every point was fitted, so the fitted values are unreliable"
+        )
+        return f, z, {"selected_by": "all points (no lin-KK-valid range found)", **whole}
+    n = chosen.n_kept
+    low, high = _hz(chosen.min_frequency_Hz), _hz(chosen.max_frequency_Hz)
+    warnings.append(
+        f"{failed}; it passes from {high} down to {low}, so the circuit was fitted on those {n} "
+        f"points only and the {chosen.n_dropped} points below {low} were dropped "
+        "(fit_range_rule='all' fits every point)"
+    )
+    return f[:n], z[:n], chosen.to_dict()
+
+
 def _choose_by_aic(fits: list[EISFit], warnings: list[str]) -> EISFit:
     """The lowest-AIC fit among those with no parameter at a bound (all of them if none qualifies).
 
@@ -113,6 +163,7 @@ def analyze_eis(
     electrons: int = 1,
     n_starts: int = 4,
     keep_inductive: bool = False,
+    fit_range_rule: str = "kk",
 ) -> AnalysisResult:
     """Fit an equivalent circuit, test Kramers–Kronig validity, read σ and (optionally) D.
 
@@ -123,6 +174,11 @@ def analyze_eis(
     Points with Z″ > 0 at the high-frequency end (cable/cell inductance, which none of the
     circuits models) are dropped with a warning unless ``keep_inductive`` (impedance.py's
     tutorial does the same with ``ignoreBelowX``).
+
+    ``fit_range_rule="kk"`` (default): when the spectrum fails lin-KK as a whole, the circuit and
+    the Warburg tail are fitted on the largest range from the high-frequency end that passes
+    (:func:`anodelab.echem.kk_range.kk_valid_range`); ``results["fit_range"]`` and a warning give
+    the range used and the points dropped.  ``"all"`` fits every point regardless.
     """
     from anodelab.echem.kk import lin_kk
     from anodelab.schema.version import __version__
@@ -134,19 +190,17 @@ def analyze_eis(
     warnings: list[str] = []
     if not keep_inductive:
         f, zz = _drop_inductive_end(f, zz, warnings)
+    kk = lin_kk(f, zz)
+    f_fit, z_fit, fit_range = _fit_range(f, zz, kk, fit_range_rule, warnings)
     if circuit:
-        fit = fit_circuit(f, zz, circuit, n_starts=n_starts)
+        fit = fit_circuit(f_fit, z_fit, circuit, n_starts=n_starts)
     else:
-        fits = [fit_circuit(f, zz, text, n_starts=n_starts) for text in PAPER_CIRCUITS.values()]
+        fits = [
+            fit_circuit(f_fit, z_fit, text, n_starts=n_starts) for text in PAPER_CIRCUITS.values()
+        ]
         fit = _choose_by_aic(fits, warnings)
     warnings += fit.warnings
-    kk = lin_kk(f, zz)
-    if not kk.valid:
-        warnings.append(
-            f"Kramers–Kronig test failed (structured residuals up to {kk.max_smoothed_residual_percent:.1f} % "
-            "of |Z|): the spectrum drifted or is non-linear; fitted values are unreliable"
-        )
-    tail = warburg_coefficient(f, zz)
+    tail = warburg_coefficient(f_fit, z_fit)
     sigma = tail["warburg_coefficient_ohm_per_sqrt_s"]
     doubtful = tail["r_squared"] < 0.95
     if doubtful:
@@ -158,6 +212,7 @@ def analyze_eis(
         "circuit": fit.circuit.text,
         "parameters": fit.parameters(),
         "kramers_kronig": kk.to_dict(),
+        "fit_range": fit_range,
         "warburg": tail,
         "fit": {"rss": fit.rss, "aic": fit.aic, "n_points": fit.n_points, "starts": fit.starts},
     }
@@ -220,6 +275,7 @@ def analyze_eis(
             "temperature_K": temp,
             "electrons": electrons,
             "keep_inductive": keep_inductive,
+            "fit_range_rule": fit_range_rule,
         },
         warnings=warnings,
         results=results,

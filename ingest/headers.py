@@ -11,6 +11,11 @@ Units are parsed with :func:`anodelab.schema.units.parse_unit` and then *checked
 canonical unit of the term: this is what catches pint's silent misreadings of ``mA h g−1``,
 ``mA cm−2``, ``at%`` and a bare ``C``.  Nothing is guessed: an unknown header or a unit that does
 not fit becomes a problem with suggestions.
+
+Instrument exports (cyclers, potentiostats) name *measured quantities* rather than vocabulary
+terms: their headers go through the one table of quantity words × unit grammar in
+:mod:`anodelab.ingest.quantity_words`, re-exported here as :func:`match_column` /
+:func:`match_columns` so that every reader finds both header parsers in one place.
 """
 
 from __future__ import annotations
@@ -20,6 +25,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
+from anodelab.ingest.quantity_words import (
+    QUANTITIES,
+    ColumnMatch,
+    Quantity,
+    match_column,
+    match_columns,
+    split_header,
+)
 from anodelab.schema.cells import parse_cell
 from anodelab.schema.errors import AnodelabError, UnknownNameError
 from anodelab.schema.records import ConditionValue
@@ -27,6 +40,12 @@ from anodelab.schema.units import parse_unit, to_canonical, unit_label, ureg
 from anodelab.schema.vocabulary import Kind, Term, Vocabulary, load_vocabulary, name_key
 
 __all__ = [
+    "QUANTITIES",
+    "ColumnMatch",
+    "Quantity",
+    "match_column",
+    "match_columns",
+    "split_header",
     "ColumnSpec",
     "header_name_part",
     "parse_header",

@@ -11,6 +11,9 @@ Example (see docs/how-to-import-a-table.md)::
       可逆容量: {property: charge_capacity, unit: mA h g-1}
       ICE: {property: ICE, scale: fraction}     # printed as 0.85: convert to 85 %
       备注: ignore
+      平台容量: {property: plateau_capacity_x}  # a term the map adds itself:
+    vocabulary:
+      - {name: plateau_capacity_x, kind: property, unit: mA h g-1, synonyms: [平台容量]}
 
 A column key matches the header as printed, the header without its unit (``首次库伦效率``), or
 ``"#3"`` (the third column).  Anything in the file that anodelab does not know is an error.
@@ -25,7 +28,7 @@ from typing import Any
 import yaml
 
 from anodelab.schema.errors import AnodelabError, InputError
-from anodelab.schema.vocabulary import name_key
+from anodelab.schema.vocabulary import Term, name_key, user_term
 
 __all__ = ["ColumnMapping", "TableMapping", "load_mapping", "mapping_from_dict"]
 
@@ -41,7 +44,9 @@ _TOP_KEYS = {
     "table",
     "fill_down",
     "kind",
+    "vocabulary",
 }
+_TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
     "property",
     "parameter",
@@ -85,6 +90,7 @@ class TableMapping:
     sheet: str | None = None
     fill_down: tuple[str, ...] = ()
     file: str | None = None
+    terms: tuple[Term, ...] = ()  # the map's ``vocabulary:`` section (user terms it adds)
 
     def column(self, header: str, name_part: str, index: int) -> ColumnMapping | None:
         """The mapping of a column, matched by header, header without unit, or ``#n``."""
@@ -114,6 +120,46 @@ def _conditions(value: Any, where: str, file: str | None) -> dict[str, str]:
     if not isinstance(value, dict):
         raise InputError(f"{where}: 'conditions' must be a mapping name: value", file=file)
     return {str(k): str(v) for k, v in value.items()}
+
+
+def _terms(value: Any, file: str | None) -> tuple[Term, ...]:
+    """The ``vocabulary:`` section: a list of user terms (see ``anodelab vocabulary add``)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError(
+            "'vocabulary' must be a list of terms (- {name: …, kind: …, unit: …})", file=file
+        )
+    terms = []
+    for number, entry in enumerate(value, start=1):
+        where = f"vocabulary entry {number}"
+        if not isinstance(entry, dict) or "name" not in entry or "kind" not in entry:
+            raise InputError(f"{where}: needs at least name and kind", file=file)
+        bad = set(entry) - _TERM_KEYS
+        if bad:
+            raise InputError(
+                f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_TERM_KEYS)}", file=file
+            )
+        synonyms = entry.get("synonyms") or []
+        if isinstance(synonyms, str):
+            synonyms = [synonyms]
+        try:
+            terms.append(
+                user_term(
+                    str(entry["name"]),
+                    str(entry["kind"]),
+                    None if entry.get("unit") is None else str(entry["unit"]),
+                    synonyms=[str(s) for s in synonyms],
+                    description=str(entry.get("description") or ""),
+                    min=entry.get("min"),
+                    max=entry.get("max"),
+                    value_kind="text" if entry.get("text") else "number",
+                    step_type=entry.get("step_type"),
+                )
+            )
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.message}", file=file) from None
+    return tuple(terms)
 
 
 def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
@@ -201,6 +247,7 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
         sheet=None if data.get("sheet") is None else str(data["sheet"]),
         fill_down=tuple(str(c) for c in fill),
         file=file,
+        terms=_terms(data.get("vocabulary"), file),
     )
 
 

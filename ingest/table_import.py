@@ -26,11 +26,14 @@ from anodelab.ingest.layout import (
     detect_layout,
     missing_layout_columns,
 )
-from anodelab.kb.db import Database
+from anodelab.ingest.mapping import TableMapping, load_mapping, mapping_from_dict
+from anodelab.kb.db import Database, transaction
+from anodelab.kb.user_terms import add_user_terms
 from anodelab.kb.write import ImportRejected, WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import Bundle, Problem
 from anodelab.schema.version import __version__
+from anodelab.schema.vocabulary import active_user_terms, user_terms_in_use
 
 __all__ = ["ImportReport", "import_table", "import_folder", "read_layout_table", "LITERATURE_ORDER"]
 
@@ -194,7 +197,12 @@ def import_table(
         mapping_text = Path(mapping).read_text(encoding="utf-8")
     elif mapping is not None:
         mapping_text = json.dumps(mapping, sort_keys=True, default=str)
-    layout, bundle, columns = _bundle_for(file, source=source, mapping=mapping, sheet=sheet)
+    table_mapping = _as_mapping(mapping)
+    terms = table_mapping.terms if table_mapping is not None else ()
+    with user_terms_in_use((*active_user_terms(), *terms)):  # the map's own terms parse its cells
+        layout, bundle, columns = _bundle_for(
+            file, source=source, mapping=table_mapping, sheet=sheet
+        )
     source_key = source or _first_source(bundle) or "unknown"
     dataset = f"{source_key}:{file.name}" + (f"#{sheet}" if sheet else "")
     report = ImportReport(
@@ -218,7 +226,29 @@ def import_table(
         + b"\0"
         + (sheet or "").encode()
     )
-    report.write = write_bundle(
+    with transaction(db):  # the map's terms and the rows it maps: one transaction
+        if terms:
+            add_user_terms(
+                db,
+                terms,
+                added_by=f"map:{Path(str(mapping)).name if isinstance(mapping, (str, Path)) else 'dict'}",
+            )
+        report.write = _write(db, bundle, dataset, content, file, data, layout)
+    return report
+
+
+def _as_mapping(mapping: Any) -> TableMapping | None:
+    if mapping is None or isinstance(mapping, TableMapping):
+        return mapping
+    if isinstance(mapping, (str, Path)):
+        return load_mapping(mapping)
+    return mapping_from_dict(mapping)
+
+
+def _write(
+    db: Database, bundle: Bundle, dataset: str, content: str, file: Path, data: bytes, layout: str
+) -> WriteReport:
+    return write_bundle(
         db,
         bundle,
         dataset=dataset,
@@ -229,7 +259,6 @@ def import_table(
         importer_version=__version__,
         create_missing_samples=layout == "literature",
     )
-    return report
 
 
 def _first_source(bundle: Bundle) -> str | None:

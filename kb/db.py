@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from anodelab.kb.user_terms import activate_user_terms, ensure_user_terms_table
 from anodelab.schema.errors import AnodelabError, SchemaVersionError
 from anodelab.schema.vocabulary import load_vocabulary
 
@@ -95,6 +96,7 @@ def open_db(
             raise SchemaVersionError(
                 f"{db_path} has schema version {version}; open it once for writing to migrate it to {SCHEMA_VERSION}"
             )
+        activate_user_terms(db)
         return db
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -120,6 +122,8 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
             _migrate_to_v2(db)
         for hook in _HOOKS:
             hook(db)
+        _migrate_user_terms(db)
+        activate_user_terms(db)
         db.execute(
             "INSERT OR REPLACE INTO schema_meta(key, value) VALUES ('schema_version', ?)",
             [str(SCHEMA_VERSION)],
@@ -151,6 +155,12 @@ def _migrate_to_v2(db: sqlite_utils.Database) -> None:
                create_missing_samples INTEGER NOT NULL DEFAULT 0
            )"""
     )
+
+
+def _migrate_user_terms(db: sqlite_utils.Database) -> None:
+    """User vocabulary terms (issue 17): the ``user_terms`` table.  Idempotent, so it runs on every
+    open for writing and needs no version bump of its own; a KB without it has no user terms."""
+    ensure_user_terms_table(db)
 
 
 def _statements(script: str) -> list[str]:

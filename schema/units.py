@@ -22,9 +22,11 @@ dimensional check of :func:`to_canonical` instead of being stored.
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import pint
 
@@ -41,7 +43,34 @@ __all__ = [
     "is_dimensionless_percent",
 ]
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+
+def _unit_cache_folder() -> Path | None:
+    """Where pint keeps its parsed definitions between runs (``$ANODELAB_UNIT_CACHE``, else the
+    user cache folder; ``none`` switches the cache off).  Parsing pint's definition file costs
+    ~0.35 s on every command; loading the pickled result ~0.05 s."""
+    chosen = os.environ.get("ANODELAB_UNIT_CACHE")
+    if chosen is not None:
+        return None if chosen.lower() in ("", "none", "off") else Path(chosen)
+    import platformdirs  # a dependency of pint
+
+    return platformdirs.user_cache_path("anodelab") / f"pint-{pint.__version__}"
+
+
+def _build_registry() -> pint.UnitRegistry:
+    """pint's registry, loaded from the definition cache when it is there and sound.  The cache is
+    written without locking by pint (flexcache), so a file another process is still writing is
+    simply not used: any failure falls back to parsing the definitions again."""
+    folder = _unit_cache_folder()
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder)
+        except Exception:  # noqa: BLE001 - an unusable cache must never stop a command
+            pass
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+
+
+ureg: pint.UnitRegistry = _build_registry()
 # Fractions with their own dimension: "wt%" and "at%" are not interchangeable with a bare percent
 # of something else (an ICE).  A bare "%" is accepted for them by ``to_canonical``.
 ureg.define("mass_fraction_unit = [mass_fraction] = wt_fraction")

@@ -15,14 +15,32 @@ Every name accepts its synonyms, case-insensitively and ignoring spaces, ``_``, 
 'initial_coulombic_efficiency'
 >>> vocab.get("parameter", "pitch").unit
 'wt_percent'
+
+**User terms.**  A knowledge base can extend the shipped vocabulary with terms of its own (a
+column no shipped term covers, an optimizer objective, a space parameter).  They are stored in
+the KB file (table ``user_terms``), so a KB stays self-describing and portable, and opening a KB
+makes them part of :func:`load_vocabulary` for every command::
+
+    from anodelab.schema.vocabulary import user_term
+    term = user_term("plateau_capacity_low_v", "property", "mA h g-1",
+                     synonyms=["Q below 0.1 V"], description="capacity below 0.1 V vs Li/Li+")
+    vocab = load_vocabulary().with_terms([term])      # explicit, no KB involved
+
+With a KB: ``anodelab.api.KnowledgeBase.add_term`` / ``anodelab vocabulary add`` store the term
+and activate it (see ``anodelab.kb.user_terms``).  The unit is parsed with pint through
+:func:`~anodelab.schema.units.parse_unit` (so ``mA h g−1`` is read correctly), the name must
+not clash with a shipped name or synonym of the same kind, and every value later stored under
+the term is dimension-checked against its unit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -31,9 +49,20 @@ from typing import Any, Literal
 import yaml
 
 from anodelab.schema.errors import InputError, UnknownNameError, suggest
-from anodelab.schema.units import parse_unit, to_canonical, unit_label
+from anodelab.schema.units import normalize_unit_text, parse_unit, to_canonical, unit_label
 
-__all__ = ["Term", "Vocabulary", "load_vocabulary", "name_key", "KINDS"]
+__all__ = [
+    "Term",
+    "Vocabulary",
+    "load_vocabulary",
+    "builtin_vocabulary",
+    "user_term",
+    "use_user_terms",
+    "active_user_terms",
+    "name_key",
+    "KINDS",
+    "USER_KINDS",
+]
 
 Kind = Literal["property", "condition", "parameter", "step_quantity"]
 KINDS: tuple[Kind, ...] = ("property", "condition", "parameter", "step_quantity")
@@ -43,6 +72,7 @@ _FILES: dict[Kind, str] = {
     "parameter": "parameters.yaml",
     "step_quantity": "step_quantities.yaml",
 }
+USER_KINDS: tuple[Kind, ...] = ("property", "parameter", "condition")
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₕₖₗₘₙₚₛₜ", "0123456789aeoxhklmnpst")
 
 
@@ -153,6 +183,40 @@ class Vocabulary:
             return name
         raise UnknownNameError("fraction basis", name, suggest(name, self.fraction_bases))
 
+    def with_terms(self, extra: Iterable[Term]) -> Vocabulary:
+        """A new vocabulary: this one plus ``extra`` terms (user terms).
+
+        A term equal to one already present is skipped (re-adding is harmless); a term whose name
+        or synonym already names another term of its kind raises ``InputError`` naming both.
+        """
+        terms = {kind: dict(by_name) for kind, by_name in self.terms.items()}
+        index = {kind: dict(keys) for kind, keys in self._index.items()}
+        for term in extra:
+            existing = terms[term.kind].get(term.name)
+            if existing is not None:
+                if _same_definition(existing, term):
+                    continue
+                raise InputError(
+                    f"{term.kind} {term.name!r} is already defined "
+                    f"(unit {existing.unit_label or 'none'}); choose another name"
+                )
+            for alias in (term.name, *term.synonyms):
+                owner = index[term.kind].get(name_key(alias))
+                if owner is not None and owner != term.name:
+                    raise InputError(
+                        f"{term.kind} {term.name!r}: {alias!r} already names the {term.kind} "
+                        f"{owner!r}; drop that synonym or use {owner!r}"
+                    )
+            terms[term.kind][term.name] = term
+            for alias in (term.name, *term.synonyms):
+                index[term.kind][name_key(alias)] = term.name
+        return Vocabulary(
+            terms=terms,  # type: ignore[arg-type]
+            step_types=self.step_types,
+            fraction_bases=self.fraction_bases,
+            _index=index,  # type: ignore[arg-type]
+        )
+
     def records(self) -> list[dict[str, Any]]:
         """All terms as flat dicts (for the KB's ``vocabulary`` table and the docs)."""
         rows = []
@@ -233,9 +297,149 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
 _SHARE_UNITS = ("wt_percent", "at_percent", "vol_percent")
 
 
-@lru_cache(maxsize=1)
+def _same_definition(a: Term, b: Term) -> bool:
+    return (a.kind, a.unit, a.value_kind, a.synonyms, a.min, a.max) == (
+        b.kind,
+        b.unit,
+        b.value_kind,
+        b.synonyms,
+        b.min,
+        b.max,
+    )
+
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def user_term(
+    name: str,
+    kind: str,
+    unit: str | None = None,
+    *,
+    synonyms: Iterable[str] = (),
+    description: str = "",
+    min: float | None = None,
+    max: float | None = None,
+    value_kind: str = "number",
+    values: Iterable[str] = (),
+    step_type: str | None = None,
+) -> Term:
+    """Build and validate a user term (not stored anywhere: see ``anodelab.kb.user_terms``).
+
+    :param name: snake_case identifier (``plateau_capacity_low_v``); it becomes a column name.
+    :param kind: ``property`` (a measured value), ``parameter`` (a recipe/space parameter) or
+        ``condition`` (what a value was measured at).
+    :param unit: canonical unit as printed (``mA h g-1``, ``g/cm3``, ``nm``, ``%``); stored as
+        pint reads it after :func:`~anodelab.schema.units.normalize_unit_text`; ``1`` for a
+        dimensionless number.  Required for numbers; omitted for ``value_kind`` text/categorical.
+    :param min: plausible minimum in ``unit`` (values below are refused); ``max`` likewise.
+    :param step_type: parameters only: the process step the value belongs to (a parameter with
+        no step type is read from a step parameter named like the term anywhere in the recipe).
+    :raises InputError: bad name, kind or unit, or a unit pint does not read.
+    """
+    name = str(name).strip()
+    if not _NAME.match(name):
+        raise InputError(
+            f"vocabulary term name {name!r} must start with a letter and use only letters, "
+            "digits and _ (it becomes a column name)"
+        )
+    if kind not in USER_KINDS:
+        raise InputError(
+            f"vocabulary term {name!r}: kind must be one of {', '.join(USER_KINDS)}, not {kind!r}"
+        )
+    if value_kind not in ("number", "text", "categorical"):
+        raise InputError(
+            f"vocabulary term {name!r}: value kind must be number, text or categorical"
+        )
+    canonical: str | None = None
+    if value_kind == "number":
+        if unit is None or not str(unit).strip():
+            raise InputError(f"vocabulary term {name!r} needs a unit (use 1 for a plain number)")
+        try:
+            parse_unit(str(unit))  # pint must read it (after the literature-spelling fixes)
+        except Exception as exc:
+            raise InputError(f"vocabulary term {name!r}: unit {unit!r}: {exc}") from None
+        canonical = normalize_unit_text(str(unit))
+    derivation: dict[str, Any] = {}
+    if kind == "parameter":
+        source: dict[str, Any] = {"quantity": name}
+        if step_type:
+            source["step_type"] = step_type
+        derivation = {"from": source, "pick": "last"}
+    low = None if min is None else float(min)
+    high = None if max is None else float(max)
+    if low is not None and high is not None and low > high:
+        raise InputError(f"vocabulary term {name!r}: min {low:g} is above max {high:g}")
+    return Term(
+        name=name,
+        kind=kind,  # type: ignore[arg-type]
+        unit=canonical,
+        value_kind=value_kind,  # type: ignore[arg-type]
+        min=low,
+        max=high,
+        description=str(description or ""),
+        synonyms=tuple(dict.fromkeys(str(s).strip() for s in synonyms if str(s).strip())),
+        values=tuple(str(v) for v in values),
+        derivation=derivation,
+    )
+
+
+def step_quantity_for(term: Term) -> Term:
+    """The step quantity under which a user *parameter* is stored in a recipe step."""
+    return Term(
+        name=term.name,
+        kind="step_quantity",
+        unit=term.unit,
+        value_kind=term.value_kind,
+        min=term.min,
+        max=term.max,
+        description=term.description,
+        values=term.values,
+    )
+
+
+_ACTIVE: ContextVar[tuple[Term, ...]] = ContextVar("anodelab_user_terms", default=())
+
+
+def active_user_terms() -> tuple[Term, ...]:
+    """The user terms :func:`load_vocabulary` currently adds to the shipped vocabulary."""
+    return _ACTIVE.get()
+
+
+def use_user_terms(terms: Iterable[Term]) -> None:
+    """Make ``terms`` the user terms of :func:`load_vocabulary` (opening a KB calls this)."""
+    terms = tuple(terms)
+    _vocabulary_with(terms)  # validate now: a clash fails here, not in a later command
+    _ACTIVE.set(terms)
+
+
+@contextlib.contextmanager
+def user_terms_in_use(terms: Iterable[Term]) -> Iterator[Vocabulary]:
+    """Temporarily use ``terms`` as the user terms (tests, one-off imports)."""
+    token = _ACTIVE.set(tuple(terms))
+    try:
+        yield load_vocabulary()
+    finally:
+        _ACTIVE.reset(token)
+
+
 def load_vocabulary() -> Vocabulary:
-    """Load and validate the vocabulary (cached).  Duplicate names or synonyms within a kind fail."""
+    """The shipped vocabulary plus the user terms of the open KB (see :func:`use_user_terms`)."""
+    return _vocabulary_with(_ACTIVE.get())
+
+
+@lru_cache(maxsize=16)
+def _vocabulary_with(extra: tuple[Term, ...]) -> Vocabulary:
+    base = builtin_vocabulary()
+    if not extra:
+        return base
+    with_steps = [*extra, *(step_quantity_for(t) for t in extra if t.kind == "parameter")]
+    return base.with_terms(with_steps)
+
+
+@lru_cache(maxsize=1)
+def builtin_vocabulary() -> Vocabulary:
+    """Load and validate the shipped vocabulary (cached).  Duplicate names or synonyms within a kind fail."""
     terms: dict[Kind, dict[str, Term]] = {}
     index: dict[Kind, dict[str, str]] = {}
     for kind, filename in _FILES.items():

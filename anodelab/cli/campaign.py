@@ -97,12 +97,13 @@ def campaign_show(
     values) and their status."""
     from anodelab.campaign import campaign_summary, proposal_table
     from anodelab.export import write_export
-    from anodelab.plots.optimization import plot_pareto, plot_progress
 
     handle = _db(db)
     s = campaign_summary(handle, campaign)
     table = proposal_table(handle, campaign)
     if plot is not None and len(s["measured"]):
+        from anodelab.plots.optimization import plot_pareto, plot_progress  # matplotlib: only here
+
         if len(s["objectives"]) >= 2:
             plot_pareto(s["measured"], s["objectives"], s["goals"], plot)
         else:

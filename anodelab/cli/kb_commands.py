@@ -274,21 +274,84 @@ def import_table(
                     console.print(f"  {item}")
 
 
+vocabulary_app = typer.Typer(
+    help="The controlled vocabulary: names, canonical units, plausible ranges and synonyms.",
+    no_args_is_help=False,
+)
+
+
+@vocabulary_app.callback(invoke_without_command=True)
 def vocabulary(
+    ctx: typer.Context,
     kind: Annotated[str | None, typer.Option(help=f"One of {', '.join(KINDS)}.")] = None,
+    db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The controlled vocabulary: names, canonical units, plausible ranges and synonyms."""
-    import pandas as pd
-
-    frame = pd.DataFrame(load_vocabulary().records())
+    """List the vocabulary: shipped terms plus the user terms of the KB (when the KB exists)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    path = db_path(db)
+    if path.exists():
+        with anodelab.open(path, readonly=True) as kb:
+            frame = kb.vocabulary()
+    else:
+        frame = pd.DataFrame(load_vocabulary().records())
+        frame.insert(2, "origin", "shipped")
     if kind is not None:
         frame = frame[frame["kind"] == kind]
     print_frame(
-        frame[["kind", "name", "unit_label", "min", "max", "synonyms"]] if not as_json else frame,
+        frame[["kind", "name", "origin", "unit_label", "min", "max", "synonyms"]]
+        if not as_json
+        else frame,
         title="vocabulary",
         as_json=as_json,
     )
+
+
+@vocabulary_app.command("add")
+def vocabulary_add(
+    name: Annotated[str, typer.Argument(help="New term, snake_case (becomes a column name).")],
+    kind: Annotated[str, typer.Option(help="property, parameter or condition.")],
+    unit: Annotated[
+        str | None,
+        typer.Option(help="Canonical unit as printed (mA h g-1, g/cm3, nm, %; 1 = plain number)."),
+    ] = None,
+    synonym: Annotated[
+        list[str] | None, typer.Option("--synonym", help="Another spelling (repeatable).")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What the term means.")] = "",
+    min: Annotated[float | None, typer.Option(help="Plausible minimum (in --unit).")] = None,
+    max: Annotated[float | None, typer.Option(help="Plausible maximum (in --unit).")] = None,
+    text: Annotated[
+        bool, typer.Option("--text", help="The term takes text (no unit), e.g. a binder name.")
+    ] = False,
+    step_type: Annotated[
+        str | None, typer.Option(help="Parameters: the process step the value belongs to.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a term to the KB's vocabulary: `anodelab vocabulary add plateau_capacity_x --kind property --unit "mA h g-1"`."""
+    with anodelab.open(db_path(db), create=True) as kb:
+        added = kb.add_term(
+            name,
+            kind,
+            unit,
+            synonyms=synonym or [],
+            description=description,
+            min=min,
+            max=max,
+            value_kind="text" if text else "number",
+            step_type=step_type,
+            added_by="cli",
+        )
+        row = kb.vocabulary().query("name == @name and kind == @kind").iloc[0]
+    if as_json:
+        print_json({"name": name, "kind": kind, "added": added, "unit": row["unit"],
+                    "unit_label": row["unit_label"], "synonyms": synonym or []})  # fmt: skip
+        return
+    what = "added" if added else "already in the vocabulary"
+    console.print(f"{kind} {name} ({row['unit_label'] or 'text'}) {what}")
 
 
 def checks(
@@ -367,7 +430,7 @@ def register(app: typer.Typer) -> None:
     app.command()(relate)
     app.command()(export)
     app.command("import-table")(import_table)
-    app.command()(vocabulary)
+    app.add_typer(vocabulary_app, name="vocabulary")
     app.command()(checks)
     app.command()(imports)
     app.command()(undo)

@@ -6,7 +6,7 @@
  'charge_capacity_ampere_hour', 'discharge_capacity_ampere_hour', 'step_index', 'cycle_index']
 
 Columns use Battery Data Format keys with the unit in the name (see
-:mod:`anodelab.ingest.readers.columns`).  ``cycle_count``/``step_id`` are the vendor's numbers as
+:mod:`anodelab.ingest.quantity_words`).  ``cycle_count``/``step_id`` are the vendor's numbers as
 in the file; ``step_index``/``cycle_index`` are computed by :mod:`anodelab.echem.steps` from the
 current sign (lithiation-first for anode half-cells), because vendors number cycles differently.
 ``frame.attrs`` holds the provenance: ``source_file``, ``sha256``, ``vendor``, ``reader``,

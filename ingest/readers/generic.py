@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from anodelab.ingest.readers.columns import ColumnMatch, match_column, match_columns
+from anodelab.ingest.quantity_words import ColumnMatch, match_column, match_columns
 from anodelab.schema.errors import InputError
 
 __all__ = [
@@ -104,7 +104,8 @@ def sniff_text(path: Path, overrides: dict[str, str] | None = None) -> TextLayou
         m = re.match(r"\s*Nb header lines\s*:\s*(\d+)", line, re.IGNORECASE)  # BioLogic .mpt
         if m:
             hinted = int(m.group(1)) - 1
-    candidates = [hinted] if hinted is not None else range(min(len(lines), 400))
+    # a preamble may be of any length: every line of the sniffed block is a header candidate
+    candidates = [hinted] if hinted is not None else range(len(lines))
     best: TextLayout | None = None
     for index in candidates:
         if index >= len(lines):
@@ -124,12 +125,7 @@ def sniff_text(path: Path, overrides: dict[str, str] | None = None) -> TextLayou
         if best is not None:
             break
     if best is None:
-        sample = lines[0][:200] if lines else ""
-        raise InputError(
-            "no header with a voltage column and a current or time column was found in the first "
-            f"{min(len(lines), 400)} lines (first line: {sample!r})",
-            file=str(path),
-        )
+        raise InputError(_no_header_message(lines, overrides), file=str(path))
     data = lines[best.header_line + 1 : best.header_line + 200]
     best.headers = _fit_header_to_data(
         lines[best.header_line].rstrip("\r\n").split(best.delimiter),
@@ -140,6 +136,31 @@ def sniff_text(path: Path, overrides: dict[str, str] | None = None) -> TextLayou
     if best.delimiter != "," and any(_DECIMAL_COMMA.search(line) for line in data):
         best.decimal = ","
     return best
+
+
+def _no_header_message(lines: list[str], overrides: dict[str, str] | None) -> str:
+    """One sentence: what was looked for, the most header-like line found and what would help."""
+    best_line = ""
+    best_found: dict[str, ColumnMatch] = {}
+    for line in lines:
+        for delimiter in _DELIMITERS:
+            if delimiter in line:
+                found = _match(_unique(line.split(delimiter)), overrides)
+                if len(found) > len(best_found):
+                    best_line, best_found = line, found
+    looked = "header with a voltage column and a current or time column"
+    where = f"in the first {len(lines)} lines"
+    if best_found:
+        seen = ", ".join(f"{m.header!r} = {k}" for k, m in best_found.items())
+        got = f"the most header-like line {best_line.strip()[:200]!r} names only {seen}"
+    else:
+        sample = lines[0].strip()[:200] if lines else ""
+        got = f"no line names a known quantity (first line: {sample!r})"
+    return (
+        f"no {looked} was found {where}: {got}; headers are recognised from a quantity word "
+        "and a unit such as 'Voltage (V)', 'I/mA', 'test_time_s' (see docs/readers.md), "
+        "or choose a vendor preset with --preset"
+    )
 
 
 def _fit_header_to_data(
@@ -259,29 +280,60 @@ def read_excel_table(
         sheets = pd.read_excel(path, sheet_name=None, header=None, nrows=60, dtype=object)
     except Exception as exc:  # zipfile/openpyxl errors for garbage
         raise InputError(f"cannot open as an Excel workbook: {exc}", file=str(path)) from exc
-    for sheet, head in sheets.items():
-        for index in range(len(head)):
-            headers = _unique(
-                [str(v) if v is not None and v == v else "" for v in head.iloc[index].tolist()]
-            )
-            found = _match(headers, overrides)
-            if "voltage_volt" in found and ({"current_ampere", "test_time_second"} & found.keys()):
-                usecols = [m.header for m in found.values()]
-                data = pd.read_excel(
-                    path,
-                    sheet_name=sheet,
-                    header=None,
-                    skiprows=index + 1,
-                    names=headers,
-                    usecols=usecols,
-                )
-                data = data[[m.header for m in found.values()]]
-                data.columns = list(found.keys())
-                return data, {"sheet": str(sheet), "header_line": index, "columns": found}
+    names = list(sheets)
+    for position, sheet in enumerate(names):
+        found_at = _excel_header(sheets[sheet], overrides)
+        if found_at is None:
+            continue
+        index, headers, found = found_at
+        parts = [_excel_part(path, sheet, index, headers, found)]
+        used = [str(sheet)]
+        # big exports continue the table on the next sheets under the same header
+        # (Arbin "Channel_1-006_1", "_2"; Neware "record", "record1")
+        for later in names[position + 1 :]:
+            more = _excel_header(sheets[later], overrides)
+            if more is None or more[1] != headers:
+                break
+            parts.append(_excel_part(path, later, more[0], headers, found))
+            used.append(str(later))
+        data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        return data, {"sheet": ", ".join(used), "header_line": index, "columns": found}
     raise InputError(
-        f"no sheet has a header with a voltage column and a current or time column (sheets: {list(sheets)})",
+        "no sheet has a header with a voltage column and a current or time column "
+        f"(sheets: {names}); headers are recognised from a quantity word and a unit such as "
+        "'Voltage (V)', 'I/mA' (see docs/readers.md), or choose a vendor preset with --preset",
         file=str(path),
     )
+
+
+def _excel_header(
+    head: pd.DataFrame, overrides: dict[str, str] | None
+) -> tuple[int, list[str], dict[str, ColumnMatch]] | None:
+    """The first row of a sheet's head that reads as a cycler header, its names and matches."""
+    for index in range(len(head)):
+        headers = _unique(
+            [str(v) if v is not None and v == v else "" for v in head.iloc[index].tolist()]
+        )
+        found = _match(headers, overrides)
+        if "voltage_volt" in found and ({"current_ampere", "test_time_second"} & found.keys()):
+            return index, headers, found
+    return None
+
+
+def _excel_part(
+    path: Path, sheet: object, index: int, headers: list[str], found: dict[str, ColumnMatch]
+) -> pd.DataFrame:
+    data = pd.read_excel(
+        path,
+        sheet_name=sheet,  # type: ignore[arg-type]
+        header=None,
+        skiprows=index + 1,
+        names=headers,
+        usecols=[m.header for m in found.values()],
+    )
+    data = data[[m.header for m in found.values()]]
+    data.columns = list(found.keys())
+    return data
 
 
 def duration_seconds(text: pd.Series, errors: Literal["raise", "coerce"] = "raise") -> np.ndarray:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from anodelab.ingest.readers.columns import ColumnMatch, match_column, match_columns
+from anodelab.ingest.quantity_words import ColumnMatch, match_column, match_columns
 from anodelab.ingest.readers.generic import (
     _decode,
     _unique,

@@ -1,7 +1,7 @@
 """Registry of cycler readers, filled by the :func:`register_reader` decorator (no if/elif dispatch).
 
 A reader is a function ``(path) -> (frame, meta)`` that returns a frame with canonical keys in
-canonical units (``anodelab.ingest.readers.columns``) but the *file's* current sign, and a dict
+canonical units (``anodelab.ingest.quantity_words``) but the *file's* current sign, and a dict
 of metadata (``vendor``, ``columns`` ...).  :func:`anodelab.ingest.readers.read_cycler` picks the
 reader by ``preset`` name or by file extension and then applies the common post-processing
 (current sign, step and cycle index, provenance).

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from anodelab.ingest.readers.columns import match_columns
+from anodelab.ingest.quantity_words import match_columns
 from anodelab.ingest.readers.generic import (
     frame_from_columns,
     read_delimited,

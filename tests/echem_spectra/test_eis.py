@@ -144,3 +144,46 @@ def test_reader_bad_files_name_file_and_missing_quantity(tmp_path, text, message
 def test_bad_circuit_strings(text):
     with pytest.raises(InputError):
         parse_circuit(text)
+
+
+def test_kk_failure_fits_the_largest_valid_range_from_the_high_frequency_end():
+    """Issue 16: a spectrum whose points below 0.5 Hz are noise (data/make_eis_fixtures.py).
+    Fitted over the noise, R2 comes out 30 % low; on the lin-KK-valid range it is recovered."""
+    f, z = spectrum("eis_noisy_lowf")
+    truth = TRUTH["eis_noisy_lowf"]
+    result = analyze_eis(f, z, circuit=truth["circuit"])
+    assert result.results["kramers_kronig"]["valid"] is False  # the whole spectrum fails
+    used = result.results["fit_range"]
+    noisy_points = int((f < truth["valid_above_Hz"]).sum())
+    assert used["n_points_dropped"] == noisy_points
+    assert used["min_frequency_Hz"] >= truth["valid_above_Hz"]
+    assert used["n_points_used"] + used["n_points_dropped"] == f.size
+    got = {k: v["value"] for k, v in result.results["parameters"].items()}
+    assert got["R0"] == pytest.approx(truth["parameters"]["R0"], rel=0.02)
+    for name in ("R1", "R2", "W1"):
+        assert got[name] == pytest.approx(truth["parameters"][name], rel=0.05), name
+    (said,) = [w for w in result.warnings if "Kramers" in w]
+    assert "501.2 mHz" in said and f"{noisy_points} points below" in said and "dropped" in said
+    everything = analyze_eis(f, z, circuit=truth["circuit"], fit_range_rule="all")
+    assert everything.results["fit_range"]["n_points_dropped"] == 0
+    r2_all = everything.results["parameters"]["R2"]["value"]
+    assert abs(r2_all / truth["parameters"]["R2"] - 1) > 0.1  # why the range matters
+
+
+@pytest.mark.parametrize("name", FITTED)
+def test_valid_spectra_are_fitted_on_every_point(name):
+    f, z = spectrum(name)
+    used = analyze_eis(f, z, circuit=TRUTH[name]["circuit"]).results["fit_range"]
+    assert used["n_points_dropped"] == 0 and used["n_points_used"] == f.size
+
+
+def test_human_output_says_which_range_was_fitted():
+    from typer.testing import CliRunner
+
+    from anodelab.cli import app
+
+    out = CliRunner().invoke(app, ["analyze", str(DATA / "eis_noisy_lowf.csv"), "--kind", "eis"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "fails the Kramers–Kronig test as a whole" in text
+    assert "were dropped" in text and "501.2 mHz" in text

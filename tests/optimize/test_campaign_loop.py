@@ -171,7 +171,10 @@ def test_cli_json_interface_drives_the_loop(kb, monkeypatch):
 
 def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
     """``model:``, ``acquisition:`` and ``explore_levels:`` in the campaign file reach propose."""
-    import anodelab.campaign as campaign_module
+    import importlib
+
+    # the module, not the function the package re-exports under the same name
+    propose_module = importlib.import_module("anodelab.optimize.propose")
 
     (tmp_path / "s.yaml").write_text(
         SPACE + "model: {kernel: rbf, categorical_encoding: hamming}\nacquisition: qLogEI\n"
@@ -180,8 +183,8 @@ def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
     db = open_db(tmp_path / "kb.db")
     new_campaign(db, tmp_path / "s.yaml", name="choices", seed=3)
     seen = []
-    real = campaign_module.propose
-    monkeypatch.setattr(campaign_module, "propose", lambda *a, **k: seen.append(k) or real(*a, **k))
+    real = propose_module.propose
+    monkeypatch.setattr(propose_module, "propose", lambda *a, **k: seen.append(k) or real(*a, **k))
     lab = VirtualSiCLab(noise=False)
     first, _ = recommend(db, "choices", 4, budget="fast")
     _measure(db, first, lab)

@@ -1,5 +1,7 @@
 """Thread count and kernel-cache settings used while fitting and proposing."""
 
+import os
+
 import torch
 
 from anodelab.models.threads import default_threads, torch_threads
@@ -28,3 +30,21 @@ def test_kernel_cache_is_per_environment_unless_the_user_chose_one(monkeypatch, 
     assert "anodelab-" in path and path == isolate_extension_cache()
     monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
     assert isolate_extension_cache() == str(tmp_path)
+
+
+def test_the_kernel_is_built_with_this_environments_ninja(monkeypatch):
+    """`make` (venv not activated) and an activated shell must find the same ninja, else the two
+    write different command hashes into .ninja_log and each switch recompiles the kernel."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    venv_bin = str(Path(sys.prefix) / "bin")
+    monkeypatch.setenv("PATH", os.pathsep.join(["/usr/bin", "/bin", venv_bin]))  # as under make
+    isolate_extension_cache()
+    parts = os.environ["PATH"].split(os.pathsep)
+    assert parts[0] == venv_bin and parts.count(venv_bin) == 1 and "/usr/bin" in parts
+    if (Path(venv_bin) / "ninja").exists():
+        assert shutil.which("ninja") == str(Path(venv_bin) / "ninja")
+    isolate_extension_cache()  # idempotent: PATH does not grow
+    assert os.environ["PATH"].split(os.pathsep) == parts

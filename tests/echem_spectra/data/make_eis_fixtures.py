@@ -10,6 +10,9 @@ computes each spectrum from known parameters; 1 % complex Gaussian noise (σ = 1
 split equally between real and imaginary parts, fixed seeds) is added.  ``eis_truth.json`` holds
 the parameters.  The drift spectrum recomputes every frequency point with R2 growing linearly by
 50 % over the measurement time (low frequencies take longest), which violates Kramers–Kronig.
+``eis_noisy_lowf`` is the issue-16 case: a valid two-arc spectrum (R0 = 10.6 Ω) whose points below
+0.5 Hz are noise (each multiplied by 1 + 0.4·complex Gaussian noise, the scatter of a cell that
+had not settled); lin-KK must fail on the whole and pass above 0.5 Hz.
 """
 
 import json
@@ -81,6 +84,23 @@ def main() -> None:
     truth["eis_drift"] = {
         "circuit": circuit,
         "note": "R2 grows 50 % during the sweep; not KK-valid",
+    }
+    # issue 16: the low-frequency half is noise
+    circuit, params, _ = CASES["eis_two_arc_a"]
+    p = [10.6, 12.0, 2e-5, 0.85, 25.0, 15.0, 1e-3, 0.9]
+    z = noisy(CustomCircuit(circuit, initial_guess=p).predict(FREQ, use_initial=True), 6)
+    rng = np.random.default_rng(7)
+    low = FREQ < 0.5
+    scatter = rng.normal(size=low.sum()) + 1j * rng.normal(size=low.sum())
+    z[low] = z[low] * (1.0 + 0.4 * scatter / np.sqrt(2))
+    write("eis_noisy_lowf", z)
+    truth["eis_noisy_lowf"] = {
+        "circuit": circuit,
+        "parameters": dict(
+            zip(CustomCircuit(circuit, initial_guess=p).get_param_names()[0], p, strict=True)
+        ),
+        "valid_above_Hz": 0.5,
+        "note": "points below 0.5 Hz are noise; fit must use the range above",
     }
     # BioLogic-style export of case a (tab separated, -Im(Z) column, header block) for the reader
     z = np.loadtxt(OUT / "eis_two_arc_a.csv", delimiter=",", skiprows=1)
