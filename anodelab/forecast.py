@@ -203,3 +203,117 @@ def forecast_table(
                 "why_uncalibrated", f"no completed curves reaching cycle {target_cycle} given"
             )
     return pd.concat(parts, ignore_index=True), info
+
+
+def _modal_rate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the cycles at the sample's most common current density (formation cycles at a lower
+    rate would read as a capacity drop)."""
+    if "current_density" not in frame.columns or frame["current_density"].isna().all():
+        return frame
+    late = frame[frame["cycle"] > 3]["current_density"].dropna()
+    if late.empty:
+        return frame
+    rate = late.round(6).mode().iloc[0]
+    return frame[(frame["current_density"].round(6) == rate) | frame["current_density"].isna()]
+
+
+def kb_curves(kb: Any, samples: list[str], *, capacity: str = "discharge_capacity") -> pd.DataFrame:
+    """Per-cycle capacities (and CE when stored) of ``samples`` from the KB's measurements."""
+    frames = []
+    for sample in samples:
+        cap = kb.measurements(capacity, sample=sample)
+        if cap.empty or "cycle" not in cap.columns:
+            continue
+        cap = _modal_rate(cap[cap["cycle"].notna()])
+        curve = (
+            cap.groupby("cycle", as_index=False)["value"].mean().rename(columns={"value": capacity})
+        )
+        ce = kb.measurements("coulombic_efficiency", sample=sample)
+        if not ce.empty and "cycle" in ce.columns:
+            ce = ce[ce["cycle"].notna()].groupby("cycle")["value"].mean()
+            curve["coulombic_efficiency"] = curve["cycle"].map(ce)
+        frames.append(curve.assign(sample=sample))
+    if not frames:
+        return pd.DataFrame(columns=["sample", "cycle", capacity])
+    return pd.concat(frames, ignore_index=True)
+
+
+def forecast_target(
+    kb: Any,
+    target: str,
+    *,
+    target_cycle: int = 500,
+    capacity: str = "discharge_capacity",
+    train_on: str = "kb",
+    alpha: float = 0.1,
+    min_cycles: int = 20,
+) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """Forecast the capacity at ``target_cycle`` of a KB sample, or of every cell of a campaign.
+
+    ``train_on``: ``kb`` — the KB's completed curves (samples with ≥ ``min_cycles`` per-cycle values
+    reaching ``target_cycle``) calibrate the forecast; ``virtual`` — 80 synthetic virtual cells
+    (:mod:`anodelab.optimize.virtual_cells`), for a first look before the KB has completed curves;
+    ``none`` — the per-cell fit only (uncalibrated).  Returns the forecast table, run information
+    and the curves used.
+    """
+    if train_on not in ("kb", "virtual", "none"):
+        raise InputError(f"--train-on must be kb, virtual or none, not {train_on!r}")
+    known = set(kb.samples()["sample"].astype(str))
+    if target in known:
+        samples, kind = [target], "sample"
+    else:
+        from anodelab.campaign import proposal_table
+
+        try:
+            samples = [str(s) for s in proposal_table(kb.db, target)["sample"]]
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the campaign store raises its own lookup error
+            raise InputError(f"no sample or campaign named {target!r}") from exc
+        kind = "campaign"
+    curves = kb_curves(kb, samples, capacity=capacity)
+    counts = curves.groupby("sample")["cycle"].agg(["count", "max"]) if len(curves) else None
+    running = [
+        s
+        for s in samples
+        if counts is not None
+        and s in counts.index
+        and counts.loc[s, "count"] >= 8
+        and counts.loc[s, "max"] < target_cycle
+    ]
+    info: dict[str, Any] = {"target": target, "kind": kind, "samples": samples}
+    if not running:
+        raise InputError(
+            f"{target!r}: no cell with at least 8 per-cycle {capacity} values below cycle "
+            f"{target_cycle} to forecast (store cycling runs with anodelab import-run)"
+        )
+    partial = curves[curves["sample"].isin(running)]
+    completed = None
+    if train_on == "kb":
+        all_samples = [s for s in kb.samples()["sample"].astype(str) if s not in running]
+        pool = kb_curves(kb, all_samples, capacity=capacity)
+        if len(pool):
+            stats_ = pool.groupby("sample")["cycle"].agg(["count", "max"])
+            done = stats_[(stats_["count"] >= min_cycles) & (stats_["max"] >= target_cycle)].index
+            completed = pool[pool["sample"].isin(done)]
+    elif train_on == "virtual":
+        import yaml
+
+        from anodelab.optimize.space import space_from_dict
+        from anodelab.optimize.virtual_cells import VirtualCells
+        from anodelab.optimize.virtual_lab import SPACE_YAML
+
+        space = space_from_dict(yaml.safe_load(SPACE_YAML))
+        completed = VirtualCells(303).curves(
+            space.sample(80, seed=3003),
+            cycles=target_cycle,
+            samples=[f"virtual-{i}" for i in range(80)],
+        )
+        info["trained_on"] = "80 synthetic virtual cells (anodelab.optimize.virtual_cells)"
+    table, run = forecast_table(
+        partial, target_cycle, completed=completed, capacity=capacity, alpha=alpha
+    )
+    info.update(run)
+    if train_on == "kb" and completed is not None:
+        info["trained_on"] = f"{completed['sample'].nunique()} completed KB curve(s)"
+    return table, info, partial

@@ -27,10 +27,12 @@ Run: ``nice -n 10 .venv/bin/python bench/early_prediction.py [calibration|campai
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,53 +141,43 @@ def calibration_literature() -> list[dict]:
     return rows
 
 
-def _grid_optimum(lab: VirtualSiCLab) -> float:
-    g = np.linspace(0, 1, 26)
-    mesh = np.stack(np.meshgrid(g, g, g, g, indexing="ij"), -1).reshape(-1, 4)
-    df = pd.DataFrame(
-        {
-            "pitch_wt_pct": 50 * mesh[:, 0],
-            "carbonization_temperature_C": 600 + 400 * mesh[:, 1],
-            "dextrin_g": 1 + 3 * mesh[:, 2],
-            "zif8_g": 2 * mesh[:, 3],
-        }
-    )
-    df = df[df["dextrin_g"] + df["zif8_g"] <= 4.5]
-    return float(lab.truth(df)["discharge_capacity"].max())
-
-
 def run_campaign(
     strategy: str,
     seed: int,
-    forecasters: dict[int, object],
-    optimum: float,
+    forecasters: dict[int, Any],
     *,
     batch: int = 4,
     channels: int = 4,
-    max_batches: int = 15,
+    max_batches: int = 20,
     n_initial: int = 8,
+    pool_size: int = 1024,
 ) -> dict:
+    """One campaign; the recipes are a pool of ``pool_size`` Sobol points of the space (a candidate
+    table: propose scores every untested row, 15× less CPU than the continuous search on this
+    machine), and the optimum is the pool's best noise-free capacity at cycle 500."""
     spec = yaml.safe_load(CAMPAIGN_SPACE)
-    space = space_from_dict(spec)
+    continuous = space_from_dict(spec)
+    pool = continuous.sample(pool_size, seed=50_000 + seed).reset_index(drop=True)
+    space = dataclasses.replace(continuous, candidates=pool)
     objectives = objectives_from_dict(spec)
     key = objectives.outcomes()[0].key
+    exact = VirtualSiCLab(noise=False)
+    true_pool = exact.truth(pool)["discharge_capacity"].to_numpy()
+    optimum = float(true_pool.max())
     cycles = TARGET_CYCLE if strategy == "wait" else int(strategy.split("-")[1])
     days_per_batch = cycles * HOURS_PER_CYCLE / 24 * int(np.ceil(batch / channels))
     lab_cells = VirtualCells(random_state=10_000 + seed)
-    exact = VirtualSiCLab(noise=False)
-    tried = space.sample(n_initial, seed=seed)
+    rng = np.random.default_rng(seed)
+    first = rng.choice(pool_size, n_initial, replace=False)
+    queue = [pool.iloc[first[i : i + batch]] for i in range(0, n_initial, batch)]
+    tried = pool.iloc[:0]
     y = np.empty(0)
-    days = 0.0
-    hit = None
-    n_batches = 0
-    pending = [tried.iloc[i : i + batch] for i in range(0, n_initial, batch)]
+    days, hit, n_batches = 0.0, None, 0
     while n_batches < max_batches:
-        if pending:
-            new = pending.pop(0).reset_index(drop=True)
+        if queue:
+            new = queue.pop(0).reset_index(drop=True)
         else:
-            table = tried.iloc[: len(y)].assign(
-                y=y, sample=[f"s{i}" for i in range(len(y))], source="lab"
-            )
+            table = tried.assign(y=y, sample=[f"s{i}" for i in range(len(y))], source="lab")
             res = propose(
                 space,
                 objectives,
@@ -195,18 +187,16 @@ def run_campaign(
                 budget="fast",
             )
             new = res.table()[space.names].reset_index(drop=True)
-            tried = pd.concat([tried.iloc[: len(y)], new], ignore_index=True)
         names = [f"b{n_batches}-{i}" for i in range(len(new))]
         curves = lab_cells.curves(new, cycles=TARGET_CYCLE, samples=names)
         if strategy == "wait":
             obs = curves[curves["cycle"] == TARGET_CYCLE].set_index("sample")["discharge_capacity"]
             values = obs.reindex(names).to_numpy()
         else:
-            pred = forecasters[cycles].predict(curves[curves["cycle"] <= cycles])  # type: ignore[attr-defined]
+            pred = forecasters[cycles].predict(curves[curves["cycle"] <= cycles])
             values = pred.set_index("sample")["capacity_mean"].reindex(names).to_numpy()
+        tried = pd.concat([tried, new], ignore_index=True)
         y = np.concatenate([y, values])
-        if len(tried) < len(y):
-            tried = pd.concat([tried, new], ignore_index=True)
         n_batches += 1
         days += days_per_batch
         best = tried.iloc[[int(np.argmax(y))]]
@@ -221,6 +211,7 @@ def run_campaign(
         "cycler_days": None if hit is None else round(hit["days"], 1),
         "experiments": None if hit is None else hit["experiments"],
         "batches": n_batches,
+        "pool_fraction_at_95": round(float(np.mean(true_pool >= 0.95 * optimum)), 4),
     }
 
 
@@ -239,12 +230,11 @@ def campaign(seeds: int, strategies: list[str]) -> list[dict]:
         for s in strategies
         if s != "wait"
     }
-    optimum = _grid_optimum(VirtualSiCLab(noise=False))
     rows = []
     for seed in range(seeds):
         for strategy in strategies:
             t0 = time.time()
-            row = run_campaign(strategy, seed, forecasters, optimum)
+            row = run_campaign(strategy, seed, forecasters)
             row["seconds"] = round(time.time() - t0, 1)
             rows.append(row)
             print(json.dumps(row), flush=True)
