@@ -22,6 +22,9 @@ from anodelab.models.forecast import MIN_TRAINING_CELLS, ConformalFadeCorrector
 from anodelab.schema.errors import InputError
 
 __all__ = [
+    "stop_advice",
+    "kb_curves",
+    "forecast_target",
     "curve_features",
     "train_forecaster",
     "Forecaster",
@@ -238,6 +241,17 @@ def kb_curves(kb: Any, samples: list[str], *, capacity: str = "discharge_capacit
     return pd.concat(frames, ignore_index=True)
 
 
+def _campaign_best(proposals: pd.DataFrame, capacity: str, target_cycle: int) -> float | None:
+    """Best final result of the campaign's outcome for ``capacity`` at ``target_cycle``."""
+    for key, meta in proposals.attrs.get("outcomes", {}).items():
+        if meta.get("property") == capacity and f"cycle={target_cycle}" in key:
+            cols = [c for c in proposals.columns if c.startswith(f"{key} measured")]
+            values = pd.to_numeric(proposals[cols[0]], errors="coerce") if cols else None
+            if values is not None and values.notna().any():
+                return float(values.max())
+    return None
+
+
 def forecast_target(
     kb: Any,
     target: str,
@@ -259,18 +273,21 @@ def forecast_target(
     if train_on not in ("kb", "virtual", "none"):
         raise InputError(f"--train-on must be kb, virtual or none, not {train_on!r}")
     known = set(kb.samples()["sample"].astype(str))
+    best_measured = None
     if target in known:
         samples, kind = [target], "sample"
     else:
         from anodelab.campaign import proposal_table
 
         try:
-            samples = [str(s) for s in proposal_table(kb.db, target)["sample"]]
+            proposals = proposal_table(kb.db, target)
+            samples = [str(s) for s in proposals["sample"]]
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - the campaign store raises its own lookup error
             raise InputError(f"no sample or campaign named {target!r}") from exc
         kind = "campaign"
+        best_measured = _campaign_best(proposals, capacity, target_cycle)
     curves = kb_curves(kb, samples, capacity=capacity)
     counts = curves.groupby("sample")["cycle"].agg(["count", "max"]) if len(curves) else None
     running = [
@@ -314,6 +331,40 @@ def forecast_target(
         partial, target_cycle, completed=completed, capacity=capacity, alpha=alpha
     )
     info.update(run)
+    table["advice"] = stop_advice(table, best_measured=best_measured)
+    if best_measured is not None:
+        info["best_measured"] = best_measured
     if train_on == "kb" and completed is not None:
         info["trained_on"] = f"{completed['sample'].nunique()} completed KB curve(s)"
     return table, info, partial
+
+
+def stop_advice(
+    table: pd.DataFrame, *, best_measured: float | None = None, tolerance: float = 0.05
+) -> list[str]:
+    """Per forecast row: ``stop: forecast decided (...)`` or ``keep cycling``.
+
+    A cell is decided when its calibrated interval cannot reach the best alternative — the best
+    lower bound of the other cells' intervals or the best measured value at the target cycle — or
+    when the interval is already narrower than ± ``tolerance`` of its mean, so that more cycles
+    would not change a ranking at that resolution.  Uncalibrated forecasts are never decided.
+    """
+    advice = []
+    lows = table["capacity_lower"].to_numpy(dtype=float)
+    for i, row in enumerate(table.itertuples()):
+        if not bool(row.calibrated):
+            advice.append("keep cycling (uncalibrated forecast)")
+            continue
+        others = np.delete(lows, i)
+        rivals = [(float(others.max()), "another cell")] if len(others) else []
+        if best_measured is not None and np.isfinite(best_measured):
+            rivals.append((float(best_measured), "the best measured"))
+        beaten = [name for value, name in rivals if row.capacity_upper < value]
+        half = (row.capacity_upper - row.capacity_lower) / 2
+        if beaten:
+            advice.append(f"stop: forecast decided (cannot reach {beaten[0]})")
+        elif half <= tolerance * abs(row.capacity_mean):
+            advice.append(f"stop: forecast decided (±{100 * half / abs(row.capacity_mean):.0f} %)")
+        else:
+            advice.append("keep cycling")
+    return advice

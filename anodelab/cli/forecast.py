@@ -61,7 +61,8 @@ def forecast(
         return
     title = f"{property} at cycle {cycle} — {info['kind']} {target}"
     out = Table(title=escape(title))
-    for col in ("sample", "cycles seen", "now", "forecast", "90 % interval", "fit only", "knee at"):
+    for col in ("sample", "cycles seen", "now", "forecast", "90 % interval", "fit only", "knee at",
+                "advice"):  # fmt: skip
         out.add_column(col)
     last = curves.sort_values("cycle").groupby("sample")[property].last()
     for row in table.itertuples():
@@ -73,6 +74,7 @@ def forecast(
             f"{_fmt(row.capacity_lower)} – {_fmt(row.capacity_upper)}",
             _fmt(row.fit_only_mean),
             _fmt(row.knee_cycle),
+            escape(str(row.advice)),
         )
     console.print(out)
     if not table["calibrated"].all():

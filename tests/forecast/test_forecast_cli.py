@@ -6,7 +6,9 @@ import json
 
 import anodelab
 from anodelab.cli import main
-from anodelab.forecast import forecast_target
+import pandas as pd
+
+from anodelab.forecast import forecast_target, stop_advice
 
 
 def test_forecast_a_sample_calibrated_on_the_kbs_completed_curves(virtual_kb, capsys, tmp_path):
@@ -46,3 +48,22 @@ def test_unknown_target_is_one_clear_error(virtual_kb, capsys):
 def test_a_finished_sample_has_nothing_to_forecast(virtual_kb, capsys):
     assert main(["forecast", "done-0", "--cycle", "200", "--db", str(virtual_kb)]) == 1
     assert "no cell with at least 8 per-cycle" in capsys.readouterr().err
+
+
+def test_stop_advice_decides_only_calibrated_forecasts_that_cannot_matter():
+    table = pd.DataFrame(
+        {
+            "sample": ["good", "bad", "unsure", "narrow"],
+            "capacity_mean": [800.0, 400.0, 700.0, 780.0],
+            "capacity_lower": [720.0, 350.0, 500.0, 760.0],
+            "capacity_upper": [880.0, 450.0, 900.0, 800.0],
+            "calibrated": [True, True, True, True],
+        }
+    )
+    advice = stop_advice(table)
+    assert advice[1].startswith("stop: forecast decided (cannot reach")
+    assert advice[0] == "keep cycling" and advice[2] == "keep cycling"
+    assert advice[3].startswith("stop: forecast decided (±")
+    assert stop_advice(table.assign(calibrated=False))[1].startswith("keep cycling")
+    # a measured result above a cell's whole interval decides it
+    assert stop_advice(table.iloc[[0]], best_measured=900.0)[0].startswith("stop")
