@@ -30,7 +30,12 @@ app = typer.Typer(
 )
 
 # Command modules, each with ``register(app)``; a module that is not there yet is skipped.
-_COMMAND_MODULES = ("anodelab.cli.kb_commands", "anodelab.cli.analyze", "anodelab.cli.campaign")
+_COMMAND_MODULES = (
+    "anodelab.cli.kb_commands",
+    "anodelab.cli.analyze",
+    "anodelab.cli.campaign",
+    "anodelab.cli.forecast",
+)
 for _name in _COMMAND_MODULES:
     try:
         _module = importlib.import_module(_name)
