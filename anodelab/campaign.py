@@ -20,6 +20,7 @@ from anodelab.kb import campaigns as store
 from anodelab.kb import query
 from anodelab.kb.db import transaction
 from anodelab.kb.recipes import recipe_vectors
+from anodelab.kb.user_terms import add_user_terms
 from anodelab.optimize.design import batch_seed
 from anodelab.optimize.objectives import (
     Assembled,
@@ -31,9 +32,15 @@ from anodelab.optimize.objectives import (
 from anodelab.optimize.settings import campaign_settings, check_campaign_file
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError, UnknownNameError
+from anodelab.schema.term_entries import terms_from_entries
 from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
-from anodelab.schema.vocabulary import load_vocabulary
+from anodelab.schema.vocabulary import (
+    active_user_terms,
+    load_vocabulary,
+    use_user_terms,
+    user_terms_in_use,
+)
 
 if TYPE_CHECKING:
     from anodelab.optimize.records import ProposalSet
@@ -66,14 +73,25 @@ def new_campaign(
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read campaign file: {exc}", file=str(path)) from exc
     check_campaign_file(data, file=str(path))
-    space = space_from_dict(data, file=str(path), base=path.parent)
-    objectives = objectives_from_dict(data, file=str(path))
+    # the file's own parameters and objectives (its `vocabulary:` section) join the KB's terms
+    terms = terms_from_entries(data.get("vocabulary"), str(path))
+    before = active_user_terms()
+    with user_terms_in_use((*before, *terms)):
+        space = space_from_dict(data, file=str(path), base=path.parent)
+        objectives = objectives_from_dict(data, file=str(path))
     name = name or data.get("name") or path.stem
     settings = campaign_settings(data, len(objectives.objectives), file=str(path))
-    store.create_campaign(
-        db, name, space.to_dict(candidates=False), objectives.to_dict(), seed=seed,
-        settings=settings, candidates=space.candidates,
-    )  # fmt: skip
+    try:
+        with transaction(db):  # the terms and the campaign, or neither
+            if terms:
+                add_user_terms(db, terms, added_by=f"campaign:{name}")
+            store.create_campaign(
+                db, name, space.to_dict(candidates=False), objectives.to_dict(), seed=seed,
+                settings=settings, candidates=space.candidates,
+            )  # fmt: skip
+    except BaseException:
+        use_user_terms(before)
+        raise
     return store.get_campaign(db, name) | {"size": space.size(), "parameters": space.names}
 
 
@@ -634,8 +652,10 @@ def proposal_table(db: sqlite_utils.Database, campaign: str | int) -> pd.DataFra
         table[name] = [p.get(name) for p in props["parameters"]]
     table.attrs["outcomes"] = {}
     for outcome in objectives.outcomes():
-        key, unit = outcome.key, f" [{unit_label(outcome.unit)}]" if outcome.unit else ""
-        table.attrs["outcomes"][key] = {"property": outcome.property, "unit": unit.strip(" []")}
+        # a dimensionless outcome (unit "1") has an empty label: no "[]" in its column names
+        label = unit_label(outcome.unit) if outcome.unit else ""
+        key, unit = outcome.key, f" [{label}]" if label else ""
+        table.attrs["outcomes"][key] = {"property": outcome.property, "unit": label}
         pred = [p.get(key) or {} for p in props["predictions"]]
         table[f"{key} predicted{unit}"] = [d.get("mean", np.nan) for d in pred]
         table[f"{key} std{unit}"] = [d.get("std", np.nan) for d in pred]
