@@ -28,7 +28,8 @@ from typing import Any
 import yaml
 
 from anodelab.schema.errors import AnodelabError, InputError
-from anodelab.schema.vocabulary import Term, name_key, user_term
+from anodelab.schema.term_entries import terms_from_entries
+from anodelab.schema.vocabulary import Term, name_key
 
 __all__ = ["ColumnMapping", "TableMapping", "load_mapping", "mapping_from_dict", "REJECTS_COLUMN"]
 
@@ -46,7 +47,6 @@ _TOP_KEYS = {
     "kind",
     "vocabulary",
 }
-_TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
     "value_map",
     "cell",
@@ -122,6 +122,14 @@ class TableMapping:
             return ColumnMapping(fill_down=True)
         return None
 
+    def unmatched(self, headers: list[str], name_parts: list[str]) -> list[str]:
+        """Column keys (and ``label``/``ref``) of the mapping that match no column of the table:
+        a ``"#99"`` of a 6-column table, a misspelt header — errors, never silently ignored."""
+        known = {name_key(h) for h in [*headers, *name_parts]}
+        known |= {f"#{i + 1}" for i in range(len(headers))}
+        keys = [*self.columns, *(k for k in (self.label, self.ref) if k)]
+        return [k for k in keys if k not in headers and k not in known and name_key(k) not in known]
+
     @property
     def _fill(self) -> set[str]:
         return {name_key(c) for c in self.fill_down}
@@ -156,42 +164,7 @@ def _second(value: Any, where: str, file: str | None) -> dict[str, str] | None:
 
 def _terms(value: Any, file: str | None) -> tuple[Term, ...]:
     """The ``vocabulary:`` section: a list of user terms (see ``anodelab vocabulary add``)."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InputError(
-            "'vocabulary' must be a list of terms (- {name: …, kind: …, unit: …})", file=file
-        )
-    terms = []
-    for number, entry in enumerate(value, start=1):
-        where = f"vocabulary entry {number}"
-        if not isinstance(entry, dict) or "name" not in entry or "kind" not in entry:
-            raise InputError(f"{where}: needs at least name and kind", file=file)
-        bad = set(entry) - _TERM_KEYS
-        if bad:
-            raise InputError(
-                f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_TERM_KEYS)}", file=file
-            )
-        synonyms = entry.get("synonyms") or []
-        if isinstance(synonyms, str):
-            synonyms = [synonyms]
-        try:
-            terms.append(
-                user_term(
-                    str(entry["name"]),
-                    str(entry["kind"]),
-                    None if entry.get("unit") is None else str(entry["unit"]),
-                    synonyms=[str(s) for s in synonyms],
-                    description=str(entry.get("description") or ""),
-                    min=entry.get("min"),
-                    max=entry.get("max"),
-                    value_kind="text" if entry.get("text") else "number",
-                    step_type=entry.get("step_type"),
-                )
-            )
-        except InputError as exc:
-            raise InputError(f"{where}: {exc.message}", file=file) from None
-    return tuple(terms)
+    return terms_from_entries(value, file)
 
 
 def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:

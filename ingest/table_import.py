@@ -178,8 +178,17 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    if "\x00" in text:
+        raise InputError("not a text table (the file holds binary bytes)", file=str(path))
+    # old Excel for Mac ends lines with CR alone; the csv module wants LF or CR LF
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(
+            f"not a readable CSV: {exc}", file=str(path), row=reader.line_num
+        ) from None
     if not rows:
         raise InputError("the file is empty", file=str(path))
     header = [h.strip() for h in rows[0]]
@@ -285,7 +294,10 @@ def import_table(
     data = file.read_bytes()
     mapping_text = ""
     if isinstance(mapping, (str, Path)):
-        mapping_text = Path(mapping).read_text(encoding="utf-8")
+        if not Path(mapping).is_file():
+            raise InputError("no such mapping file", file=str(mapping))
+        # as text for the content hash only; load_mapping refuses a file that is not UTF-8
+        mapping_text = Path(mapping).read_bytes().decode("utf-8", errors="surrogateescape")
     elif isinstance(mapping, dict):
         mapping_text = json.dumps(mapping, sort_keys=True, default=str)
     elif mapping is not None:
@@ -318,7 +330,7 @@ def import_table(
     content = _sha256(
         data
         + b"\0"
-        + mapping_text.encode()
+        + mapping_text.encode("utf-8", "surrogateescape")
         + b"\0"
         + (source or "").encode()
         + b"\0"

@@ -114,6 +114,16 @@ def understand_columns(
 ) -> list[ColumnSpec]:
     """One :class:`ColumnSpec` per column: header + unit row + mapping file."""
     vocab = vocab or load_vocabulary()
+    if mapping is not None:
+        missing = mapping.unmatched(table.headers, [header_name_part(h) for h in table.headers])
+        if missing:
+            shown = ", ".join(repr(h) for h in table.headers)
+            raise InputError(
+                f"the mapping names column(s) {', '.join(repr(k) for k in missing)} that the "
+                f"table does not have; its {len(table.headers)} columns are {shown} "
+                f"(or #1–#{len(table.headers)})",
+                file=mapping.file or table.file,
+            )
     specs: list[ColumnSpec] = []
     for j, header in enumerate(table.headers):
         unit_row = table.unit_row[j] if table.unit_row else None

@@ -23,6 +23,7 @@ __all__ = [
     "Relation",
     "sources",
     "imports",
+    "existing_source_and_sample",
     "checks",
 ]
 
@@ -54,6 +55,18 @@ def samples(
     if family is not None:
         frame = frame[frame["family"] == family]
     return frame.reset_index(drop=True)
+
+
+def existing_source_and_sample(
+    db: sqlite_utils.Database, source: str, sample: str
+) -> tuple[bool, bool]:
+    """Whether the KB has source ``source``, and a sample ``sample`` of that source."""
+    row = db.execute(
+        "SELECT src.id, (SELECT COUNT(*) FROM samples s WHERE s.source_id = src.id AND s.label = ?)"
+        " FROM sources src WHERE src.key = ?",
+        [sample, source],
+    ).fetchone()
+    return (row is not None, bool(row and row[1]))
 
 
 def imports(db: sqlite_utils.Database) -> pd.DataFrame:
