@@ -19,18 +19,22 @@ from anodelab.campaign_record import parse_assignment, proposal_sample, record, 
 from anodelab.campaign_tables import campaign_summary, proposal_table
 from anodelab.jsontext import json_text
 from anodelab.kb import campaigns as store
+from anodelab.kb.db import transaction
 from anodelab.kb.lab_results import campaign_source_key
+from anodelab.kb.user_terms import add_user_terms
 from anodelab.optimize.campaign_file import read_campaign_file
+from anodelab.optimize.design import batch_seed
 from anodelab.optimize.objectives import Assembled, ObjectiveSet, objectives_from_dict
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.optimize.training import data_version, training_set
 from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
+from anodelab.schema.vocabulary import active_user_terms, use_user_terms
 
 if TYPE_CHECKING:
-    from anodelab.optimize.propose import ProposalSet
+    from anodelab.optimize.records import ProposalSet
 
-# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.propose) are
+# torch, gpytorch and botorch (models.gp, models.kernels, optimize.acquisition, optimize.batch) are
 # imported inside the functions that fit or propose: `campaign show`, `record` and `import-run` must
 # start as fast as a plain KB read (tests/foundation/test_startup.py, bench/cli_latency.py).
 
@@ -54,10 +58,18 @@ def new_campaign(
 ) -> dict[str, Any]:
     """Validate a campaign file (space + objectives) and store it; returns the campaign."""
     spec = read_campaign_file(path, name)
-    store.create_campaign(
-        db, spec.name, spec.space.to_dict(candidates=False), spec.objectives.to_dict(), seed=seed,
-        settings=spec.settings, candidates=spec.space.candidates,
-    )  # fmt: skip
+    before = active_user_terms()
+    try:
+        with transaction(db):  # the file's own terms and the campaign, or neither
+            if spec.terms:
+                add_user_terms(db, spec.terms, added_by=f"campaign:{spec.name}")
+            store.create_campaign(
+                db, spec.name, spec.space.to_dict(candidates=False), spec.objectives.to_dict(),
+                seed=seed, settings=spec.settings, candidates=spec.space.candidates,
+            )  # fmt: skip
+    except BaseException:
+        use_user_terms(before)
+        raise
     return store.get_campaign(db, spec.name) | {
         "size": spec.space.size(),
         "parameters": spec.space.names,
@@ -106,13 +118,13 @@ def recommend(
 ) -> tuple[list[dict[str, Any]], ProposalSet]:
     """Propose ``batch`` recipes, store them as proposals, return the documented JSON records."""
     from anodelab.models.gp import DEFAULT_CATEGORICAL_ENCODING, DEFAULT_KERNEL
-    from anodelab.optimize.propose import propose
+    from anodelab.optimize.batch import propose
 
     row, space, objectives = load_campaign(db, campaign)
     training, pending, props = training_data(db, campaign)
     settings = row["settings"]
     n_batches = int(props["batch"].max()) if len(props) else 0
-    seed = row["seed"] + n_batches if seed is None else seed
+    seed = batch_seed(row["seed"], n_batches) if seed is None else seed
     transfer = settings.get("transfer", "auto")
     sources = {s for t in training.tables.values() for s in t["source"].astype(str)}
     use_transfer = bool(transfer) and (transfer != "auto" or len(sources) > 1)
@@ -123,7 +135,7 @@ def recommend(
         q=batch,
         pending=pending if len(pending) else None,
         seed=seed,
-        min_observations=int(settings.get("min_observations", 5)),
+        min_observations=settings.get("min_observations"),
         transfer=use_transfer,
         target_source=campaign_source_key(row["name"]),
         budget=budget,

@@ -76,6 +76,8 @@ def open_db(
             f"({SCHEMA_VERSION}); upgrade anodelab"
         )
     if readonly:
+        if version == 0 and "schema_meta" not in db.table_names():
+            raise SchemaVersionError(f"{db_path} is not an anodelab knowledge base")
         if version < SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{db_path} has schema version {version}; open it once for writing to migrate it to {SCHEMA_VERSION}"
@@ -98,6 +100,7 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
         if version < 2:
             _migrate_to_v2(db)
         _migrate_user_terms(db)
+        _migrate_ledger_rows(db)
         activate_user_terms(db)  # before v3: a proposal's recipe may use a user-named parameter
         moved = migrate_to_v3(db) if version < 3 else False
         db.execute(
@@ -139,6 +142,19 @@ def _migrate_user_terms(db: sqlite_utils.Database) -> None:
     """User vocabulary terms (issue 17): the ``user_terms`` table.  Idempotent, so it runs on every
     open for writing and needs no version bump of its own; a KB without it has no user terms."""
     ensure_user_terms_table(db)
+
+
+def _migrate_ledger_rows(db: sqlite_utils.Database) -> None:
+    """Row-level imports (issue 17): the ledger records rows taken and refused and why.
+    Idempotent (adds the columns when missing), like :func:`_migrate_user_terms`."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(imports)").fetchall()}
+    for column, sql_type in (
+        ("rows_taken", "INTEGER"),
+        ("rows_refused", "INTEGER"),
+        ("refused_json", "TEXT"),
+    ):
+        if column not in have:
+            db.execute(f"ALTER TABLE imports ADD COLUMN {column} {sql_type}")
 
 
 def refresh_vocabulary(db: sqlite_utils.Database) -> None:

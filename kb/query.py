@@ -70,8 +70,12 @@ def existing_source_and_sample(
 
 
 def imports(db: sqlite_utils.Database) -> pd.DataFrame:
+    """The ledger; ``rows_taken``/``rows_refused`` where the KB records them (issue 17)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(imports)").fetchall()}
+    rows = ", rows_taken, rows_refused" if "rows_refused" in have else ""
     return pd.read_sql_query(
-        "SELECT id, dataset, status, n_rows, started_at, file_path, file_sha256, importer, importer_version, replaces_import_id FROM imports ORDER BY id",
+        f"SELECT id, dataset, status, n_rows{rows}, started_at, file_path, file_sha256, importer, "
+        "importer_version, replaces_import_id FROM imports ORDER BY id",
         db.conn,
     )
 

@@ -296,6 +296,17 @@ def _values(rows: pd.DataFrame, outcome: Outcome) -> np.ndarray:
     return value
 
 
+def _stated_std(rows: pd.DataFrame, outcome: Outcome, y: np.ndarray) -> np.ndarray:
+    """The stated uncertainty of each value (``uncertainty`` column, ``651 ± 12``) in the
+    outcome's canonical unit — the converted ``value + uncertainty`` minus the converted value,
+    so units with an offset convert correctly; NaN where none is stated."""
+    if "uncertainty" not in rows:
+        return np.full(len(rows), np.nan)
+    unc = pd.to_numeric(rows["uncertainty"], errors="coerce").to_numpy(dtype=float)
+    shifted = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce") + unc)
+    return np.abs(_values(shifted, outcome) - y)
+
+
 def assemble(
     recipes: pd.DataFrame,
     measurements: pd.DataFrame,
@@ -335,8 +346,9 @@ def assemble(
     for outcome in outcomes:
         rows = measurements.loc[matching_rows(measurements, outcome, rtol)].copy()
         rows["y"] = _values(rows, outcome)
+        rows["y_std"] = _stated_std(rows, outcome, rows["y"].to_numpy(dtype=float))
         rows = rows[np.isfinite(rows["y"].to_numpy(dtype=float))]
-        keep = ["sample", "y"] + (["source"] if "source" in rows.columns else [])
+        keep = ["sample", "y", "y_std"] + (["source"] if "source" in rows.columns else [])
         joined = clean.drop(
             columns=[c for c in ("source",) if c in rows.columns and c in clean.columns]
         )

@@ -119,9 +119,12 @@ class Term:
             raise InputError(str(exc), **({"value": value} | (where or {}))) from exc
 
     def check_range(self, value: float | None) -> str | None:
-        """Return a reason when ``value`` (canonical unit) is outside the plausible range."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        """Return a reason when ``value`` (canonical unit) is not finite or outside the plausible
+        range (``None``, no value, passes: whether a value is required is the caller's rule)."""
+        if value is None:
             return None
+        if not math.isfinite(value):
+            return f"{self.name} = {value} is not a finite number"
         if self.min is not None and value < self.min:
             return f"{self.name} = {value:g} {self.unit_label} is below the plausible minimum {self.min:g}"
         if self.max is not None and value > self.max:

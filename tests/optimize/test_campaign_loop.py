@@ -59,7 +59,8 @@ def test_loop_cold_start_then_model_based_with_constraints_and_pending(kb):
                              "zif8_g": {"bounds": [0, 2]}, "coating_precursor": {"type": "fixed", "value": "pitch"}},
                              "constraints": ["dextrin_g + zif8_g <= 4.5", "pitch_wt_pct + 10*zif8_g <= 55"]})  # fmt: skip
     first, result = recommend(db, "loop", 4, budget="fast")
-    assert result.strategy == "sobol" and "cold start" in result.message
+    assert result.strategy == "design" and "cold start" in result.message
+    assert "maximin design of 4 from" in result.message
     y1 = _measure(db, first, lab)
     training, pending, _ = training_data(db, "loop")
     assert len(training.tables[next(iter(training.tables))]) == 4 and pending.empty
@@ -200,7 +201,7 @@ def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
     [
         ("model: {kernel: cubic}\n", "unknown kernel 'cubic'"),
         ("model: {categorical_encoding: ordinal}\n", "unknown categorical_encoding"),
-        ("model: {depth: 3}\n", "unknown model setting 'depth'"),
+        ("model: {depth: 3}\n", "unknown key 'depth' in the model settings"),
         ("acquisition: qUCB\n", "unknown acquisition 'qUCB'"),
         ("explore_levels: sometimes\n", "explore_levels must be true or false"),
     ],

@@ -195,7 +195,7 @@ def test_campaign_handle_from_the_knowledge_base(tmp_path):
     st = kb.new_campaign(tmp_path / "space.yaml", name="handle")
     assert kb.campaign("handle").id == st.id and list(kb.campaigns()["name"]) == ["handle"]
     assert repr(st) == "Campaign('handle': no proposals yet)"
-    batch = st.recommend(2, budget="fast")  # cold start: a Sobol design
+    batch = st.recommend(2, budget="fast")  # cold start: a maximin design
     assert len(batch) == 2 and all(
         set(r["parameters"]) == {"pitch_wt_pct", "carbonization_temperature_C"} for r in batch
     )
