@@ -320,6 +320,8 @@ def create_campaign(
     from anodelab.campaign import new_campaign
     from anodelab.optimize.campaign_file import read_campaign_file
 
-    read_campaign_file(space_file, name)  # refuses a bad file before any file is created
-    with open(path, create=True) as kb:
+    db_path = Path(path) if path is not None else default_db_path()
+    if not db_path.exists():  # refuse a bad file before a KB file is made for it
+        read_campaign_file(space_file, name)  # (an existing KB's own terms count once it is open)
+    with open(db_path, create=True) as kb:
         return new_campaign(kb.db, space_file, name=name, seed=seed)
