@@ -153,7 +153,7 @@ def record_value(
         if (
             old_value == float(value)
             and old_note == note
-            and all(options.get(k) == v for k, v in provenance.items() if k != "recorded_at")
+            and all(options.get(k) == v for k, v in provenance.items())
         ):  # the same value recorded again (a re-run): nothing changes
             return int(measurement_id), int(options.get("version", 1))
         version = int(options.get("version", 1)) + 1

@@ -138,7 +138,8 @@ def _canonical(db: Path) -> dict[str, object]:
         ).fetchall())  # fmt: skip
         results = sorted(conn.execute(
             """SELECT p.sample, m.property, m.value, json_extract(m.options_json, '$.version'),
-                      c.label FROM measurements m JOIN proposals p ON p.sample_id = m.sample_id
+                      COALESCE(c.label, '') FROM measurements m
+               JOIN proposals p ON p.sample_id = m.sample_id
                LEFT JOIN cells c ON c.id = m.cell_id WHERE m.origin = 'recorded'"""
         ).fetchall())  # fmt: skip
         events = sorted(conn.execute(
