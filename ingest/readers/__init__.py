@@ -318,6 +318,7 @@ def read_cycler(
         "reader": reader.name,
         "vendor": meta.pop("vendor", reader.vendor),
         "columns": meta.pop("columns", {}),
+        "file_metadata": meta.pop("file_metadata", {}),
         "format": meta,
         "cell": cell,
         "conventions": conventions,

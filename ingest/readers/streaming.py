@@ -41,6 +41,7 @@ from anodelab.echem.cycling import (
     analyze_cycling,
     cycle_table_from_sums,
     cycling_result,
+    options_from_file,
 )
 from anodelab.echem.cycling_runs import (
     BatchCarry,
@@ -57,6 +58,7 @@ from anodelab.echem.cycling_runs import (
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import describe_sign, given_sign
 from anodelab.ingest.readers.generic import NULL_TEXTS, csv_options, sniff_text
+from anodelab.ingest.readers.metadata import facts_from_preamble
 from anodelab.ingest.readers.neware_levels import sniff_levels
 from anodelab.schema.errors import InputError
 
@@ -300,6 +302,9 @@ def _summarize_streaming(
     if sniff_levels(path) is not None:
         raise _Fallback("multi-level export")
     layout = sniff_text(path, _ARBIN if name == "arbin" else None)
+    metadata, notes = facts_from_preamble(layout.preamble)
+    meta_warnings = list(notes)
+    options = options_from_file(options, metadata, meta_warnings)
     keys = set(layout.columns)
     if "mode" in keys:
         raise _Fallback("vendor mode column")
@@ -339,7 +344,9 @@ def _summarize_streaming(
         source=str(path),
     )
     result = cycling_result(table, warnings, options, source=str(path))
-    result.warnings[:0] = read_warnings
+    result.warnings[:0] = read_warnings + meta_warnings
+    if metadata:
+        result.options["file_metadata"] = metadata
     info = {
         "reader_path": "streaming",
         "sha256": facts["sha256"],
