@@ -461,7 +461,7 @@ def options_from_file(
     ``metadata`` maps fact keys to ``{"value", "unit", "from"}``; each value used is announced in
     ``warnings`` with where it was read, and an option given by the user always wins.
     """
-    used: dict[str, float] = {}
+    used: dict[str, Any] = {}
     for option, (key, scale, unit, flag) in _FILE_OPTIONS.items():
         item = metadata.get(key)
         if item is None or getattr(options, option) is not None:
