@@ -99,7 +99,13 @@ def sniff_text(path: Path, overrides: dict[str, str] | None = None) -> TextLayou
     if not raw.strip():
         raise InputError("the file is empty", file=str(path))
     if b"\x00" in raw[:4096]:
-        raise InputError("the file is binary, not a delimited text export", file=str(path))
+        kind = "gzip-compressed" if raw[:2] == b"\x1f\x8b" else "binary"
+        raise InputError(
+            f"the file is {kind}, not a delimited text export (looked for a header line; found "
+            f"bytes {raw[:16]!r}); decompress it first, or give a binary cycler file its own "
+            "extension (.res Arbin, .nda/.ndax Neware, .mpr BioLogic) or choose it with --preset",
+            file=str(path),
+        )
     text, encoding = _decode(raw)
     lines = text.splitlines()
     if len(raw) == _SNIFF_BYTES and lines:
@@ -398,9 +404,19 @@ def frame_from_columns(
             )
         out["test_time_second"] = (stamps - stamps.dropna().iloc[0]).dt.total_seconds().to_numpy()
     else:
-        raise InputError(f"no time column; columns are {listed}", file=file)
+        raise InputError(
+            f"no time column (a test time such as 'Test_Time(s)', 'time/s', 'Time (h)' or a "
+            f"date-time column) among the columns {listed}; rename it or choose a vendor preset "
+            "with --preset",
+            file=file,
+        )
     if "current_ampere" not in raw.columns:
-        raise InputError(f"no current column; columns are {listed}", file=file)
+        raise InputError(
+            f"no current column (such as 'Current(A)', 'I/mA', 'current_A') and no charge counter "
+            f"to derive it from among the columns {listed}; rename it or choose a vendor preset "
+            "with --preset",
+            file=file,
+        )
     for key in _NUMERIC_KEYS[1:]:
         if key in raw.columns:
             values = pd.to_numeric(raw[key], errors="coerce").to_numpy(dtype=float)
