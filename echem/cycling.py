@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from anodelab.echem.cycling_runs import (
+    CAPACITY_KEYS,
     CycleSums,
     batch_runs,
     quantum,
@@ -83,13 +84,7 @@ _AH_TO_MAH = 1000.0
 
 
 def _capacity_columns(frame: pd.DataFrame) -> list[str]:
-    names = (
-        "charge_capacity_ampere_hour",
-        "discharge_capacity_ampere_hour",
-        "net_capacity_ampere_hour",
-        "capacity_ampere_hour",
-    )
-    return [c for c in names if c in frame.columns]
+    return [c for c in CAPACITY_KEYS if c in frame.columns]
 
 
 def cycle_summary(

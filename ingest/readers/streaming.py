@@ -44,6 +44,7 @@ from anodelab.echem.cycling import (
     options_from_file,
 )
 from anodelab.echem.cycling_runs import (
+    CAPACITY_KEYS,
     BatchCarry,
     CycleSums,
     RunAccumulator,
@@ -66,12 +67,6 @@ Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 __all__ = ["summarize_cycler_file", "FALLBACK_REASONS"]
 
-_CAPACITY_KEYS = (
-    "charge_capacity_ampere_hour",
-    "discharge_capacity_ampere_hour",
-    "net_capacity_ampere_hour",
-    "capacity_ampere_hour",
-)
 _BLOCK_BYTES = 8 << 20
 _BRACKET = 16.0  # lo = tol0 / 16, hi = tol0 * 16 around the first batch's threshold
 _QUANTUM_SAMPLE = 20000
@@ -124,7 +119,7 @@ def _stream(
     path: Path, layout: Any, lo: float, hi: float, keep: int, progress: Progress | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """One pass over the file: per-run sums and per-file facts (``progress(bytes_read, total)``)."""
-    needed = {"test_time_second", "voltage_volt", "current_ampere", "step_id", *_CAPACITY_KEYS}
+    needed = {"test_time_second", "voltage_volt", "current_ampere", "step_id", *CAPACITY_KEYS}
     wanted = {m.header: key for key, m in layout.columns.items() if key in needed}
     keys = set(wanted.values())
     read_options, parse_options, skipped = csv_options(layout, block_size=_BLOCK_BYTES)
@@ -136,7 +131,7 @@ def _stream(
         strings_can_be_null=True,
     )
     factor = {key: layout.columns[key].factor for key in keys}
-    caps = [k for k in _CAPACITY_KEYS if k in keys]
+    caps = [k for k in CAPACITY_KEYS if k in keys]
     hasher = _FileHasher(path)
     hasher.start()
     runs = RunAccumulator()
