@@ -32,7 +32,7 @@ FILE_FACTS: dict[str, tuple[str, str, str]] = {
     ),
     "cell_name": ("", "text", r"cell model|cell id|cell name|cell|battery|test name|name"),
     "channel": ("", "text", r"run on channel|testchannel|channel"),
-    "start_time": ("", "text", r"acquisition started on|start of test|started|date of test|start time"),
+    "start_time": ("", "text", r"acquisition started on|start of test|started|date of test|start time|start datetime|start date"),
 }  # fmt: skip
 
 #: unset defaults of instrument software: (key, value in the canonical unit)

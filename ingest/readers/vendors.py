@@ -57,6 +57,8 @@ def _text_or_excel(
             "sheet": excel["sheet"],
             "header_line": excel["header_line"],
         }
+        meta["file_metadata"], notes = facts_from_preamble(excel["info_lines"], "workbook")
+        meta["reader_warnings"] = notes
     elif vendor in ("generic", "neware") and (levels := sniff_levels(path)) is not None:
         return read_neware_levels(path, levels)  # Neware cycle/step/record rows in one CSV
     else:

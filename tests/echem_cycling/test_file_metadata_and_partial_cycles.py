@@ -102,3 +102,24 @@ def test_partial_cycles_are_drawn_apart_from_complete_ones(tmp_path: Path) -> No
     assert "partial cycle (not used)" in labels
     ce_line = fig.axes[1].lines[0]
     assert 6 not in set(np.asarray(ce_line.get_xdata()).tolist())
+
+
+def test_workbook_info_sheets_give_the_facts() -> None:
+    """navani's Arbin export: Global_Info holds a label row over a value row (Channel 11, start)."""
+    frame = read_cycler(REAL / "arbin_navani_bs542_Channel_11.xlsx")
+    facts = frame.attrs["file_metadata"]
+    assert facts["channel"]["value"] == "11"
+    assert facts["start_time"]["value"].startswith("2020-10-19 11:33:31")
+
+
+def test_mass_in_an_item_value_info_sheet_is_used(tmp_path: Path) -> None:
+    source = pd.read_csv(DATA / "layouts" / "arbin.csv")
+    path = tmp_path / "with_info.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"Item": ["Channel", "Mass (mg)"], "Value": ["1-6", 0.85]}).to_excel(
+            writer, sheet_name="Info", index=False
+        )
+        source.to_excel(writer, sheet_name="Channel_1-006", index=False)
+    result = analyze_cycling(read_cycler(path))
+    assert result.options["mass_g"] == pytest.approx(0.85e-3)
+    assert result.options["file_metadata"]["channel"]["value"] == "1-6"
