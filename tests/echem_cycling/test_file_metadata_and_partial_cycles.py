@@ -123,3 +123,28 @@ def test_mass_in_an_item_value_info_sheet_is_used(tmp_path: Path) -> None:
     result = analyze_cycling(read_cycler(path))
     assert result.options["mass_g"] == pytest.approx(0.85e-3)
     assert result.options["file_metadata"]["channel"]["value"] == "1-6"
+
+
+def test_eclab_ox_red_flag_decides_the_current_sign(tmp_path: Path) -> None:
+    """A file with the current negated but EC-Lab's ox/red flag true to the electrode: the flag wins
+    over the file's sign, and the capacities are those of the unmodified file."""
+    lines = (DATA / "layouts" / "biologic.mpt").read_text(encoding="latin-1").splitlines()
+    header = lines[5].split("\t")
+    i_col = header.index("<I>/mA")
+    out = lines[:5] + ["\t".join([*header, "ox/red"])]
+    for line in lines[6:]:
+        fields = line.split("\t")
+        current = float(fields[i_col].replace(",", "."))
+        fields[i_col] = f"{-current:.6f}".replace(".", ",")
+        out.append("\t".join([*fields, "1" if current > 0 else "0"]))
+    path = tmp_path / "negated_with_ox_red.mpt"
+    path.write_text("\n".join(out) + "\n", encoding="latin-1")
+    frame = read_cycler(path)
+    assert "ox/red flag" in frame.attrs["conventions"]["current_sign"]
+    ours = analyze_cycling(frame).results["cycles"]
+    plain = analyze_cycling(read_cycler(DATA / "layouts" / "biologic.mpt")).results["cycles"]
+    np.testing.assert_allclose(
+        [c["discharge_capacity_mAh"] for c in ours],
+        [c["discharge_capacity_mAh"] for c in plain],
+        rtol=1e-9,
+    )
