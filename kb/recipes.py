@@ -295,6 +295,8 @@ def recipe_steps(parameters: dict[str, Any]) -> list[tuple[str, list[dict[str, A
             row: dict[str, Any] = {"quantity": term.name, "text_value": str(value)}
         else:
             step_type = spec.get("step_type") or term.derivation.get("step")
+            if step_type is None and spec.get("quantity") == term.name:
+                step_type = "other"  # a user parameter is read from any step that names it
             if step_type is None or "quantity" not in spec:
                 raise InputError(
                     f"parameter {term.name!r} does not say which process step holds it"
