@@ -202,6 +202,7 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
     from anodelab.kb.db import open_db
 
     open_db(tmp_path / "kb.db")  # an empty KB: the CLI opens it before recommending
+
     class _Stub:  # the CLI asks the KB for the campaign, then for its recommendation
         def recommend_with_result(self, *a, **k):
             return records, result
