@@ -18,7 +18,7 @@ import sqlite_utils
 from anodelab.export import tidy_frame, write_export
 from anodelab.ingest.table_import import ImportReport, import_folder, import_table
 from anodelab.kb import query
-from anodelab.kb.db import default_db_path, open_db
+from anodelab.kb.db import default_db_path, open_db, transaction
 from anodelab.kb.literature_data import literature_folders
 from anodelab.kb.recipes import recipe_vectors
 from anodelab.kb.user_terms import add_user_terms, kb_vocabulary, load_user_terms
@@ -240,8 +240,11 @@ def init(
     db_path = Path(path) if path is not None else default_db_path()
     kb = KnowledgeBase(open_db(db_path, create=True), db_path)
     if literature:
-        for folder in literature_folders():
-            for report in import_folder(kb.db, folder):
-                if progress is not None:
-                    progress(folder.name, report)
+        # one transaction (each table a savepoint): killed half-way, init leaves the KB as it
+        # was, never with one paper's samples but not its values
+        with transaction(kb.db):
+            for folder in literature_folders():
+                for report in import_folder(kb.db, folder):
+                    if progress is not None:
+                        progress(folder.name, report)
     return kb
