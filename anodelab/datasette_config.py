@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from anodelab.kb.canned_queries import relation_queries
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = ["metadata", "write_metadata"]
@@ -15,21 +16,7 @@ __all__ = ["metadata", "write_metadata"]
 def metadata(db_name: str) -> dict[str, Any]:
     """Datasette metadata: descriptions of the main tables/views and canned queries with forms."""
     params = list(load_vocabulary().parameters())
-    relation_sql = (
-        "SELECT sample, source, {param} AS x, value AS y, unit, uncertainty, cycle, current_density, c_rate, cell "
-        "FROM v_relations WHERE property = :property AND {param} IS NOT NULL "
-        "AND (:cycle = '' OR cycle = CAST(:cycle AS REAL)) "
-        "AND (:current_density_mA_per_g = '' OR current_density = CAST(:current_density_mA_per_g AS REAL)) ORDER BY x"
-    )
-    queries = {
-        f"relate_{param}": {
-            "title": f"{param} vs a property",
-            "description": f"Values of a property (canonical name, e.g. initial_coulombic_efficiency) against {param}; "
-            "leave cycle/current density empty to ignore them.",
-            "sql": relation_sql.format(param=f'"{param}"'),
-        }
-        for param in params
-    }
+    queries = relation_queries(params)
     return {
         "title": "anodelab knowledge base",
         "description": "Synthesis recipes of Si/C anodes linked to measured properties with units, conditions and provenance.",

@@ -22,6 +22,7 @@ import pandas as pd
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.ingest.readers import file_sha256, read_cycler
 from anodelab.kb.db import Database
+from anodelab.kb.query import existing_source_and_sample
 from anodelab.kb.write import WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
@@ -38,7 +39,15 @@ from anodelab.schema.validation import require_positive, whole_number
 from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["ANALYSES", "RunOptions", "AnalyzedRun", "analyze_files", "run_bundle", "import_run"]
+__all__ = [
+    "ANALYSES",
+    "RunOptions",
+    "AnalyzedRun",
+    "analyze_files",
+    "run_bundle",
+    "import_run",
+    "store_run",
+]
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes) of the file being read
 CELL_TYPES = {"anode-half": "half", "cathode-half": "half", "full": "full"}
@@ -212,6 +221,7 @@ def _cv(
         concentration_mol_per_cm3=o.concentration_mol_per_cm3,
         temperature_K=o.temperature_K,
     )
+    result.warnings[:0] = [w for frame in frames for w in frame.attrs.get("warnings", [])]
     return result, frames
 
 
@@ -257,8 +267,18 @@ def analyze_files(
         raise InputError(exc.message, file=str(files[0]), row=exc.row, column=exc.column) from None
     result.options = {**opts.to_dict(), **result.options}
     return AnalyzedRun(
-        kind=kind, files=files, sha256=[file_sha256(f) for f in files], result=result, data=data
+        kind=kind, files=files, sha256=_hashes(files, result, data), result=result, data=data
     )
+
+
+def _hashes(files: list[Path], result: AnalysisResult, data: Any) -> list[str]:
+    """Each file's SHA-256, reusing the one its reader already computed (a file is hashed once)."""
+    known = (result.options.get("file") or {}).get("sha256")
+    if known is None and hasattr(data, "attrs"):
+        known = data.attrs.get("sha256")
+    if len(files) == 1 and known:
+        return [str(known)]
+    return [file_sha256(f) for f in files]
 
 
 def _condition(name: str, raw: Any, where: dict[str, Any]) -> ConditionValue:
@@ -368,6 +388,22 @@ def import_run(
 ) -> tuple[AnalyzedRun, WriteReport]:
     """Analyze raw files and store the metrics in the KB (one transaction, idempotent)."""
     run = analyze_files(paths, kind, options, progress=progress)
+    return run, store_run(db, run, sample=sample, source=source, cell_label=cell_label)
+
+
+def store_run(
+    db: Database,
+    run: AnalyzedRun,
+    *,
+    sample: str,
+    source: str = "lab",
+    cell_label: str | None = None,
+) -> WriteReport:
+    """Store an analyzed run's metrics as measurements of ``sample`` (one transaction, or a
+    savepoint of the caller's; idempotent by content: the same files, options and analyzer
+    version change nothing).  An existing source or sample keeps its definition (a proposal's
+    sample keeps its recipe)."""
+    kind = run.kind
     bundle = run_bundle(run, sample=sample, source=source, cell_label=cell_label)
     if not bundle.measurements and not bundle.errors:
         # a file with zero current throughout (or no complete cycle) would leave a source, a
@@ -376,14 +412,10 @@ def import_run(
             f"file {run.files[0]}: the {kind} analysis found no values to store; nothing was "
             "written" + (f" ({bundle.warnings[0].message})" if bundle.warnings else "")
         )
-    existing = db.execute("SELECT kind FROM sources WHERE key = ?", [source]).fetchone()
-    if existing is not None:
+    source_known, sample_known = existing_source_and_sample(db, source, sample)
+    if source_known:
         bundle.sources = []  # keep an existing source (e.g. a paper) as it is
-        known = db.execute(
-            "SELECT 1 FROM samples s JOIN sources src ON src.id = s.source_id WHERE src.key = ? AND s.label = ?",
-            [source, sample],
-        ).fetchone()
-        if known is not None:
+        if sample_known:
             bundle.samples = []  # an existing sample keeps its definition (and its recipe)
     content = hashlib.sha256(
         json.dumps(
@@ -404,4 +436,4 @@ def import_run(
         db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]), file_sha256=run.sha256[0],
         importer=f"anodelab.ingest.runs[{kind}]", importer_version=__version__,
     )  # fmt: skip
-    return run, report
+    return report

@@ -198,8 +198,12 @@ def write_bundle(
     importer: str = "anodelab.ingest",
     importer_version: str = "",
     create_missing_samples: bool = False,
+    refused: list[Problem] | None = None,
 ) -> WriteReport:
     """Write ``bundle`` as one import of ``dataset`` (all or nothing).
+
+    ``refused`` are the problems of the rows the importer left out; the ledger (``imports``)
+    records how many rows were taken and refused, and why (``refused_json``).
 
     :raises ImportRejected: when the bundle has errors or references unknown samples/cells.
     """
@@ -295,7 +299,28 @@ def write_bundle(
             "UPDATE imports SET status = 'ok', finished_at = ?, n_rows = ?, summary_json = ? WHERE id = ?",
             [_now(), len(bundle), json.dumps(report.to_dict(), ensure_ascii=False), import_id],
         )
+        _record_rows(db, import_id, bundle, refused or [])
         return report
+
+
+def _record_rows(
+    db: sqlite_utils.Database, import_id: int, bundle: Bundle, refused: list[Problem]
+) -> None:
+    """Rows taken and refused, in the ledger (columns added by ``kb.db._migrate_ledger_rows``)."""
+    taken = {
+        r.provenance.row
+        for group in (bundle.samples, bundle.steps, bundle.cells, bundle.measurements)
+        for r in group
+        if r.provenance.row is not None
+    }
+    refused_rows = {p.row for p in refused if p.row is not None}
+    reasons = [
+        {"row": p.row, "column": p.column, "value": p.value, "reason": p.message} for p in refused
+    ]
+    db.execute(
+        "UPDATE imports SET rows_taken = ?, rows_refused = ?, refused_json = ? WHERE id = ?",
+        [len(taken), len(refused_rows), json.dumps(reasons, ensure_ascii=False), import_id],
+    )
 
 
 def undo_import(db: sqlite_utils.Database, import_id: int) -> int | None:

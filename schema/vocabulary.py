@@ -273,7 +273,7 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
             raise ValueError(f"schema/data/{filename}: {entry['name']} needs a unit")
         parse_unit(unit)  # fail loudly at load if a canonical unit does not parse
     derivation: dict[str, Any] = {
-        k: entry[k] for k in ("from", "pick", "absent_value") if k in entry
+        k: entry[k] for k in ("from", "pick", "absent_value", "step") if k in entry
     }
     low = _float_or_none(entry.get("min"), filename, entry["name"])
     high = _float_or_none(entry.get("max"), filename, entry["name"])
