@@ -136,10 +136,7 @@ def _canonical(db: Path) -> dict[str, object]:
         imports = sorted(conn.execute(
             "SELECT dataset, status, n_rows, content_sha256 FROM imports"
         ).fetchall())  # fmt: skip
-        results = sorted(conn.execute(
-            """SELECT p.sample, r.property, r.value, r.version, r.cell FROM proposal_results r
-               JOIN proposals p ON p.id = r.proposal_id"""
-        ).fetchall())  # fmt: skip
+        statuses = sorted(conn.execute("SELECT sample, status FROM proposals").fetchall())
         events = sorted(conn.execute(
             """SELECT p.sample, e.from_status, e.to_status FROM proposal_events e
                JOIN proposals p ON p.id = e.proposal_id"""
@@ -151,7 +148,7 @@ def _canonical(db: Path) -> dict[str, object]:
         samples = sorted(conn.execute("SELECT label FROM samples").fetchall())
     finally:
         conn.close()
-    return {"values": values, "imports": imports, "results": results, "events": events,
+    return {"values": values, "imports": imports, "statuses": statuses, "events": events,
             "checks": checks, "samples": samples}  # fmt: skip
 
 
