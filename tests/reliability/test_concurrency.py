@@ -132,20 +132,22 @@ def _canonical(db: Path) -> dict[str, object]:
                              ORDER BY name))
                FROM measurements m JOIN samples s ON s.id = m.sample_id
                JOIN sources src ON src.id = m.source_id"""
-        ).fetchall())  # fmt: skip
+        ).fetchall(), key=repr)  # fmt: skip
         imports = sorted(conn.execute(
-            "SELECT dataset, status, n_rows, content_sha256 FROM imports"
-        ).fetchall())  # fmt: skip
-        statuses = sorted(conn.execute("SELECT sample, status FROM proposals").fetchall())
+            # not n_rows: it counts the source record too, and which run of the lab's source
+            # comes first (and defines it) depends on the order the writers happened to run in
+            "SELECT dataset, status, content_sha256 FROM imports"
+        ).fetchall(), key=repr)  # fmt: skip
+        statuses = sorted(conn.execute("SELECT sample, status FROM proposals").fetchall(), key=repr)
         events = sorted(conn.execute(
             """SELECT p.sample, e.from_status, e.to_status FROM proposal_events e
                JOIN proposals p ON p.id = e.proposal_id"""
-        ).fetchall())  # fmt: skip
+        ).fetchall(), key=repr)  # fmt: skip
         checks = sorted(conn.execute(
             "SELECT ch.rule, s.label, ch.status, round(ch.recomputed, 6) FROM checks ch "
             "JOIN samples s ON s.id = ch.sample_id"
-        ).fetchall())  # fmt: skip
-        samples = sorted(conn.execute("SELECT label FROM samples").fetchall())
+        ).fetchall(), key=repr)  # fmt: skip
+        samples = sorted(conn.execute("SELECT label FROM samples").fetchall(), key=repr)
     finally:
         conn.close()
     return {"values": values, "imports": imports, "statuses": statuses, "events": events,
