@@ -63,15 +63,25 @@ CHECKED_PROPERTIES = (
 
 
 def _values(db: sqlite_utils.Database, sample_ids: list[int] | None) -> pd.DataFrame:
-    """The stated values the rules read, of every sample or of ``sample_ids``.
+    """The stated values the rules read, of every sample or of ``sample_ids``, one column per
+    condition (as ``v_measurements`` has them).
 
-    The filter selects measurement ids (the view's GROUP BY column), so SQLite pivots the
-    conditions of those rows only instead of the whole KB."""
+    Read from the tables, not the view: the view pivots the conditions of every value of the
+    KB before a filter applies, which made a 2-row import pay for the whole KB."""
+    pivots = ", ".join(
+        f"MAX(CASE WHEN mc.name = '{name}' THEN {'mc.value' if numeric else 'mc.text_value'} END)"
+        f' AS "{name}"'
+        for name, numeric in condition_columns()
+    )
     props = ", ".join(f"'{p}'" for p in CHECKED_PROPERTIES)
-    scope = "" if sample_ids is None else " AND sample_id IN (SELECT value FROM json_each(?))"
+    scope = "" if sample_ids is None else " AND m.sample_id IN (SELECT value FROM json_each(?))"
     return pd.read_sql_query(
-        "SELECT * FROM v_measurements WHERE measurement_id IN (SELECT id FROM measurements"
-        f" WHERE value IS NOT NULL AND origin != 'computed' AND property IN ({props}){scope})",
+        f"""SELECT m.id AS measurement_id, m.sample_id, m.cell_id, m.source_id, m.property,
+                   m.value, m.raw_value, c.cell_type, {pivots}
+            FROM measurements m LEFT JOIN cells c ON c.id = m.cell_id
+            LEFT JOIN measurement_conditions mc ON mc.measurement_id = m.id
+            WHERE m.value IS NOT NULL AND m.origin != 'computed' AND m.property IN ({props}){scope}
+            GROUP BY m.id""",
         db.conn,
         params=None if sample_ids is None else [json.dumps(sample_ids)],
     )

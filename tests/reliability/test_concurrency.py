@@ -117,6 +117,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[list[lis
                          "2mg", "--sample", "Rshared", "--source", "lab", "--db", "{db}"])  # fmt: skip
         commands.append(["record", f"cc-p{w + 1}", f"ICE={80 + w}%", "--db", "{db}"])
         commands.append(["campaign", "status", f"cc-p{w + 5}", "running", "--db", "{db}"])
+        # every writer: one proposed → running event, not four (a status read before the write
+        # lock let each of them log it)
+        commands.append(["campaign", "status", "cc-p9", "running", "--db", "{db}"])
         writers.append(commands)
     return db, writers
 
@@ -202,6 +205,8 @@ def test_four_writers_two_readers_equal_a_serial_replay(setup, tmp_path: Path) -
     # the shared table and the shared run: one active import each, whoever came first
     datasets = [d for d, status, *_ in concurrent["imports"] if status == "ok"]
     assert len(datasets) == len(set(datasets))
+    running = [e for e in concurrent["events"] if e[0] == "cc-p9" and e[2] == "running"]
+    assert running == [("cc-p9", "proposed", "running")]
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     print(
