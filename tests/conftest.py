@@ -44,10 +44,32 @@ except ImportError:  # pragma: no cover - hypothesis is a dev dependency
     pass
 
 
+def _without_times(value: object) -> object:
+    """A JSON text cell without its timestamps (``recorded_at`` inside ``options_json``)."""
+    import json
+
+    if not (isinstance(value, str) and value.startswith("{")):
+        return value
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+
+    def scrub(item: object) -> object:
+        if isinstance(item, dict):
+            return {k: scrub(v) for k, v in item.items() if not str(k).endswith("_at")}
+        if isinstance(item, list):
+            return [scrub(v) for v in item]
+        return item
+
+    return json.dumps(scrub(data), sort_keys=True)
+
+
 def kb_state(path: Path, *, without_times: bool = False) -> dict[str, object]:
     """Row count of every table, a digest of every row and ``PRAGMA integrity_check`` of the KB
     at ``path`` (read-only; for checking that a refused command left the KB as it was).
-    ``without_times`` leaves out timestamp columns (``*_at``, ``at``), to compare two runs."""
+    ``without_times`` leaves out timestamp columns (``*_at``, ``at``) and ``*_at`` keys of JSON
+    cells, to compare two runs."""
     import hashlib
     import sqlite3
 
@@ -67,6 +89,8 @@ def kb_state(path: Path, *, without_times: bool = False) -> dict[str, object]:
                 columns = [c for c in columns if not (c == "at" or c.endswith("_at"))]
             listed = ", ".join(f'"{c}"' for c in columns) or "*"
             rows = conn.execute(f'SELECT {listed} FROM "{table}"').fetchall()
+            if without_times:
+                rows = [tuple(_without_times(v) for v in row) for row in rows]
             counts[table] = len(rows)
             for row in sorted(repr(r) for r in rows):
                 digest.update(row.encode())
