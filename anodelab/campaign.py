@@ -19,7 +19,9 @@ from anodelab.campaign_record import parse_assignment, proposal_sample, record, 
 from anodelab.campaign_tables import campaign_summary, proposal_table
 from anodelab.jsontext import json_text
 from anodelab.kb import campaigns as store
+from anodelab.kb.db import transaction
 from anodelab.kb.lab_results import campaign_source_key
+from anodelab.kb.user_terms import add_user_terms
 from anodelab.optimize.campaign_file import read_campaign_file
 from anodelab.optimize.design import batch_seed
 from anodelab.optimize.objectives import Assembled, ObjectiveSet, objectives_from_dict
@@ -27,6 +29,7 @@ from anodelab.optimize.space import Space, space_from_dict
 from anodelab.optimize.training import data_version, training_set
 from anodelab.schema.units import unit_label
 from anodelab.schema.version import __version__
+from anodelab.schema.vocabulary import active_user_terms, use_user_terms
 
 if TYPE_CHECKING:
     from anodelab.optimize.records import ProposalSet
@@ -55,10 +58,18 @@ def new_campaign(
 ) -> dict[str, Any]:
     """Validate a campaign file (space + objectives) and store it; returns the campaign."""
     spec = read_campaign_file(path, name)
-    store.create_campaign(
-        db, spec.name, spec.space.to_dict(candidates=False), spec.objectives.to_dict(), seed=seed,
-        settings=spec.settings, candidates=spec.space.candidates,
-    )  # fmt: skip
+    before = active_user_terms()
+    try:
+        with transaction(db):  # the file's own terms and the campaign, or neither
+            if spec.terms:
+                add_user_terms(db, spec.terms, added_by=f"campaign:{spec.name}")
+            store.create_campaign(
+                db, spec.name, spec.space.to_dict(candidates=False), spec.objectives.to_dict(),
+                seed=seed, settings=spec.settings, candidates=spec.space.candidates,
+            )  # fmt: skip
+    except BaseException:
+        use_user_terms(before)
+        raise
     return store.get_campaign(db, spec.name) | {
         "size": spec.space.size(),
         "parameters": spec.space.names,

@@ -28,7 +28,8 @@ from typing import Any
 import yaml
 
 from anodelab.schema.errors import AnodelabError, InputError
-from anodelab.schema.vocabulary import Term, name_key, user_term
+from anodelab.schema.term_entries import terms_from_entries
+from anodelab.schema.vocabulary import Term, name_key
 
 __all__ = ["ColumnMapping", "TableMapping", "load_mapping", "mapping_from_dict", "REJECTS_COLUMN"]
 
@@ -46,7 +47,6 @@ _TOP_KEYS = {
     "kind",
     "vocabulary",
 }
-_TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
     "property",
     "parameter",
@@ -139,42 +139,7 @@ def _conditions(value: Any, where: str, file: str | None) -> dict[str, str]:
 
 def _terms(value: Any, file: str | None) -> tuple[Term, ...]:
     """The ``vocabulary:`` section: a list of user terms (see ``anodelab vocabulary add``)."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InputError(
-            "'vocabulary' must be a list of terms (- {name: …, kind: …, unit: …})", file=file
-        )
-    terms = []
-    for number, entry in enumerate(value, start=1):
-        where = f"vocabulary entry {number}"
-        if not isinstance(entry, dict) or "name" not in entry or "kind" not in entry:
-            raise InputError(f"{where}: needs at least name and kind", file=file)
-        bad = set(entry) - _TERM_KEYS
-        if bad:
-            raise InputError(
-                f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_TERM_KEYS)}", file=file
-            )
-        synonyms = entry.get("synonyms") or []
-        if isinstance(synonyms, str):
-            synonyms = [synonyms]
-        try:
-            terms.append(
-                user_term(
-                    str(entry["name"]),
-                    str(entry["kind"]),
-                    None if entry.get("unit") is None else str(entry["unit"]),
-                    synonyms=[str(s) for s in synonyms],
-                    description=str(entry.get("description") or ""),
-                    min=entry.get("min"),
-                    max=entry.get("max"),
-                    value_kind="text" if entry.get("text") else "number",
-                    step_type=entry.get("step_type"),
-                )
-            )
-        except InputError as exc:
-            raise InputError(f"{where}: {exc.message}", file=file) from None
-    return tuple(terms)
+    return terms_from_entries(value, file)
 
 
 def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:

@@ -76,6 +76,8 @@ def open_db(
             f"({SCHEMA_VERSION}); upgrade anodelab"
         )
     if readonly:
+        if version == 0 and "schema_meta" not in db.table_names():
+            raise SchemaVersionError(f"{db_path} is not an anodelab knowledge base")
         if version < SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{db_path} has schema version {version}; open it once for writing to migrate it to {SCHEMA_VERSION}"

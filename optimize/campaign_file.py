@@ -13,6 +13,8 @@ from anodelab.optimize.objectives import ObjectiveSet, objectives_from_dict
 from anodelab.optimize.settings import campaign_settings, check_campaign_file
 from anodelab.optimize.space import Space, space_from_dict
 from anodelab.schema.errors import InputError
+from anodelab.schema.term_entries import terms_from_entries
+from anodelab.schema.vocabulary import Term, active_user_terms, user_terms_in_use
 
 __all__ = ["CampaignFile", "read_campaign_file"]
 
@@ -25,6 +27,7 @@ class CampaignFile:
     space: Space
     objectives: ObjectiveSet
     settings: dict[str, Any]
+    terms: tuple[Term, ...] = ()  # user-named parameters/objectives the file declares
 
 
 def read_campaign_file(path: str | Path, name: str | None = None) -> CampaignFile:
@@ -37,7 +40,12 @@ def read_campaign_file(path: str | Path, name: str | None = None) -> CampaignFil
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read campaign file: {exc}", file=str(path)) from exc
     check_campaign_file(data, file=str(path))  # unknown keys: refused, naming the closest
-    space = space_from_dict(data, file=str(path), base=path.parent)
-    objectives = objectives_from_dict(data, file=str(path))
+    # the file's own parameters and objectives (its `vocabulary:` section) join the KB's terms
+    terms = terms_from_entries(data.get("vocabulary"), str(path))
+    with user_terms_in_use((*active_user_terms(), *terms)):
+        space = space_from_dict(data, file=str(path), base=path.parent)
+        objectives = objectives_from_dict(data, file=str(path))
     settings = campaign_settings(data, len(objectives.objectives), file=str(path))
-    return CampaignFile(str(name or data.get("name") or path.stem), space, objectives, settings)
+    return CampaignFile(
+        str(name or data.get("name") or path.stem), space, objectives, settings, terms
+    )

@@ -27,6 +27,7 @@ __all__ = [
 CAMPAIGN_KEYS = {
     "name": "the campaign's name (default: the file name)",
     "description": "free text",
+    "vocabulary": "the campaign's own parameters and objectives (user terms, as in mapping files)",
     "parameters": "the design space",
     "constraints": "linear constraints on the parameters",
     "candidates": "a finite table of recipes the lab can make",

@@ -137,52 +137,18 @@ def plot_run(run: AnalyzedRun, path: Path) -> None:
 
 
 def _print_result(run: AnalyzedRun) -> None:
-    import pandas as pd
+    """The analysis for people (:func:`anodelab.report.analysis_blocks`): units, words, 4 figures."""
+    from anodelab.report import analysis_blocks
 
     result = run.result
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    res = result.results
-    if run.kind == "cycling":
-        cycles = pd.DataFrame(res["cycles"])
-        wanted = ["cycle", "discharge_capacity_mAh_per_g", "charge_capacity_mAh_per_g", "discharge_capacity_mAh",
-                  "charge_capacity_mAh", "coulombic_efficiency_percent", "average_discharge_voltage_V",
-                  "average_charge_voltage_V", "discharge_current_density_mA_per_g"]  # fmt: skip
-        cycles = cycles[[c for c in wanted if c in cycles]].dropna(axis=1, how="all")
-        print_frame(cycles, title=f"cycling — {run.files[0].name}", max_rows=30)
-        summary = {k: v for k, v in res["summary"].items() if not isinstance(v, dict)}
-        print_frame(
-            pd.DataFrame({"metric": list(summary), "value": list(summary.values())}),
-            title="summary",
-        )
-        for key, text in res["summary"].get("convention", {}).items():
-            console.print(f"  convention {key}: {text}")
-    elif run.kind == "rate":
-        print_frame(pd.DataFrame(res["steps"]), title=f"rate capability — {run.files[0].name}")
-    elif run.kind == "gitt":
-        pulses = pd.DataFrame(res["pulses"])
-        keep = [
-            "index",
-            "voltage_V",
-            "diffusion_coefficient_cm2_per_s",
-            "tau_D_over_r2",
-            "valid",
-            "reason",
-        ]
-        print_frame(
-            pulses[[c for c in keep if c in pulses]],
-            title=f"GITT — {run.files[0].name}",
-            max_rows=60,
-        )
-        print_frame(pd.DataFrame([res["summary"]]), title="summary")
-    elif run.kind == "eis":
-        params = pd.DataFrame([{"parameter": k, **v} for k, v in res["parameters"].items()])
-        print_frame(params, title=f"EIS fit {res.get('circuit')} — {run.files[0].name}")
-        console.print(f"Kramers–Kronig: {res.get('kramers_kronig')}")
-    else:
-        print_frame(pd.DataFrame([{"metric": m.property, "value": m.value, "unit": m.unit, **{
-            k: (v[0] if isinstance(v, tuple) else v) for k, v in m.conditions.items()}} for m in result.metrics]),
-            title=f"{run.kind} — {', '.join(f.name for f in run.files)}")  # fmt: skip
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}")
+    name = ", ".join(f.name for f in run.files)
+    for block in analysis_blocks(run.kind, result.results, result.metrics, name):
+        if block.frame is not None:
+            print_frame(block.frame, title=block.title, max_rows=60)
+        else:
+            console.print(escape(block.text))
 
 
 def analyze(
