@@ -270,10 +270,7 @@ def _campaign_stages(n: int, campaign_file: Path, table: pd.DataFrame) -> dict:
         truth = VirtualSiCLab(noise=True, random_state=0).truth(picked)
         noise = np.random.default_rng(0).normal(0, 15.0, len(picked))
         for pid, value in zip(ids[:N_TRAIN], truth["discharge_capacity"] + noise, strict=False):
-            store.add_result(
-                kb.db, pid, "discharge_capacity", float(value), "mA*h/g",
-                {"cycle": 500.0, "current_density": 1000.0}, required={"discharge_capacity"},
-            )  # fmt: skip
+            record(kb.db, pid, [f"discharge_capacity={float(value)!r}mAh/g"])
         with stage(out, "recommend"):
             records, result = recommend(kb.db, "bench", 4)
         out["recommend"]["proposals"] = _digest(result)

@@ -45,6 +45,7 @@ __all__ = [
     "objectives_from_dict",
     "parse_quantity_text",
     "assemble",
+    "matching_rows",
 ]
 
 GOALS = ("maximize", "minimize")
@@ -259,9 +260,15 @@ class Assembled:
         return {k: len(v) for k, v in self.tables.items()}
 
 
-def _matches(measurements: pd.DataFrame, outcome: Outcome, rtol: float) -> np.ndarray:
+def matching_rows(
+    measurements: pd.DataFrame, outcome: Outcome, rtol: float = 0.02, *, skip: Sequence[str] = ()
+) -> np.ndarray:
+    """Which rows measured ``outcome``: its property at its conditions (numbers within ``rtol``),
+    conditions named in ``skip`` not compared."""
     mask = (measurements["property"] == outcome.property).to_numpy().copy()
     for name, wanted in outcome.at:
+        if name in skip:
+            continue
         if name not in measurements.columns:
             return np.zeros(len(measurements), dtype=bool)
         col = measurements[name]
@@ -337,7 +344,7 @@ def assemble(
     clean = recipes.loc[usable].drop_duplicates("sample")
     tables = {}
     for outcome in outcomes:
-        rows = measurements.loc[_matches(measurements, outcome, rtol)].copy()
+        rows = measurements.loc[matching_rows(measurements, outcome, rtol)].copy()
         rows["y"] = _values(rows, outcome)
         rows["y_std"] = _stated_std(rows, outcome, rows["y"].to_numpy(dtype=float))
         rows = rows[np.isfinite(rows["y"].to_numpy(dtype=float))]
