@@ -176,7 +176,7 @@ def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
     import importlib
 
     # the module, not the function the package re-exports under the same name
-    propose_module = importlib.import_module("anodelab.optimize.propose")
+    propose_module = importlib.import_module("anodelab.optimize.batch")
 
     (tmp_path / "s.yaml").write_text(
         SPACE + "model: {kernel: rbf, categorical_encoding: hamming}\nacquisition: qLogEI\n"
