@@ -59,6 +59,8 @@ def new_campaign(
 ) -> dict[str, Any]:
     """Validate a campaign file (space + objectives) and store it; returns the campaign."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))  # worded as every reader words it
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -20,11 +20,11 @@ from anodelab.cli.common import (
     JsonOption,
     console,
     db_path,
-    err_console,
     frame_records,
     print_frame,
     print_json,
     result_line,
+    working,
 )
 from anodelab.export import EXPORT_FORMATS
 from anodelab.schema.units import unit_label
@@ -61,7 +61,8 @@ def campaign_new(
     """Create a campaign from a design-space file (validated against the vocabulary)."""
     from anodelab.campaign import new_campaign
 
-    c = new_campaign(_db(db, create=True), space, name=name, seed=seed)
+    with working(f"checking {space.name} against the vocabulary and storing the campaign …"):
+        c = new_campaign(_db(db, create=True), space, name=name, seed=seed)
     if as_json:
         print_json({k: c[k] for k in ("id", "name", "size", "parameters")})
         return
@@ -223,9 +224,7 @@ def recommend(
     """Propose the next batch of recipes, store them as proposals, print them with their reasons."""
     from anodelab.campaign import recommend as run
 
-    with err_console.status(
-        f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"
-    ):
+    with working(f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"):
         records, result = run(
             _db(db), campaign, batch, seed=seed, budget="fast" if fast else "default"
         )
@@ -305,10 +304,11 @@ def record(
     """Record measured values for a proposal (conditions default to the objective's)."""
     from anodelab.campaign import record as run
 
-    rows = run(
-        _db(db), proposal, values, at, cycles_completed=cycles, cycles_planned=planned, note=note,
-        cell=cell,
-    )  # fmt: skip
+    with working(f"recording {len(values)} value(s) for {proposal} …"):
+        rows = run(
+            _db(db), proposal, values, at, cycles_completed=cycles, cycles_planned=planned,
+            note=note, cell=cell,
+        )  # fmt: skip
     if as_json:
         print_json(rows)
         return
@@ -349,7 +349,7 @@ def fit(
 
     if model not in ("gp", "forest"):
         raise typer.BadParameter("model must be gp or forest")
-    with err_console.status("cross-validating the surrogate …"):
+    with working("cross-validating the surrogate …"):
         rep = fit_report(
             _db(db),
             property,

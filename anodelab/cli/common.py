@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +28,7 @@ __all__ = [
     "print_json",
     "frame_records",
     "db_path",
+    "working",
 ]
 
 console = Console()
@@ -137,3 +141,19 @@ def result_line(item: dict[str, Any]) -> str:
         + (f" at {conditions_label(item['conditions'])}" if item["conditions"] else "")
         + f" ({state}, version {item['version']})"
     )
+
+
+@contextlib.contextmanager
+def working(what: str) -> Iterator[None]:
+    """Say what a slow step is doing: a spinner on a terminal, one line on stderr otherwise
+    (a script or a pipe would see nothing for seconds), and how long it took when it was long."""
+    if err_console.is_terminal:
+        with err_console.status(what):
+            yield
+        return
+    started = time.monotonic()
+    err_console.print(f"{what}", highlight=False, soft_wrap=True)
+    yield
+    took = time.monotonic() - started
+    if took >= 2:
+        err_console.print(f"  done in {took:.0f} s", highlight=False)
