@@ -7,16 +7,19 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from anodelab.format import cell_text
-from anodelab.jsontext import frame_records, json_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and numpy load on first use (print_frame, JSON): `anodelab --help` needs neither.
 
 __all__ = [
     "DbOption",
@@ -56,9 +59,18 @@ def db_path(db: Path | None) -> Path:
     return db if db is not None else Path(os.environ.get("ANODELAB_DB") or "anodelab.db")
 
 
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records of a frame (:func:`anodelab.jsontext.frame_records`)."""
+    from anodelab.jsontext import frame_records as records
+
+    return records(frame)
+
+
 def print_json(data: Any) -> None:
     """Print standard JSON to stdout (no rich markup, no NaN tokens, so it pipes cleanly to jq);
     the same serialiser as ``anodelab export --format json`` (:func:`anodelab.jsontext.json_text`)."""
+    from anodelab.jsontext import json_text
+
     typer.echo(json_text(data))
 
 
