@@ -45,6 +45,7 @@ lint: $(STAMP) typecheck-shim
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/lint_imports.py
+	$(BIN)/python tools/check_sql.py
 	MYPYPATH=.typecheck $(BIN)/mypy -p anodelab
 
 bench: $(STAMP)

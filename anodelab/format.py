@@ -104,6 +104,10 @@ def quantity(
             text += f" ± {number(uncertainty, digits)}"
     elif _finite(value_min) and _finite(value_max):
         text = f"{number(value_min, digits)}–{number(value_max, digits)}"
+    elif _finite(value_min):  # one bound of a range
+        text = f"≥ {number(value_min, digits)}"
+    elif _finite(value_max):
+        text = f"≤ {number(value_max, digits)}"
     else:
         return ""
     shown = unit_text(unit)

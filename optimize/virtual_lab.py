@@ -60,6 +60,12 @@ class VirtualSiCLab:
 
     def truth(self, recipes: pd.DataFrame) -> pd.DataFrame:
         """Noise-free capacity at cycle 500 (mA h g⁻¹), ICE (%) and BET area (m² g⁻¹)."""
+        return self.components(recipes).drop(columns=["initial_capacity", "retention_500"])
+
+    def components(self, recipes: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`truth` plus its two factors: initial capacity Q₀ (mA h g⁻¹) and retention at
+        cycle 500 (fraction), so that ``discharge_capacity = initial_capacity · retention_500``
+        (used by :mod:`anodelab.optimize.virtual_cells` to draw whole fade curves)."""
         r = recipes
         get = lambda name, default: (  # noqa: E731
             r[name].to_numpy(dtype=float) if name in r else np.full(len(r), default)
@@ -84,7 +90,8 @@ class VirtualSiCLab:
         )
         retention += 0.08 * zif / 2.0
         retention *= 1 - 0.30 * ((T - 880.0 - 10 * self.shift) / 300.0) ** 2
-        capacity = q0 * np.clip(retention, 0.05, 0.98)
+        retention = np.clip(retention, 0.05, 0.98)
+        capacity = q0 * retention
         area = 60.0 + 45.0 * zif - 1.0 * p_eff - 0.8 * d_eff - 0.06 * (T - 600.0) + 4.0 * dex
         area = np.maximum(area, 3.0)
         ice = 90.0 - 0.09 * area - np.where(coat == "none", 3.0, 0.0)
@@ -93,6 +100,8 @@ class VirtualSiCLab:
                 "discharge_capacity": capacity,
                 "initial_coulombic_efficiency": ice,
                 "bet_surface_area": area,
+                "initial_capacity": q0,
+                "retention_500": retention,
             }
         )
 

@@ -26,7 +26,6 @@ from anodelab.ingest.runs import (
     AnalyzedRun,
     RunOptions,
     analyze_files,
-    import_run,
 )
 
 __all__ = ["register", "parse_option", "plot_run"]
@@ -79,6 +78,10 @@ def parse_option(text: str | None, unit: str, what: str) -> float | None:
     return as_float(text, unit, what=f"--{what}")
 
 
+def _or_default(value: float | None, default: float) -> float:
+    return default if value is None else value  # "0K" is an error for RunOptions, not 298.15 K
+
+
 def _options(mass: str | None, area: str | None, particle_radius: str | None, concentration: str | None,
              electrons: int, temperature: str, circuit: str | None, cell: str, reference_cycle: int,
              scan_rate: str | None, preset: str | None, keep_inductive: bool = False) -> RunOptions:  # fmt: skip
@@ -88,7 +91,7 @@ def _options(mass: str | None, area: str | None, particle_radius: str | None, co
         particle_radius_cm=parse_option(particle_radius, "cm", "particle-radius"),
         concentration_mol_per_cm3=parse_option(concentration, "mol/cm**3", "concentration"),
         electrons=electrons,
-        temperature_K=parse_option(temperature, "K", "temperature") or 298.15,
+        temperature_K=_or_default(parse_option(temperature, "K", "temperature"), 298.15),
         circuit=circuit,
         cell=cell,
         reference_cycle=reference_cycle,
@@ -225,42 +228,28 @@ def import_run_command(
     With `--proposal demo-p3` the run also closes the campaign loop: `anodelab import-run
     cell.csv --kind cycling --mass 1.2mg --proposal demo-p3`.
     """
-    from anodelab.campaign import proposal_sample, results_from_import
-    from anodelab.schema.errors import AnodelabError
-
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
                        reference_cycle, scan_rate, preset, keep_inductive)  # fmt: skip
-    recorded: list[dict[str, Any]] = []
     with (
         anodelab.open(db_path(db), create=True) as kb,
         byte_progress("analyzing and storing") as update,
     ):
-        if sample is None:
-            if proposal is None:
-                raise AnodelabError("give --sample LABEL (or --proposal of a campaign)")
-            sample = proposal_sample(kb.db, proposal)
-        run, report = import_run(
-            kb.db,
-            files,
-            kind,
-            sample=sample,
-            source=source,
-            options=options,
-            cell_label=cell_label,
-            progress=update,
-        )
-        if proposal is not None and report.status != "unchanged" and report.import_id is not None:
-            recorded = results_from_import(kb.db, proposal, report.import_id)
+        run, report, recorded = kb.import_run(
+            list(files), kind, sample=sample, proposal=proposal, source=source,
+            cell_label=cell_label, options=options, progress=update,
+        )  # fmt: skip
     if as_json:
         print_json({**run.to_json_dict(), "import": report.to_dict(), "campaign_results": recorded})
         return
     for warning in report.warnings:
         console.print(f"[yellow]{escape(str(warning))}[/]")
-    console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for sample {sample!r} "
-                  f"(source {source!r}, import {report.import_id})")  # fmt: skip
+    where = (f"proposal {proposal!r}'s sample" if proposal is not None
+             else f"sample {sample!r} (source {source!r})")  # fmt: skip
+    console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for {where}"
+                  f" (import {report.import_id})")  # fmt: skip
     for item in recorded:
         console.print(f"  recorded for {escape(str(proposal))}: {result_line(item)}")
-    if proposal is not None and not recorded and report.status != "unchanged":
+    if proposal is not None and not recorded:
         console.print(f"[yellow]no objective of {proposal}'s campaign was measured by this run[/]")
 
 

@@ -151,7 +151,7 @@ def result_line(item: dict[str, Any]) -> str:
     return escape(
         f"{item['property']} = {item['value']:.4g}{unit}"
         + (f" at {conditions_label(item['conditions'])}" if item["conditions"] else "")
-        + f" ({state}, version {item['version']})"
+        + (f" ({state}, version {item['version']})" if item.get("version") else f" ({state})")
     )
 
 

@@ -30,10 +30,24 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-def init(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`."""
+def init(
+    db: DbOption = None,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the KB without the shipped literature.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`;
+    `anodelab init --empty --db lab.db` makes one with no data (`anodelab.init(path, literature=False)`)."""
     path = db_path(db)
     rows = []
+    if empty:
+        anodelab.init(path, literature=False).close()
+        if as_json:
+            print_json({"db": str(path), "imports": [], "checks": {}})
+        else:
+            console.print(f"empty knowledge base {path} (schema and vocabulary, no data)")
+        return
 
     def progress(source: str, report: anodelab.api.ImportReport) -> None:  # type: ignore[name-defined]
         rows.append({"source": source, "table": Path(report.file).name, "status": report.status,
@@ -104,7 +118,7 @@ def values_display(frame: pd.DataFrame) -> pd.DataFrame:
         prop = vocab.properties().get(r["property"])
         unit = prop.unit if prop else r["unit"]
         shown = quantity(r["value"], unit, uncertainty=r["uncertainty"], qualifier=r["qualifier"],
-                         value_min=r["value_min"], value_max=r["value_max"])  # fmt: skip
+                         value_min=r["value_min"], value_max=r["value_max"]) or "(no value)"  # fmt: skip
         conditions = {name: r[name] for name in condition_names if pd.notna(r[name])}
         rows.append({"sample": r["sample"], "source": r["source"], "property": words(r["property"]),
                      "value": shown, "conditions": conditions_text(conditions),
@@ -233,15 +247,50 @@ def import_table(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report how the table is understood; write nothing.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="All or nothing: one refused row refuses the table.")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write the refused rows and why to this CSV (fix it, import it again)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a table as one transaction; re-importing the same table changes nothing."""
-    with anodelab.open(db_path(db), create=True) as kb:
-        report = kb.import_table(file, source=source, mapping=mapping, sheet=sheet, dry_run=dry_run)
+    """Import a table: its sound rows in one transaction, the others refused and named.
+
+    Exit status: 0 every row taken; 3 some rows refused (the others written); 1 nothing written.
+    """
+    from anodelab.kb.write import ImportRejected
+
+    try:
+        with anodelab.open(db_path(db), create=True) as kb:
+            report = kb.import_table(
+                file,
+                source=source,
+                mapping=mapping,
+                sheet=sheet,
+                dry_run=dry_run,
+                strict=strict,
+                rejects=rejects,
+            )
+    except ImportRejected as exc:
+        rejected = getattr(exc, "report", None)
+        if not as_json or rejected is None:
+            raise
+        print_json(rejected.to_dict())
+        raise typer.Exit(1) from None
     data = report.to_dict()
     if as_json:
         print_json(data)
-        return
+    else:
+        _show_import(file, report, data)
+    if report.rejected:
+        raise typer.Exit(1)
+    if report.refused:
+        raise typer.Exit(3)
+
+
+def _show_import(file: Path, report: anodelab.api.ImportReport, data: dict) -> None:  # type: ignore[name-defined]
     import pandas as pd
 
     if report.columns:
@@ -262,11 +311,20 @@ def import_table(
             lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
         )
         print_frame(columns, title=f"how {file.name} was understood ({report.layout})")
+    refused = {id(p) for p in report.refused}
     for problem in report.bundle.problems:
+        if id(problem) in refused:
+            continue
         console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
+    for problem in report.refused:
+        console.print(f"[red]refused: {problem}[/]")
     note = f" ({report.write.note})" if report.write is not None and report.write.note else ""
     counts = ", ".join(f"{what.replace('_', ' ')} {n}" for what, n in data["counts"].items())
-    console.print(f"{report.status}{note}: {counts}")
+    rows = data["rows"]
+    taken = f"; rows taken {rows['taken']}, refused {rows['refused']}" if rows["refused"] else ""
+    console.print(f"{report.status}{note}: {counts}{taken}")
+    if report.rejects_file:
+        console.print(f"refused rows written to {report.rejects_file}")
     if report.write is not None:
         for label, items in (
             ("added", report.write.added),
@@ -382,7 +440,21 @@ def imports(db: DbOption = None, as_json: JsonOption = False) -> None:
         frame = kb.imports()
     if not as_json:
         frame = frame[
-            ["id", "dataset", "status", "n_rows", "started_at", "file_sha256", "replaces_import_id"]
+            [
+                c
+                for c in (
+                    "id",
+                    "dataset",
+                    "status",
+                    "n_rows",
+                    "rows_taken",
+                    "rows_refused",
+                    "started_at",
+                    "file_sha256",
+                    "replaces_import_id",
+                )
+                if c in frame
+            ]  # fmt: skip
         ].assign(file_sha256=frame["file_sha256"].str[:12])
     print_frame(frame, title="imports", as_json=as_json)
 
