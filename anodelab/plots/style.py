@@ -31,7 +31,7 @@ def objective_label(key: str) -> str:
     """A campaign objective key (``discharge_capacity@current_density=1000,cycle=500``) for an
     axis: ``discharge capacity (mA h g⁻¹) at current density 1000 mA g⁻¹, cycle 500``."""
     prop, _, conditions = key.partition("@")
-    pairs = {}
+    pairs: dict[str, float | str] = {}
     for item in filter(None, conditions.split(",")):
         name, _, value = item.partition("=")
         try:
