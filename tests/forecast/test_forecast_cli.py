@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import anodelab
-from anodelab.cli import main
 import pandas as pd
 
+import anodelab
+from anodelab.cli import main
 from anodelab.forecast import forecast_target, stop_advice
 
 
