@@ -8,12 +8,12 @@ STAMP  := $(VENV)/.installed
 DB     ?= anodelab.db
 OUT    ?= demo-output
 
-.PHONY: install demo test lint typecheck-shim bench clean
+.PHONY: install demo test test-browser lint typecheck-shim bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	# BoTorch compiles its fused hypervolume kernel once (~30 s, g++ + ninja), not on a user's first command.
 	$(BIN)/python -m anodelab.optimize.warmup
 	touch $(STAMP)
@@ -25,6 +25,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest tests -n 2 -q
+
+# The web UI in a real browser: Playwright + Debian's chromium-headless-shell (never Playwright's own
+# download).  Screenshots land in tests/browser/screenshots/ (gitignored).  `make test` skips these.
+CHROMIUM ?= /usr/bin/chromium-headless-shell
+test-browser: $(STAMP)
+	@test -x $(CHROMIUM) || { echo "missing $(CHROMIUM): apt-get install -y chromium-headless-shell"; exit 1; }
+	ANODELAB_BROWSER_TESTS=1 ANODELAB_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser -q -p no:xdist
 
 # mypy and import-linter cannot see the package-dir mapping; give them a symlink shim.
 # (copies: import-linter's scanner follows neither directory nor file symlinks)
@@ -38,6 +45,7 @@ lint: $(STAMP) typecheck-shim
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python tools/lint_imports.py
+	$(BIN)/python tools/check_sql.py
 	MYPYPATH=.typecheck $(BIN)/mypy -p anodelab
 
 bench: $(STAMP)

@@ -16,20 +16,22 @@ import pandas as pd
 import sqlite_utils
 
 from anodelab.export import tidy_frame, write_export
+from anodelab.ingest.runs import AnalyzedRun, Progress, RunOptions, import_run
 from anodelab.ingest.table_import import ImportReport, import_folder, import_table
 from anodelab.kb import query
 from anodelab.kb.db import default_db_path, open_db
 from anodelab.kb.literature_data import literature_folders
 from anodelab.kb.recipes import recipe_vectors
 from anodelab.kb.user_terms import add_user_terms, kb_vocabulary, load_user_terms
-from anodelab.kb.write import undo_import
+from anodelab.kb.write import WriteReport, undo_import
 from anodelab.schema.conditions import ConditionSpec
+from anodelab.schema.errors import InputError
 from anodelab.schema.vocabulary import user_term
 
 if TYPE_CHECKING:
     from anodelab.campaign import Campaign
 
-__all__ = ["KnowledgeBase", "open", "init"]
+__all__ = ["KnowledgeBase", "open", "init", "create_campaign"]
 
 Conditions = ConditionSpec | dict[str, Any] | str | list[str] | None
 
@@ -160,6 +162,65 @@ class KnowledgeBase:
 
         return Campaign(self.db, new_campaign(self.db, path, name=name, seed=seed)["id"])
 
+    def record(self, proposal: int | str, *values: str, **options: Any) -> list[dict[str, Any]]:
+        """Record ``PROPERTY=VALUE[unit]`` results of a proposal (by name, ``pitch1-p1``, or id)
+        as measurements of its sample; see :func:`anodelab.campaign_record.record` for
+        ``at``, ``cycles_completed``, ``cycles_planned``, ``note``, ``cell``."""
+        from anodelab.campaign_record import record
+
+        return record(self.db, proposal, list(values), **options)
+
+    def set_status(
+        self, proposal: int | str, status: str, note: str | None = None
+    ) -> dict[str, Any]:
+        """Mark a proposal running, abandoned or proposed (:func:`anodelab.campaign.set_status`)."""
+        from anodelab.campaign_record import set_status
+
+        return set_status(self.db, proposal, status, note)
+
+    def import_run(
+        self,
+        files: str | Path | list[str | Path],
+        kind: str,
+        *,
+        sample: str | None = None,
+        proposal: int | str | None = None,
+        source: str = "lab",
+        cell_label: str | None = None,
+        options: RunOptions | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[AnalyzedRun, WriteReport, list[dict[str, Any]]]:
+        """Analyze raw cycler/EIS/GITT/CV files and store the metrics as measurements of
+        ``sample`` (of ``source``), or — with ``proposal`` — of that campaign proposal's sample,
+        its status settled in the same transaction.  Returns the run, the import report and the
+        campaign objectives' values the run measured (empty without ``proposal``)."""
+        from anodelab.campaign_record import import_run_for_proposal
+
+        paths = files if isinstance(files, list) else [files]
+        if proposal is not None:
+            if sample is not None or source != "lab":
+                raise InputError(
+                    "--proposal files the run under the proposal's sample and campaign;"
+                    " leave out --sample and --source"
+                )
+            return import_run_for_proposal(
+                self.db, paths, kind, proposal, options=options, cell=cell_label, progress=progress
+            )
+        if sample is None:
+            raise InputError("give --sample LABEL (or --proposal of a campaign)")
+        run, report = import_run(
+            self.db, paths, kind, sample=sample, source=source, options=options,
+            cell_label=cell_label, progress=progress,
+        )  # fmt: skip
+        return run, report, []
+
+    def fit(self, property: str, at: list[str] | None = None, **options: Any) -> dict[str, Any]:
+        """Cross-validate a surrogate for ``property`` on the KB's recipes, literature and lab
+        results alike (:func:`anodelab.fit.fit_report`)."""
+        from anodelab.fit import fit_report
+
+        return fit_report(self.db, property, at, **options)
+
     # -- writing ----------------------------------------------------------------------------
     def import_table(self, path: str | Path, **options: Any) -> ImportReport:
         """Import one table (see :func:`anodelab.ingest.table_import.import_table`)."""
@@ -245,3 +306,20 @@ def init(
                 if progress is not None:
                     progress(folder.name, report)
     return kb
+
+
+def create_campaign(
+    path: str | os.PathLike[str] | None,
+    space_file: str | Path,
+    name: str | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Create a campaign from ``space_file`` in the KB at ``path`` — made empty if missing, but
+    only once the file has been checked: a refused campaign file writes nothing, no KB file
+    included.  Returns the campaign (``id``, ``name``, ``size``, ``parameters``, …)."""
+    from anodelab.campaign import new_campaign
+    from anodelab.optimize.campaign_file import read_campaign_file
+
+    read_campaign_file(space_file, name)  # refuses a bad file before any file is created
+    with open(path, create=True) as kb:
+        return new_campaign(kb.db, space_file, name=name, seed=seed)

@@ -162,28 +162,27 @@ class Parts:
 def _instrument() -> Parts:
     import importlib
 
-    # the package re-exports the function `propose`, which shadows the submodule's name
-    propose = importlib.import_module("anodelab.optimize.propose")
+    batch = importlib.import_module("anodelab.optimize.batch")
+    candidates = importlib.import_module("anodelab.optimize.candidates")
+    records = importlib.import_module("anodelab.optimize.records")
     space = importlib.import_module("anodelab.optimize.space")
 
     parts = Parts()
-    parts.wrap(propose, "fit_outcome_models", "fit")
-    parts.wrap(space, "_anti_join", "untested")  # inside _optimize before the screen commit
+    parts.wrap(batch, "fit_outcome_models", "fit")
+    parts.wrap(space, "_anti_join", "untested")
+    parts.wrap(candidates, "_rows_in", "untested")  # once per proposal
+    parts.wrap(candidates, "posterior_moments", "screen")  # the bounds' moments (lazy search)
     for attr, label in (
-        ("_rows_in", "untested"),  # once per proposal since
-        ("posterior_moments", "screen"),  # the bounds' moments (lazy search)
-        ("_optimize", "optimize"),
-        ("_sequential_values", "rescore"),
-        ("_explore_levels", "levels"),
-        ("_finish", "reasons"),
-        ("_repair", "repair"),
+        ("optimize_batch", "optimize"),
+        ("sequential_values", "rescore"),
+        ("explore_converged_slots", "levels"),
+        ("proposal_set", "reasons"),
+        ("repair_batch", "repair"),
     ):
-        if hasattr(propose, attr):
-            parts.wrap(propose, attr, label)
+        parts.wrap(batch, attr, label)
     for attr in ("optimize_acqf_discrete", "lazy_greedy_search"):
-        if hasattr(propose, attr):
-            parts.wrap(propose, attr, "acqf")
-    parts.wrap(propose, "nearest_recipes", "nearest")
+        parts.wrap(candidates, attr, "acqf")
+    parts.wrap(records, "nearest_recipes", "nearest")
     return parts
 
 
@@ -208,8 +207,8 @@ def one_run(n: int, campaign: bool) -> dict:
     """Every stage once, in this process; returns ``{stage: {s, peak_mb, added_mb}, ...}``."""
     warnings.filterwarnings("ignore")
     from anodelab.models.threads import torch_threads
+    from anodelab.optimize.batch import propose
     from anodelab.optimize.objectives import objectives_from_dict
-    from anodelab.optimize.propose import propose
     from anodelab.optimize.space import load_space
 
     csv, space_file, campaign_file = files(n)
@@ -271,10 +270,7 @@ def _campaign_stages(n: int, campaign_file: Path, table: pd.DataFrame) -> dict:
         truth = VirtualSiCLab(noise=True, random_state=0).truth(picked)
         noise = np.random.default_rng(0).normal(0, 15.0, len(picked))
         for pid, value in zip(ids[:N_TRAIN], truth["discharge_capacity"] + noise, strict=False):
-            store.add_result(
-                kb.db, pid, "discharge_capacity", float(value), "mA*h/g",
-                {"cycle": 500.0, "current_density": 1000.0}, required={"discharge_capacity"},
-            )  # fmt: skip
+            record(kb.db, pid, [f"discharge_capacity={float(value)!r}mAh/g"])
         with stage(out, "recommend"):
             records, result = recommend(kb.db, "bench", 4)
         out["recommend"]["proposals"] = _digest(result)

@@ -41,7 +41,8 @@ def main() -> int:
     from anodelab.optimize.space import load_space
     from anodelab.optimize.virtual_lab import VirtualSiCLab
 
-    module = importlib.import_module("anodelab.optimize.propose")
+    module = importlib.import_module("anodelab.optimize.batch")
+    candidates = importlib.import_module("anodelab.optimize.candidates")
     _, space_file, _ = cb.files(args.rows)
     space = load_space(space_file)
     for variant in args.variants:
@@ -66,7 +67,7 @@ def main() -> int:
                         pending = space.candidates.sample(3, random_state=seed + 100)
                     out = {}
                     for label, above in (("exhaustive", 10**9), ("lazy", 0)):
-                        module.LAZY_ABOVE = above
+                        candidates.LAZY_ABOVE = above
                         t0 = time.perf_counter()
                         result = module.propose(
                             space, objectives, training, q=4, seed=seed, pending=pending

@@ -45,15 +45,23 @@ Conventions (stated in every result under ``summary.convention``):
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from anodelab.echem.cycling_runs import (
+    CycleSums,
+    batch_runs,
+    quantum,
+    run_states,
+    sums_from_runs,
+)
 from anodelab.echem.results import AnalysisResult, Metric
-from anodelab.echem.steps import add_step_and_cycle_index, current_state, leading_sign
+from anodelab.echem.steps import current_state, default_rest_current, leading_sign
 from anodelab.schema.errors import InputError
 from anodelab.schema.version import __version__
 
@@ -62,7 +70,7 @@ __all__ = [
     "CycleSums",
     "cycle_table_from_sums",
     "cycling_result",
-    "check_cycling_options",
+    "CyclingOptions",
     "analyze_cycling",
     "CAPACITY_SOURCES",
     "RETENTION_BASES",
@@ -73,94 +81,6 @@ RETENTION_BASES = ("reversible", "charge", "discharge")
 _AH_TO_MAH = 1000.0
 
 
-def _step_mask(frame: pd.DataFrame, state: np.ndarray) -> np.ndarray:
-    """True for rows whose interval to the previous row lies inside one active step."""
-    step = frame["step_index"].to_numpy()
-    same = np.zeros(step.size, dtype=bool)
-    same[1:] = step[1:] == step[:-1]
-    return same & (state != 0)
-
-
-def _integrated(
-    frame: pd.DataFrame, state: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-row increments from the previous row inside active steps: charge (Ah, signed like the
-    current), ``V·I·dt`` (Wh, signed) and ``|V·I|·dt`` (Wh), trapezoid rule."""
-    t = frame["test_time_second"].to_numpy(dtype=float)
-    i = np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float))
-    v = np.nan_to_num(frame["voltage_volt"].to_numpy(dtype=float))
-    dt = np.zeros_like(t)
-    dt[1:] = np.diff(t)
-    keep = _step_mask(frame, state) & (dt >= 0)
-    dq = np.zeros_like(t)
-    de = np.zeros_like(t)
-    dq[1:] = 0.5 * (i[1:] + i[:-1]) * dt[1:] / 3600.0
-    p = v * i
-    de[1:] = 0.5 * (p[1:] + p[:-1]) * dt[1:] / 3600.0
-    de_abs = np.zeros_like(t)
-    de_abs[1:] = 0.5 * (np.abs(p[1:]) + np.abs(p[:-1])) * dt[1:] / 3600.0
-    dq[~keep] = 0.0
-    de[~keep] = 0.0
-    de_abs[~keep] = 0.0
-    return dq, de, de_abs
-
-
-def _column_increments(values: np.ndarray) -> np.ndarray:
-    """Increments of a cumulative capacity column that may reset (per step, per cycle, or never).
-
-    ``inc_i = c_i - c_{i-1}`` when the column did not decrease, else ``c_i`` (a reset to zero
-    followed by the capacity accumulated since the reset).
-    """
-    c = np.nan_to_num(np.abs(values.astype(float)))
-    inc = np.empty_like(c)
-    inc[0] = c[0]
-    d = np.diff(c)
-    inc[1:] = np.where(d >= 0, d, c[1:])
-    return inc
-
-
-def _quantum(values: np.ndarray) -> float:
-    """Largest power-of-ten step that all values are multiples of (the column's rounding)."""
-    sample = np.abs(values[np.isfinite(values)])[:20000]
-    sample = sample[sample > 0]
-    if sample.size == 0:
-        return 0.0
-    for exponent in range(0, -13, -1):
-        step = 10.0**exponent
-        ratio = sample / step
-        rounded = np.round(ratio)
-        if np.all(rounded >= 1) and np.all(np.abs(ratio - rounded) < 1e-6 * ratio):
-            return step
-    return 0.0
-
-
-def _column_charge(
-    frame: pd.DataFrame, state: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, str] | None:
-    """Per-row charge/discharge increments (Ah, unsigned) from the file's capacity columns."""
-    cols = frame.columns
-    if "charge_capacity_ampere_hour" in cols and "discharge_capacity_ampere_hour" in cols:
-        ch = _column_increments(frame["charge_capacity_ampere_hour"].to_numpy())
-        dis = _column_increments(frame["discharge_capacity_ampere_hour"].to_numpy())
-        ch[state <= 0] = 0.0  # a column is credited only while its current flows
-        dis[state >= 0] = 0.0
-        return ch, dis, "charge_capacity_ampere_hour/discharge_capacity_ampere_hour"
-    if "net_capacity_ampere_hour" in cols:
-        q = np.nan_to_num(frame["net_capacity_ampere_hour"].to_numpy(dtype=float))
-        inc = np.zeros_like(q)
-        inc[1:] = np.abs(np.diff(q))
-        return (
-            np.where(state > 0, inc, 0.0),
-            np.where(state < 0, inc, 0.0),
-            "net_capacity_ampere_hour",
-        )
-    if "capacity_ampere_hour" in cols:
-        # unsigned, usually reset at every step (Neware "Capacity", Maccor "Amp-hr")
-        inc = _column_increments(frame["capacity_ampere_hour"].to_numpy())
-        return np.where(state > 0, inc, 0.0), np.where(state < 0, inc, 0.0), "capacity_ampere_hour"
-    return None
-
-
 def _capacity_columns(frame: pd.DataFrame) -> list[str]:
     names = (
         "charge_capacity_ampere_hour",
@@ -169,49 +89,6 @@ def _capacity_columns(frame: pd.DataFrame) -> list[str]:
         "capacity_ampere_hour",
     )
     return [c for c in names if c in frame.columns]
-
-
-@dataclass
-class CycleSums:
-    """Per-cycle sums from which :func:`cycle_table_from_sums` builds the cycle table.
-
-    All arrays are indexed like ``cycle`` (the cycle numbers present, ascending, cycle 0 included
-    when present).  Charges are in Ah, energies in Wh, currents in A, times in s.  ``ch_col`` /
-    ``dis_col`` are the capacity-column increments credited to positive/negative current (``None``
-    without a capacity column); ``column_total_Ah`` is their sum over the file, ``quantum_Ah`` the
-    coarsest rounding of the capacity columns (:func:`_quantum`).  ``v_charge_max`` /
-    ``v_discharge_min`` are the highest voltage under positive and the lowest under negative
-    current per cycle (NaN without such rows), ``last_active_sign`` / ``last_active_cycle`` the
-    current sign and cycle of the file's last active row (for :func:`_cut_off_last_half_cycle`).
-    ``ech`` / ``edis`` are ∫|V I| dt (Wh) under positive / negative current; ``vq_ch`` / ``vq_dis``
-    are ∫V |I| dt (Wh, signed; the numerators of the average voltages; ``None`` → ``ech`` / ``edis``).
-    Both the in-memory path
-    (:func:`cycle_summary`) and the streaming file path
-    (:func:`anodelab.ingest.readers.summarize_cycler_file`) fill one, so both give the same table.
-    """
-
-    cycle: np.ndarray
-    ch_int: np.ndarray
-    dis_int: np.ndarray
-    ech: np.ndarray
-    edis: np.ndarray
-    ich_max: np.ndarray
-    idis_max: np.ndarray
-    t0: np.ndarray
-    t1: np.ndarray
-    max_cycle: int
-    capacity_columns: list[str] = field(default_factory=list)
-    column_name: str | None = None
-    ch_col: np.ndarray | None = None
-    dis_col: np.ndarray | None = None
-    column_total_Ah: float = 0.0
-    quantum_Ah: float = 0.0
-    v_charge_max: np.ndarray | None = None
-    v_discharge_min: np.ndarray | None = None
-    last_active_sign: int = 0
-    last_active_cycle: int = 0
-    vq_ch: np.ndarray | None = None
-    vq_dis: np.ndarray | None = None
 
 
 def cycle_summary(
@@ -230,6 +107,9 @@ def cycle_summary(
     ``average_discharge_voltage_V``, ``max_charge_current_mA``, ``max_discharge_current_mA``,
     ``start_time_second``, ``end_time_second``, ``complete``.  ``frame.attrs["capacity_source"]``
     says whether capacities come from the file's columns or from integrating the current.
+
+    The frame is summed as one record batch by :mod:`anodelab.echem.cycling_runs` (the arithmetic
+    the streaming file summary uses batch by batch).
     """
     _check_capacity_source(capacity_source)
     warnings = [] if warnings is None else warnings
@@ -239,69 +119,35 @@ def cycle_summary(
             raise InputError(f"no {column} column; columns are {list(frame.columns)}", file=source)
     if len(frame) < 2:
         raise InputError("fewer than two data rows", file=source)
-    if "step_index" not in frame.columns or "cycle_index" not in frame.columns:
-        add_step_and_cycle_index(frame, cell=cell, rest_current=rest_current)
-    state = current_state(frame["current_ampere"].to_numpy(dtype=float), rest_current)
-    dq, de, de_abs = _integrated(frame, state)
-    cycle = frame["cycle_index"].to_numpy().astype(np.int64)
-    n = int(cycle.max()) + 1
-    current = np.abs(np.nan_to_num(frame["current_ampere"].to_numpy(dtype=float)))
-    time = frame["test_time_second"].to_numpy(dtype=float)
-    grouped = pd.DataFrame(
-        {
-            "cycle": cycle,
-            "ich": np.where(state > 0, current, 0.0),
-            "idis": np.where(state < 0, current, 0.0),
-            "t": time,
-        }
-    ).groupby("cycle", sort=True)
-    agg = grouped.agg(ich=("ich", "max"), idis=("idis", "max"), t0=("t", "min"), t1=("t", "max"))
-    present = agg.index.to_numpy()
-    sums = CycleSums(
-        cycle=present,
-        ch_int=np.bincount(cycle, np.where(dq > 0, dq, 0.0), n)[present],
-        dis_int=np.bincount(cycle, np.where(dq < 0, -dq, 0.0), n)[present],
-        # by the sign of the current, not of V·I (V·I > 0 under discharge when V < 0)
-        ech=np.bincount(cycle, np.where(state > 0, de_abs, 0.0), n)[present],
-        edis=np.bincount(cycle, np.where(state < 0, de_abs, 0.0), n)[present],
-        ich_max=agg["ich"].to_numpy(),
-        idis_max=agg["idis"].to_numpy(),
-        t0=agg["t0"].to_numpy(),
-        t1=agg["t1"].to_numpy(),
-        max_cycle=int(cycle.max()),
-        capacity_columns=_capacity_columns(frame),
-        vq_ch=np.bincount(cycle, np.where(state > 0, de, 0.0), n)[present],
-        vq_dis=np.bincount(cycle, np.where(state < 0, -de, 0.0), n)[present],
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    tol = default_rest_current(current) if rest_current is None else float(rest_current)
+    columns = _capacity_columns(frame)
+    counters = {c: frame[c].to_numpy(dtype=float) for c in columns}
+    vendor_step = frame["step_id"].to_numpy(dtype=float) if "step_id" in frame.columns else None
+    runs, _, _ = batch_runs(
+        frame["test_time_second"].to_numpy(dtype=float),
+        frame["voltage_volt"].to_numpy(dtype=float),
+        np.nan_to_num(current),
+        None if vendor_step is None else np.nan_to_num(vendor_step, nan=-1.0),
+        counters,
+        None,
+        tol,
+        tol,
     )
-    volt = frame["voltage_volt"].to_numpy(dtype=float)
-    sums.v_charge_max = _per_cycle_extreme(cycle, volt, state > 0, n, np.fmax)[present]
-    sums.v_discharge_min = _per_cycle_extreme(cycle, volt, state < 0, n, np.fmin)[present]
-    active = np.flatnonzero(state != 0)
-    if active.size:
-        sums.last_active_sign = int(state[active[-1]])
-        sums.last_active_cycle = int(cycle[active[-1]])
-    if capacity_source != "current" and sums.capacity_columns:
-        from_columns = _column_charge(frame, state)
-        if from_columns is not None:
-            ch_col, dis_col, sums.column_name = from_columns
-            sums.ch_col = np.bincount(cycle, ch_col, n)[present]
-            sums.dis_col = np.bincount(cycle, dis_col, n)[present]
-            sums.column_total_Ah = float(ch_col.sum() + dis_col.sum())
-            sums.quantum_Ah = max(
-                _quantum(frame[c].to_numpy(dtype=float)) for c in sums.capacity_columns
-            )
+    sums = sums_from_runs(runs, run_states(runs, tol), 1, cell, columns)
+    if capacity_source != "current" and sums.ch_col is not None:
+        sums.quantum_Ah = max(quantum(values) for values in counters.values())
+        sums.first_counter_Ah = max(
+            (
+                float(np.nan_to_num(abs(values[0])))
+                for key, values in counters.items()
+                if key != "net_capacity_ampere_hour"
+            ),
+            default=0.0,
+        )
     return cycle_table_from_sums(
         sums, cell=cell, capacity_source=capacity_source, warnings=warnings, source=source
     )
-
-
-def _per_cycle_extreme(
-    cycle: np.ndarray, values: np.ndarray, rows: np.ndarray, n: int, reduce: np.ufunc
-) -> np.ndarray:
-    """Per cycle number ``0..n-1`` the ``np.fmax``/``np.fmin`` of ``values`` over ``rows`` (NaN if none)."""
-    out = np.full(n, np.nan)
-    reduce.at(out, cycle[rows], values[rows])
-    return out
 
 
 #: A last half-cycle counts as cut off when its voltage extreme falls short of every earlier
@@ -360,6 +206,28 @@ def _cut_off_last_half_cycle(
     )
 
 
+def _started_mid_cycle(sums: CycleSums, total_mAh: np.ndarray) -> tuple[int, str] | None:
+    """The row of the first reported cycle when the file starts in the middle of a cycle.
+
+    Vendor capacity counters run per cycle or per step; one that is above zero in the file's
+    first row (by more than 0.1 % of the largest half-cycle) holds charge passed before the
+    first record, so the first cycle of the file is partial: reported, but not complete.
+    """
+    largest = float(np.max(total_mAh, initial=0.0)) / _AH_TO_MAH
+    if sums.first_counter_Ah <= _NEGLIGIBLE_FRACTION * max(largest, 1e-300):
+        return None
+    rows = np.flatnonzero(np.asarray(sums.cycle) > 0)
+    if rows.size == 0:
+        return None
+    row = int(rows[0])
+    return row, (
+        f"the file starts in the middle of a cycle (its capacity counter is already at "
+        f"{sums.first_counter_Ah * 1e3:.4g} mAh in the first row): cycle {int(sums.cycle[row])} is "
+        "partial, its capacities count only what the file recorded, and it is not used for CE, "
+        "retention, fade or cycle life"
+    )
+
+
 #: A half-cycle holding less than this fraction of the file's largest half-cycle is a current
 #: blip (e.g. 1e-11 Ah around a rest), not a half-cycle: it gives no CE and no complete cycle.
 _NEGLIGIBLE_FRACTION = 1e-3
@@ -414,14 +282,29 @@ def cycle_table_from_sums(
         total = max(sums.column_total_Ah, 1e-300)
         cycles_n = max(sums.max_cycle, 1)
         quantum = sums.quantum_Ah
-        coarse = quantum > 0 and quantum > 1e-3 * total / (2 * cycles_n)
-        if capacity_source == "columns" or not coarse:
+        coarse = quantum > 0 and quantum > COARSE_FRACTION * total / (2 * cycles_n)
+        # a coarse column that the integrated current contradicts beyond its rounding is still
+        # the better record: then the current column is the rounded one (LANDT: 0.1 mA steps)
+        gap = max(
+            float(np.max(np.abs(sums.ch_col - sums.ch_int), initial=0.0)),
+            float(np.max(np.abs(sums.dis_col - sums.dis_int), initial=0.0)),
+        )
+        contradicted = gap > 2.0 * quantum
+        if capacity_source == "columns" or not coarse or contradicted:
             ch_sum, dis_sum = sums.ch_col, sums.dis_col
             used = f"file column {sums.column_name}"
+            if coarse and contradicted and capacity_source != "columns":
+                warnings.append(
+                    f"capacity column(s) {columns} are rounded to {quantum:g} Ah, but integrating "
+                    f"the current differs from them by up to {gap * 1e3:.3g} mAh in a half-cycle, more "
+                    "than that rounding explains (the current column is rounded too); the capacity "
+                    "columns are used"
+                )
         else:
             warnings.append(
-                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than 0.1 % of a "
-                "half-cycle capacity; capacities were integrated from the current instead"
+                f"capacity column(s) {columns} are rounded to {quantum:g} Ah, coarser than "
+                f"{COARSE_FRACTION:.1%} of a half-cycle capacity, and the integrated current agrees "
+                "with them within that rounding; capacities were integrated from the current"
             )
     present = np.asarray(sums.cycle)
     table = pd.DataFrame({"cycle": present})
@@ -454,6 +337,10 @@ def cycle_table_from_sums(
     if cut_off is not None:
         complete[cut_off[0]] = False
         warnings.append(cut_off[1])
+    started = _started_mid_cycle(sums, qch + qdis)
+    if started is not None:
+        complete[started[0]] = False
+        warnings.append(started[1])
     table["complete"] = complete
     if (table["cycle"] == 0).any() and (
         table.loc[table["cycle"] == 0, ["charge_capacity_mAh", "discharge_capacity_mAh"]]
@@ -471,13 +358,24 @@ def cycle_table_from_sums(
         positive = present > 0
         qi = (sums.ch_int + sums.dis_int)[positive] * _AH_TO_MAH
         qc = (qch + qdis)[positive]
-        if qi.size and np.nanmax(np.abs(qi - qc) / np.maximum(qc, 1e-300)) > 0.02:
+        gap = np.abs(qi - qc) / np.maximum(qc, 1e-300)
+        if qi.size and np.nanmax(gap) > CROSS_CHECK_FRACTION:
+            worst = int(np.nanargmax(gap))
             warnings.append(
-                "capacities from the file's capacity columns and from integrating the current differ by "
-                "more than 2 % in some cycle; the file columns are used (capacity_source='current' to override)"
+                f"capacities from the file's capacity column(s) {columns} and from integrating the "
+                f"current differ by more than {CROSS_CHECK_FRACTION:.0%} in "
+                f"{int(np.count_nonzero(gap > CROSS_CHECK_FRACTION))} cycle(s) (worst: cycle "
+                f"{int(present[positive][worst])}, {qc[worst]:.4g} vs {qi[worst]:.4g} mAh); the file "
+                "columns are used (capacity_source='current' to override)"
             )
     return table
 
+
+COARSE_FRACTION = 1e-3
+"""Capacity columns rounded coarser than this fraction of an average half-cycle are 'coarse'."""
+
+CROSS_CHECK_FRACTION = 0.01
+"""Capacity columns and integrated current disagreeing by more than this in a cycle are reported."""
 
 PARTIAL_FIRST_FRACTION = 0.5
 """Cycle 1's first half-cycle below this fraction of the later cycles' median is a partial step."""
@@ -517,52 +415,32 @@ def _maybe(value: float | None) -> float | None:
 
 
 def analyze_cycling(
-    frame: pd.DataFrame,
-    *,
-    mass_g: float | None = None,
-    area_cm2: float | None = None,
-    cell: str = "anode-half",
-    reference_cycle: int = 1,
-    retention_threshold_percent: float = 80.0,
-    retention_basis: str = "reversible",
-    capacity_source: str = "auto",
-    rest_current: float | None = None,
+    frame: pd.DataFrame, options: CyclingOptions | None = None, **fields: Any
 ) -> AnalysisResult:
     """Analyse a cycling test; see the module docstring for formulas and conventions.
 
-    ``mass_g`` is the active mass (for mA h g⁻¹ and current densities in mA g⁻¹), ``area_cm2`` the
-    electrode area (mA h cm⁻²).  ``reference_cycle`` is the cycle retention and fade refer to.
-    Returns an :class:`~anodelab.echem.results.AnalysisResult` with ``results["cycles"]`` (one
-    dict per complete or partial cycle) and ``results["summary"]``.
+    ``options`` (a :class:`CyclingOptions`) and/or its fields as keywords (``mass_g=…``,
+    ``cell=…``; keywords override ``options``).  Returns an
+    :class:`~anodelab.echem.results.AnalysisResult` with ``results["cycles"]`` (one dict per
+    complete or partial cycle) and ``results["summary"]``.
     """
-    check_cycling_options(mass_g=mass_g, area_cm2=area_cm2, retention_basis=retention_basis)
+    opts = CyclingOptions.of(options, fields)
     warnings: list[str] = []
     table = cycle_summary(
         frame,
-        cell=cell,
-        capacity_source=capacity_source,
-        rest_current=rest_current,
+        cell=opts.cell,
+        capacity_source=opts.capacity_source,
+        rest_current=opts.rest_current,
         warnings=warnings,
     )
     if table.empty or not np.any(
-        current_state(frame["current_ampere"].to_numpy(float), rest_current)
+        current_state(frame["current_ampere"].to_numpy(float), opts.rest_current)
     ):
         raise InputError(
-            _no_cycle_reason(frame, cell, rest_current), file=frame.attrs.get("source_file")
+            _no_cycle_reason(frame, opts.cell, opts.rest_current),
+            file=frame.attrs.get("source_file"),
         )
-    return cycling_result(
-        table,
-        warnings,
-        mass_g=mass_g,
-        area_cm2=area_cm2,
-        cell=cell,
-        reference_cycle=reference_cycle,
-        retention_threshold_percent=retention_threshold_percent,
-        retention_basis=retention_basis,
-        capacity_source=capacity_source,
-        rest_current=rest_current,
-        source=frame.attrs.get("source_file"),
-    )
+    return cycling_result(table, warnings, opts, source=frame.attrs.get("source_file"))
 
 
 def _no_cycle_reason(frame: pd.DataFrame, cell: str, rest_current: float | None) -> str:
@@ -591,38 +469,66 @@ def _no_cycle_reason(frame: pd.DataFrame, cell: str, rest_current: float | None)
     return "no cycle with current was found"
 
 
-def check_cycling_options(
-    *, mass_g: float | None, area_cm2: float | None, retention_basis: str
-) -> None:
-    """Refuse a bad ``retention_basis`` or a non-positive mass/area before any work is done."""
-    if retention_basis not in RETENTION_BASES:
-        raise InputError(
-            f"retention_basis must be one of {RETENTION_BASES}; got {retention_basis!r}"
-        )
-    for name, value in (("mass_g", mass_g), ("area_cm2", area_cm2)):
-        if value is not None and not (value > 0 and math.isfinite(value)):
-            raise InputError(f"{name} must be a positive number; got {value!r}", value=value)
+@dataclass(frozen=True)
+class CyclingOptions:
+    """Every option of a cycling analysis, validated once (the in-memory and streaming paths share it).
+
+    ``mass_g`` is the active mass (mA h g⁻¹, current densities in mA g⁻¹), ``area_cm2`` the
+    electrode area (mA h cm⁻²), ``cell`` the half-cell convention (:data:`anodelab.echem.steps.CELL_TYPES`),
+    ``reference_cycle`` the cycle retention and fade refer to, ``retention_basis`` one of
+    :data:`RETENTION_BASES`, ``capacity_source`` one of :data:`CAPACITY_SOURCES`, ``rest_current``
+    the rest threshold in A (``None``: :func:`anodelab.echem.steps.default_rest_current`).
+    """
+
+    mass_g: float | None = None
+    area_cm2: float | None = None
+    cell: str = "anode-half"
+    reference_cycle: int = 1
+    retention_threshold_percent: float = 80.0
+    retention_basis: str = "reversible"
+    capacity_source: str = "auto"
+    rest_current: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.retention_basis not in RETENTION_BASES:
+            raise InputError(
+                f"retention_basis must be one of {RETENTION_BASES}; got {self.retention_basis!r}"
+            )
+        for name, value in (("mass_g", self.mass_g), ("area_cm2", self.area_cm2)):
+            if value is not None and not (value > 0 and math.isfinite(value)):
+                raise InputError(f"{name} must be a positive number; got {value!r}", value=value)
+        leading_sign(self.cell)
+        _check_capacity_source(self.capacity_source)
+
+    @classmethod
+    def of(cls, options: CyclingOptions | None, fields: dict[str, Any]) -> CyclingOptions:
+        """``options`` with ``fields`` (keyword arguments of a caller) replacing its values."""
+        unknown = set(fields) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise InputError(f"unknown cycling option(s) {sorted(unknown)}")
+        return dataclasses.replace(options or cls(), **fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options as stored with a result (``rest_current_A`` named with its unit)."""
+        out = dataclasses.asdict(self)
+        out["rest_current_A"] = out.pop("rest_current")
+        return out
 
 
 def cycling_result(
     table: pd.DataFrame,
     warnings: list[str],
+    options: CyclingOptions,
     *,
-    mass_g: float | None = None,
-    area_cm2: float | None = None,
-    cell: str = "anode-half",
-    reference_cycle: int = 1,
-    retention_threshold_percent: float = 80.0,
-    retention_basis: str = "reversible",
-    capacity_source: str = "auto",
-    rest_current: float | None = None,
     source: str | None = None,
 ) -> AnalysisResult:
     """The :func:`analyze_cycling` result from a :func:`cycle_summary` table (ICE, retention, metrics).
 
     ``warnings`` are those collected while the table was built; more are appended.
     """
-    check_cycling_options(mass_g=mass_g, area_cm2=area_cm2, retention_basis=retention_basis)
+    mass_g, area_cm2, cell = options.mass_g, options.area_cm2, options.cell
+    reference_cycle, retention_basis = options.reference_cycle, options.retention_basis
+    retention_threshold_percent = options.retention_threshold_percent
     lead = leading_sign(cell)
     if table.empty:
         raise InputError("no cycle with current was found", file=source)
@@ -715,21 +621,11 @@ def cycling_result(
     if mass_g is not None and not ref_rows.empty:
         summary["reference_capacity_mAh_per_g"] = float(ref_rows[basis_column].iloc[0]) / mass_g
     metrics = _metrics(cycles, summary, mass_g, area_cm2, basis_column)
-    options = {
-        "mass_g": mass_g,
-        "area_cm2": area_cm2,
-        "cell": cell,
-        "reference_cycle": reference_cycle,
-        "retention_threshold_percent": retention_threshold_percent,
-        "retention_basis": retention_basis,
-        "capacity_source": capacity_source,
-        "rest_current_A": rest_current,
-    }
     return AnalysisResult(
         kind="cycling",
         analyzer="anodelab.echem.cycling.analyze_cycling",
         version=__version__,
-        options=options,
+        options=options.as_dict(),
         warnings=warnings,
         results={"cycles": cycles, "summary": summary, "retention_percent": retention_series},
         metrics=metrics,

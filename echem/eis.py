@@ -127,7 +127,7 @@ def _fit_range(
     warnings.append(
         f"{failed}; it passes from {high} down to {low}, so the circuit was fitted on those {n} "
         f"points only and the {chosen.n_dropped} points below {low} were dropped "
-        "(fit_range_rule='all' fits every point)"
+        "(analyze_eis(..., fit_range_rule='all') fits every point)"
     )
     return f[:n], z[:n], chosen.to_dict()
 
@@ -200,6 +200,12 @@ def analyze_eis(
         ]
         fit = _choose_by_aic(fits, warnings)
     warnings += fit.warnings
+    if fit.n_points < 2 * len(fit.values):
+        warnings.append(
+            f"EIS fit: {fit.n_points} points for the {len(fit.values)} parameters of "
+            f"{fit.circuit.text} (each point gives two numbers, Z′ and Z″): the parameters and "
+            "their standard errors are barely determined; measure more frequencies per decade"
+        )
     tail = warburg_coefficient(f_fit, z_fit)
     sigma = tail["warburg_coefficient_ohm_per_sqrt_s"]
     doubtful = tail["r_squared"] < 0.95

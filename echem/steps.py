@@ -50,6 +50,12 @@ __all__ = [
     "step_index_from_current",
     "cycle_index_from_steps",
     "detect_current_sign",
+    "vote_on_steps",
+    "describe_sign",
+    "given_sign",
+    "CURRENT_SIGNS",
+    "REST_FRACTION",
+    "REST_FLOOR_A",
     "add_step_and_cycle_index",
     "step_table",
 ]
@@ -65,13 +71,22 @@ def leading_sign(cell: str) -> int:
     return -1 if cell == "anode-half" else 1
 
 
+#: Rest threshold = REST_FRACTION × the 99th percentile of |I| (at least REST_FLOOR_A).
+REST_FRACTION = 2e-3
+REST_FLOOR_A = 1e-12
+
+
 def default_rest_current(current_ampere: np.ndarray) -> float:
-    """Rest threshold: 0.2 % of the 99th percentile of ``|I|`` (robust to spikes), at least 1e-12 A."""
+    """Rest threshold: 0.2 % of the 99th percentile of ``|I|`` (robust to spikes), at least 1e-12 A.
+
+    (The streaming summary gets the same number from a bounded store of the largest values,
+    :func:`anodelab.echem.cycling_runs.rest_threshold_from_top`.)
+    """
     magnitude = np.abs(current_ampere[np.isfinite(current_ampere)])
     if magnitude.size == 0:
-        return 1e-12
+        return REST_FLOOR_A
     scale = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else float(magnitude.max())
-    return max(2e-3 * scale, 1e-12)
+    return max(REST_FRACTION * scale, REST_FLOOR_A)
 
 
 def current_state(current_ampere: np.ndarray, rest_current: float | None = None) -> np.ndarray:
@@ -168,14 +183,58 @@ def detect_current_sign(
     first = np.concatenate(([0], boundaries))
     last = np.concatenate((boundaries - 1, [step.size - 1]))
     v = np.asarray(voltage_volt, dtype=float)
-    dv = v[last] - v[first]
-    s = state[first]
-    voting = (s != 0) & (np.abs(dv) > 1e-3) & np.isfinite(dv)
-    agree = int(np.sum(np.sign(dv[voting]) == s[voting]))
-    disagree = int(np.sum(np.sign(dv[voting]) != s[voting]))
+    return vote_on_steps(state[first], v[last] - v[first])
+
+
+def vote_on_steps(step_state: np.ndarray, dv: np.ndarray) -> SignEvidence:
+    """The voltage-trend vote of :func:`detect_current_sign` from each step's state and ΔV (V)."""
+    voting = (step_state != 0) & (np.abs(dv) > 1e-3) & np.isfinite(dv)
+    agree = int(np.sum(np.sign(dv[voting]) == step_state[voting]))
+    disagree = int(np.sum(np.sign(dv[voting]) != step_state[voting]))
     if disagree > agree:
         return SignEvidence(-1, disagree, agree, "voltage-trend")
     return SignEvidence(1, agree, disagree, "voltage-trend")
+
+
+CURRENT_SIGNS = ("auto", "positive-charge", "negative-charge")
+
+
+def given_sign(current_sign: str | int | None) -> tuple[int, str] | None:
+    """The sign a caller states (``"positive-charge"``/``1`` or ``"negative-charge"``/``-1``) and
+    how it is recorded, or ``None`` for ``"auto"``/``None`` (detect it); anything else is refused."""
+    if current_sign in (1, "positive-charge"):
+        return 1, "given: positive current = charge (kept)"
+    if current_sign in (-1, "negative-charge"):
+        return -1, "given: positive current = discharge (negated)"
+    if current_sign not in (None, "auto"):
+        raise InputError(
+            f"current_sign must be one of {CURRENT_SIGNS} or ±1; got {current_sign!r}",
+            value=current_sign,
+        )
+    return None
+
+
+def describe_sign(evidence: SignEvidence, warnings: list[str]) -> str:
+    """How the sign was decided, in words; an unconvincing vote adds a warning."""
+    votes = evidence.agreeing_steps + evidence.disagreeing_steps
+    if votes == 0:
+        warnings.append(
+            "the current sign convention could not be checked (no step changes the voltage); kept as in the file"
+        )
+        return "assumed: positive current = charge (no evidence)"
+    if not evidence.conclusive:
+        warnings.append(
+            f"current sign convention ambiguous ({evidence.agreeing_steps} steps for, "
+            f"{evidence.disagreeing_steps} against); pass current_sign to be explicit"
+        )
+    if evidence.sign < 0:
+        return (
+            f"detected from voltage trend ({evidence.agreeing_steps}/{votes} steps): "
+            "file used positive = discharge, negated"
+        )
+    return (
+        f"detected from voltage trend ({evidence.agreeing_steps}/{votes} steps): positive = charge"
+    )
 
 
 def add_step_and_cycle_index(

@@ -27,10 +27,14 @@ def check_spectrum(frequency_hz: np.ndarray, z: np.ndarray) -> tuple[np.ndarray,
         raise InputError(
             f"frequency ({f.size} points) and impedance ({z.size} points) differ in length"
         )
-    ok = np.isfinite(f) & np.isfinite(z.real) & np.isfinite(z.imag) & (f > 0)
+    # |Z| = 0 is no impedance a cell has (a disconnected channel logs zeros); the fit weights 1/|Z|
+    ok = np.isfinite(f) & np.isfinite(z.real) & np.isfinite(z.imag) & (f > 0) & (np.abs(z) > 0)
     if ok.sum() < 5:
+        zero = int((np.abs(z) == 0).sum())
         raise InputError(
-            f"an impedance spectrum needs at least 5 valid points (got {int(ok.sum())})"
+            f"an impedance spectrum needs at least 5 valid points (got {int(ok.sum())}"
+            + (f"; {zero} points have Z = 0" if zero else "")
+            + ")"
         )
     order = np.argsort(-f[ok])  # high to low frequency
     return f[ok][order], z[ok][order]

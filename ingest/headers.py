@@ -57,6 +57,7 @@ __all__ = [
 
 Role = Literal[
     "label",
+    "label_part",
     "source",
     "property",
     "pair",

@@ -32,6 +32,7 @@ from anodelab.schema.records import (
     step_value_difference,
 )
 from anodelab.schema.units import to_canonical
+from anodelab.schema.validation import YEAR_RANGE, parse_finite, whole_number
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = ["LAYOUTS", "detect_layout", "missing_layout_columns", "bundle_from_rows"]
@@ -153,15 +154,11 @@ def _text(row: dict[str, Any], column: str) -> str:
 
 
 def _number(row: dict[str, Any], column: str, where: dict[str, Any]) -> float | None:
+    """The cell's number (finite: ``nan``, ``inf``, ``1e400`` are refused), or None when blank."""
     text = _text(row, column)
     if not text:
         return None
-    try:
-        return float(text.replace("\u2212", "-").replace("\u2009", "").replace("\u202f", ""))
-    except ValueError:
-        raise InputError(
-            f"{column} must be a number, got {text!r}", column=column, value=text, **where
-        ) from None
+    return parse_finite(text, what=column, where={**where, "column": column})
 
 
 def _qualifier(row: dict[str, Any], where: dict[str, Any]) -> str:
@@ -187,7 +184,14 @@ def _source(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> Sou
         raise InputError(
             f"kind must be one of {', '.join(SOURCE_KINDS)}", column="kind", value=kind, **where
         )
-    year = _number(row, "year", where)
+    year_text = _text(row, "year")
+    year = (
+        whole_number(
+            year_text, what="year", minimum=YEAR_RANGE[0], where={**where, "column": "year"}
+        )
+        if year_text
+        else None
+    )
     return SourceRecord(
         key=_text(row, "source"),
         kind=kind,
@@ -233,11 +237,9 @@ def _step(row: dict[str, Any], where: dict[str, Any], prov: Provenance) -> StepP
         term = vocab.get("step_quantity", _text(row, "quantity"))
     except AnodelabError as exc:
         raise InputError(str(exc), column="quantity", **where) from exc
-    step = _number(row, "step", where)
-    if step is None or step != int(step) or step < 1:
-        raise InputError(
-            "step must be a positive whole number", column="step", value=_text(row, "step"), **where
-        )
+    if not _text(row, "step"):
+        raise InputError("step must be a positive whole number", column="step", **where)
+    step = whole_number(_text(row, "step"), what="step", where={**where, "column": "step"})
     basis = _text(row, "basis") or None
     if basis is not None:
         try:

@@ -3,7 +3,7 @@
 Example (see docs/how-to-import-a-table.md)::
 
     source: {doi: 10.1016/j.cej.2024.150001, table: Table 2}
-    label: 样品                       # column with the sample labels
+    label: 样品                       # column with the sample labels ([样品, 文献] = label + paper)
     conditions: {current_density: 1 A g-1, cycle: 100}   # fixed for every value of the table
     decimal: ","
     columns:
@@ -28,9 +28,10 @@ from typing import Any
 import yaml
 
 from anodelab.schema.errors import AnodelabError, InputError
-from anodelab.schema.vocabulary import Term, name_key, user_term
+from anodelab.schema.term_entries import terms_from_entries
+from anodelab.schema.vocabulary import Term, name_key
 
-__all__ = ["ColumnMapping", "TableMapping", "load_mapping", "mapping_from_dict"]
+__all__ = ["ColumnMapping", "TableMapping", "load_mapping", "mapping_from_dict", "REJECTS_COLUMN"]
 
 _TOP_KEYS = {
     "source",
@@ -46,7 +47,6 @@ _TOP_KEYS = {
     "kind",
     "vocabulary",
 }
-_TERM_KEYS = {"name", "kind", "unit", "synonyms", "description", "min", "max", "text", "step_type"}
 _COLUMN_KEYS = {
     "property",
     "parameter",
@@ -60,6 +60,8 @@ _COLUMN_KEYS = {
     "basis",
 }
 _ROLES = {"label", "source", "ignore", "property_name", "value", "unit"}
+# the last column of a rejects file (``import-table --rejects``): ignored when it is re-imported
+REJECTS_COLUMN = "refused because"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class TableMapping:
     source_text: str | None = None
     table: str | None = None
     label: str | None = None
+    label_parts: tuple[str, ...] = ()  # more columns that make up the label (label + paper)
     ref: str | None = None
     conditions: dict[str, str] = field(default_factory=dict)
     columns: dict[str, ColumnMapping] = field(default_factory=dict)
@@ -103,11 +106,23 @@ class TableMapping:
                 return value
         if self.label and name_key(self.label) in wanted:
             return ColumnMapping(role="label", fill_down=name_key(self.label) in self._fill)
+        if any(name_key(part) in wanted for part in self.label_parts):
+            return ColumnMapping(role="label_part")
+        if name_key(REJECTS_COLUMN) in wanted:
+            return ColumnMapping(role="ignore")  # the reason column of a rejects file
         if self.ref and name_key(self.ref) in wanted:
             return ColumnMapping(role="source", fill_down=True)
         if wanted & self._fill:
             return ColumnMapping(fill_down=True)
         return None
+
+    def unmatched(self, headers: list[str], name_parts: list[str]) -> list[str]:
+        """Column keys (and ``label``/``ref``) of the mapping that match no column of the table:
+        a ``"#99"`` of a 6-column table, a misspelt header — errors, never silently ignored."""
+        known = {name_key(h) for h in [*headers, *name_parts]}
+        known |= {f"#{i + 1}" for i in range(len(headers))}
+        keys = [*self.columns, *(k for k in (self.label, self.ref) if k)]
+        return [k for k in keys if k not in headers and k not in known and name_key(k) not in known]
 
     @property
     def _fill(self) -> set[str]:
@@ -124,42 +139,7 @@ def _conditions(value: Any, where: str, file: str | None) -> dict[str, str]:
 
 def _terms(value: Any, file: str | None) -> tuple[Term, ...]:
     """The ``vocabulary:`` section: a list of user terms (see ``anodelab vocabulary add``)."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InputError(
-            "'vocabulary' must be a list of terms (- {name: …, kind: …, unit: …})", file=file
-        )
-    terms = []
-    for number, entry in enumerate(value, start=1):
-        where = f"vocabulary entry {number}"
-        if not isinstance(entry, dict) or "name" not in entry or "kind" not in entry:
-            raise InputError(f"{where}: needs at least name and kind", file=file)
-        bad = set(entry) - _TERM_KEYS
-        if bad:
-            raise InputError(
-                f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_TERM_KEYS)}", file=file
-            )
-        synonyms = entry.get("synonyms") or []
-        if isinstance(synonyms, str):
-            synonyms = [synonyms]
-        try:
-            terms.append(
-                user_term(
-                    str(entry["name"]),
-                    str(entry["kind"]),
-                    None if entry.get("unit") is None else str(entry["unit"]),
-                    synonyms=[str(s) for s in synonyms],
-                    description=str(entry.get("description") or ""),
-                    min=entry.get("min"),
-                    max=entry.get("max"),
-                    value_kind="text" if entry.get("text") else "number",
-                    step_type=entry.get("step_type"),
-                )
-            )
-        except InputError as exc:
-            raise InputError(f"{where}: {exc.message}", file=file) from None
-    return tuple(terms)
+    return terms_from_entries(value, file)
 
 
 def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
@@ -230,6 +210,12 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
     header_rows = data.get("header_rows")
     if header_rows is not None and (not isinstance(header_rows, int) or not 1 <= header_rows <= 5):
         raise InputError("header_rows must be a number from 1 to 5", file=file)
+    raw_label = data.get("label")
+    labels = (
+        [str(x) for x in raw_label]
+        if isinstance(raw_label, list)
+        else ([] if raw_label is None else [str(raw_label)])
+    )
     fill = data.get("fill_down") or []
     if isinstance(fill, str):
         fill = [fill]
@@ -238,7 +224,8 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
         source_key=None if key is None else str(key),
         source_text=None if text is None else str(text),
         table=None if table is None else str(table),
-        label=None if data.get("label") is None else str(data["label"]),
+        label=labels[0] if labels else None,
+        label_parts=tuple(labels[1:]),
         ref=None if data.get("ref") is None else str(data["ref"]),
         conditions=_conditions(data.get("conditions"), "top level", file),
         columns=columns,

@@ -186,8 +186,9 @@ class ColumnMatch:
 
 
 def normalise_name(name: str) -> str:
-    """``" Chg._Cap. "`` → ``"chg cap"``: NFKC, lower case, ``<…>`` dropped, ``_ . space`` → one space."""
-    text = unicodedata.normalize("NFKC", name).strip().strip('"').strip().lower()
+    """``" Chg._Cap. "`` → ``"chg cap"``: NFKC, lower case, ``<…>`` and a leading ``~``/``#``
+    dropped, ``_ . space`` → one space."""
+    text = unicodedata.normalize("NFKC", name).strip().strip('"').lstrip("~#").strip().lower()
     text = _INSTRUMENT_PREFIX.sub("", text)
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
@@ -223,7 +224,8 @@ def split_header(header: str) -> tuple[str, str]:
 
 def _readings(header: str) -> list[tuple[str, str]]:
     """Every plausible (name, unit text) split of a header, the whole header first."""
-    text = unicodedata.normalize("NFKC", str(header)).strip().strip('"').strip()
+    # a leading comment mark belongs to the line, not the name (BaSyTec "~Time[s]")
+    text = unicodedata.normalize("NFKC", str(header)).strip().strip('"').lstrip("~#").strip()
     out = [(text, "")]
     prefixed = _PREFIXED_WORD.match(text)
     if prefixed:

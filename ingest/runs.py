@@ -22,6 +22,7 @@ import pandas as pd
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.ingest.readers import file_sha256, read_cycler
 from anodelab.kb.db import Database
+from anodelab.kb.query import existing_source_and_sample
 from anodelab.kb.write import WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
@@ -34,10 +35,19 @@ from anodelab.schema.records import (
     SampleRecord,
     SourceRecord,
 )
+from anodelab.schema.validation import require_positive, whole_number
 from anodelab.schema.version import __version__
 from anodelab.schema.vocabulary import load_vocabulary
 
-__all__ = ["ANALYSES", "RunOptions", "AnalyzedRun", "analyze_files", "run_bundle", "import_run"]
+__all__ = [
+    "ANALYSES",
+    "RunOptions",
+    "AnalyzedRun",
+    "analyze_files",
+    "run_bundle",
+    "import_run",
+    "store_run",
+]
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes) of the file being read
 CELL_TYPES = {"anode-half": "half", "cathode-half": "half", "full": "full"}
@@ -66,6 +76,22 @@ class RunOptions:
     preset: str | None = None
     current_sign: str | None = None
     keep_inductive: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse options no cell can have: a mass, area, radius, concentration, scan rate or
+        absolute temperature ≤ 0 (``--area -1cm2``, ``--temperature -5K``), ``nan``/``inf``, and
+        counts below 1 (``--reference-cycle 0``: cycles count from 1)."""
+        for name, option, unit in (
+            ("mass_g", "--mass", "g"),
+            ("area_cm2", "--area", "cm²"),
+            ("particle_radius_cm", "--particle-radius", "cm"),
+            ("concentration_mol_per_cm3", "--concentration", "mol cm⁻³"),
+            ("temperature_K", "--temperature", "K"),
+            ("scan_rate_mV_per_s", "--scan-rate", "mV s⁻¹"),
+        ):
+            require_positive(getattr(self, name), what=option, unit=unit)
+        whole_number(self.reference_cycle, what="--reference-cycle")
+        whole_number(self.electrons, what="--electrons")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -195,6 +221,7 @@ def _cv(
         concentration_mol_per_cm3=o.concentration_mol_per_cm3,
         temperature_K=o.temperature_K,
     )
+    result.warnings[:0] = [w for frame in frames for w in frame.attrs.get("warnings", [])]
     return result, frames
 
 
@@ -231,11 +258,27 @@ def analyze_files(
         )
     if opts.cell not in CELL_TYPES:
         raise AnodelabError(f"--cell must be one of {', '.join(CELL_TYPES)}, got {opts.cell!r}")
-    result, data = ANALYSES[kind](files, opts, progress)
+    try:
+        result, data = ANALYSES[kind](files, opts, progress)
+    except InputError as exc:
+        if exc.file is not None or len(files) != 1:
+            raise
+        # the analyzers see arrays, not files: name the file the bad data came from
+        raise InputError(exc.message, file=str(files[0]), row=exc.row, column=exc.column) from None
     result.options = {**opts.to_dict(), **result.options}
     return AnalyzedRun(
-        kind=kind, files=files, sha256=[file_sha256(f) for f in files], result=result, data=data
+        kind=kind, files=files, sha256=_hashes(files, result, data), result=result, data=data
     )
+
+
+def _hashes(files: list[Path], result: AnalysisResult, data: Any) -> list[str]:
+    """Each file's SHA-256, reusing the one its reader already computed (a file is hashed once)."""
+    known = (result.options.get("file") or {}).get("sha256")
+    if known is None and hasattr(data, "attrs"):
+        known = data.attrs.get("sha256")
+    if len(files) == 1 and known:
+        return [str(known)]
+    return [file_sha256(f) for f in files]
 
 
 def _condition(name: str, raw: Any, where: dict[str, Any]) -> ConditionValue:
@@ -345,15 +388,34 @@ def import_run(
 ) -> tuple[AnalyzedRun, WriteReport]:
     """Analyze raw files and store the metrics in the KB (one transaction, idempotent)."""
     run = analyze_files(paths, kind, options, progress=progress)
+    return run, store_run(db, run, sample=sample, source=source, cell_label=cell_label)
+
+
+def store_run(
+    db: Database,
+    run: AnalyzedRun,
+    *,
+    sample: str,
+    source: str = "lab",
+    cell_label: str | None = None,
+) -> WriteReport:
+    """Store an analyzed run's metrics as measurements of ``sample`` (one transaction, or a
+    savepoint of the caller's; idempotent by content: the same files, options and analyzer
+    version change nothing).  An existing source or sample keeps its definition (a proposal's
+    sample keeps its recipe)."""
+    kind = run.kind
     bundle = run_bundle(run, sample=sample, source=source, cell_label=cell_label)
-    existing = db.execute("SELECT kind FROM sources WHERE key = ?", [source]).fetchone()
-    if existing is not None:
+    if not bundle.measurements and not bundle.errors:
+        # a file with zero current throughout (or no complete cycle) would leave a source, a
+        # sample, a cell and a ledger entry holding 0 values
+        raise AnodelabError(
+            f"file {run.files[0]}: the {kind} analysis found no values to store; nothing was "
+            "written" + (f" ({bundle.warnings[0].message})" if bundle.warnings else "")
+        )
+    source_known, sample_known = existing_source_and_sample(db, source, sample)
+    if source_known:
         bundle.sources = []  # keep an existing source (e.g. a paper) as it is
-        known = db.execute(
-            "SELECT 1 FROM samples s JOIN sources src ON src.id = s.source_id WHERE src.key = ? AND s.label = ?",
-            [source, sample],
-        ).fetchone()
-        if known is not None:
+        if sample_known:
             bundle.samples = []  # an existing sample keeps its definition (and its recipe)
     content = hashlib.sha256(
         json.dumps(
@@ -374,4 +436,4 @@ def import_run(
         db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]), file_sha256=run.sha256[0],
         importer=f"anodelab.ingest.runs[{kind}]", importer_version=__version__,
     )  # fmt: skip
-    return run, report
+    return report

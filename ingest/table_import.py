@@ -7,7 +7,9 @@ written by :func:`anodelab.kb.write.write_bundle` as one transaction:
 
 * same source + same content → nothing changes (``status = "unchanged"``);
 * changed content → the previous version of that table is replaced and the difference reported;
-* any error → nothing is written, and every problem names file, row and column.
+* a row with an error is refused (named with file, row, column and reason; ``rejects=`` writes
+  them to a CSV that can be fixed and imported again) and the sound rows are written;
+* an error of no row, or any error with ``strict=True`` → nothing is written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ from anodelab.ingest.layout import (
     missing_layout_columns,
 )
 from anodelab.ingest.mapping import TableMapping, load_mapping, mapping_from_dict
+from anodelab.ingest.refusals import (
+    RowTable,
+    refused_rows,
+    rows_of,
+    table_errors,
+    without_rows,
+    write_rejects,
+)
 from anodelab.kb.db import Database, transaction
 from anodelab.kb.user_terms import add_user_terms
 from anodelab.kb.write import ImportRejected, WriteReport, write_bundle
@@ -42,7 +52,13 @@ LITERATURE_ORDER = ["sources", "samples", "steps", "cells", "measurements"]
 
 @dataclass
 class ImportReport:
-    """What ``import_table`` understood and did."""
+    """What ``import_table`` understood and did.
+
+    ``bundle`` is everything the table gave (with every problem); ``kept`` what is written (the
+    sound rows); ``refused`` the errors of the refused rows (file, row, column, reason);
+    ``rejected`` is true when the whole table is refused (an error of no row, ``strict``, or no
+    sound row left).
+    """
 
     file: str
     layout: str
@@ -51,16 +67,59 @@ class ImportReport:
     bundle: Bundle
     write: WriteReport | None = None
     columns: list[dict[str, Any]] = field(default_factory=list)
+    strict: bool = False
+    kept: Bundle = field(default_factory=Bundle)
+    refused: list[Problem] = field(default_factory=list)
+    rejected: bool = False
+    rejects_file: str | None = None
+
+    def settle(self, file: str) -> None:
+        """Split the table into kept rows and refused rows (see the module docstring)."""
+        whole = table_errors(self.bundle.problems, file)
+        by_row = refused_rows(self.bundle.problems, file)
+        self.refused = [p for problems in by_row.values() for p in problems]
+        self.kept = without_rows(self.bundle, set(by_row), file)
+        sound = self.kept.measurements or self.kept.steps or self.kept.cells or self.kept.samples
+        self.rejected = (
+            bool(whole) or (self.strict and bool(by_row)) or (bool(by_row) and not sound)
+        )
+        if self.rejected:
+            self.refused = whole + self.refused
+
+    def refuse_more(self, problems: list[Problem], file: str) -> bool:
+        """Refuse the rows the KB refused at write time; False (nothing changed) when one of the
+        problems has no row or no sound row would be left."""
+        more = refused_rows(problems, file)
+        if not more or table_errors(problems, file):
+            return False
+        kept = without_rows(self.kept, set(more), file)
+        if not (kept.measurements or kept.steps or kept.cells or kept.samples):
+            return False
+        self.kept = kept
+        self.refused += [p for ps in more.values() for p in ps]
+        return True
+
+    def refused_by_row(self) -> dict[int, list[Problem]]:
+        out: dict[int, list[Problem]] = {}
+        for p in self.refused:
+            if p.row is not None:
+                out.setdefault(p.row, []).append(p)
+        return out
+
+    def errors(self) -> list[Problem]:
+        return self.refused if self.rejected else []
 
     @property
     def status(self) -> str:
-        if self.bundle.errors:
+        if self.rejected:
             return "rejected"
         if self.dry_run:
             return "dry-run"
         return self.write.status if self.write else "not written"
 
     def to_dict(self) -> dict[str, Any]:
+        kept = self.kept if not self.rejected else Bundle()
+        refused_rows_ = sorted(self.refused_by_row())
         return {
             "file": self.file,
             "layout": self.layout,
@@ -68,12 +127,27 @@ class ImportReport:
             "status": self.status,
             "columns": self.columns,
             "counts": {
-                "sources": len(self.bundle.sources),
-                "samples": len(self.bundle.samples),
-                "step_parameters": len(self.bundle.steps),
-                "cells": len(self.bundle.cells),
-                "measurements": len(self.bundle.measurements),
+                "sources": len(kept.sources),
+                "samples": len(kept.samples),
+                "step_parameters": len(kept.steps),
+                "cells": len(kept.cells),
+                "measurements": len(kept.measurements),
             },
+            "rows": {
+                "taken": len(rows_of(kept)),
+                "refused": len(refused_rows_),
+            },
+            "refused": [
+                {
+                    "file": p.file,
+                    "row": p.row,
+                    "column": p.column,
+                    "value": p.value,
+                    "reason": p.message,
+                }
+                for p in self.refused
+            ],
+            "rejects_file": self.rejects_file,
             "problems": [str(p) for p in self.bundle.problems],
             "write": self.write.to_dict() if self.write else None,
         }
@@ -104,8 +178,17 @@ def read_layout_table(path: Path) -> tuple[list[str], list[dict[str, str]]] | No
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    if "\x00" in text:
+        raise InputError("not a text table (the file holds binary bytes)", file=str(path))
+    # old Excel for Mac ends lines with CR alone; the csv module wants LF or CR LF
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(
+            f"not a readable CSV: {exc}", file=str(path), row=reader.line_num
+        ) from None
     if not rows:
         raise InputError("the file is empty", file=str(path))
     header = [h.strip() for h in rows[0]]
@@ -145,14 +228,17 @@ def _refuse_incomplete_layout(header: list[str], file: str) -> None:
 
 def _bundle_for(
     path: Path, *, source: str | None, mapping: Any, sheet: str | None
-) -> tuple[str, Bundle, list[dict[str, Any]]]:
+) -> tuple[str, Bundle, list[dict[str, Any]], RowTable]:
     layout_table = read_layout_table(path)
     if layout_table is not None:
         header, rows = layout_table
         layout = detect_layout(header) or ""
         bundle = bundle_from_rows(layout, rows, file=str(path), source=source)
         columns = [{"column": h, "understood_as": f"{layout} layout column"} for h in header]
-        return layout, bundle, columns
+        as_read = RowTable(
+            [header], {n: [r.get(h, "") for h in header] for n, r in enumerate(rows, start=2)}
+        )
+        return layout, bundle, columns, as_read
     try:
         from anodelab.ingest import wide
     except ImportError:
@@ -163,10 +249,16 @@ def _bundle_for(
             f"not a table in the documented layout (required columns per layout — {known})",
             file=str(path),
         ) from None
-    table = wide.read_any_table(path, sheet=sheet)
-    bundle = wide.bundle_from_table(table, mapping=mapping, source=source, file=str(path))
+    table = wide.as_raw_table(
+        wide.read_any_table(path, sheet=sheet), mapping=mapping, file=str(path)
+    )
+    cells: dict[int, list[str]] = {}
+    bundle = wide.bundle_from_table(
+        table, mapping=mapping, source=source, file=str(path), row_cells=cells
+    )
     columns = wide.describe_columns(table, mapping=mapping, source=source, file=str(path))
-    return "literature", bundle, columns
+    headers = table.header_rows + ([table.unit_row] if table.unit_row else [])
+    return "literature", bundle, columns, RowTable(headers, cells)
 
 
 def import_table(
@@ -174,11 +266,17 @@ def import_table(
     path: str | Path,
     *,
     source: str | None = None,
-    mapping: str | Path | dict[str, Any] | None = None,
+    mapping: str | Path | dict[str, Any] | TableMapping | None = None,
     sheet: str | None = None,
     dry_run: bool = False,
+    strict: bool = False,
+    rejects: str | Path | None = None,
 ) -> ImportReport:
-    """Import one table file into the KB as one transaction (or only report, with ``dry_run``).
+    """Import one table file into the KB: its sound rows in one transaction, the others refused.
+
+    Every row whose cells cannot all be used is refused (with file, row, column and reason in
+    ``report.refused``) and the other rows are written; an error that belongs to no row (a
+    column's unit contradicts its quantity, no label column, no source) refuses the whole table.
 
     :param db: an open KB (:func:`anodelab.kb.db.open_db`).
     :param path: CSV/TSV in the documented layout, or a literature table (CSV, XLSX, Markdown, HTML, PDF text).
@@ -186,7 +284,9 @@ def import_table(
     :param mapping: YAML mapping file (or dict) pinning what columns mean (literature tables).
     :param sheet: worksheet name for Excel files.
     :param dry_run: parse and report how every column was understood; write nothing.
-    :raises ImportRejected: when any cell could not be used (nothing is written).
+    :param strict: all or nothing: any refused row refuses the whole table.
+    :param rejects: write the refused rows and their reasons to this CSV (re-importable).
+    :raises ImportRejected: when the whole table is refused (nothing is written).
     """
     file = Path(path)
     if not file.exists():
@@ -194,13 +294,18 @@ def import_table(
     data = file.read_bytes()
     mapping_text = ""
     if isinstance(mapping, (str, Path)):
-        mapping_text = Path(mapping).read_text(encoding="utf-8")
-    elif mapping is not None:
+        if not Path(mapping).is_file():
+            raise InputError("no such mapping file", file=str(mapping))
+        # as text for the content hash only; load_mapping refuses a file that is not UTF-8
+        mapping_text = Path(mapping).read_bytes().decode("utf-8", errors="surrogateescape")
+    elif isinstance(mapping, dict):
         mapping_text = json.dumps(mapping, sort_keys=True, default=str)
+    elif mapping is not None:
+        mapping_text = repr(mapping)
     table_mapping = _as_mapping(mapping)
     terms = table_mapping.terms if table_mapping is not None else ()
     with user_terms_in_use((*active_user_terms(), *terms)):  # the map's own terms parse its cells
-        layout, bundle, columns = _bundle_for(
+        layout, bundle, columns, as_read = _bundle_for(
             file, source=source, mapping=table_mapping, sheet=sheet
         )
     source_key = source or _first_source(bundle) or "unknown"
@@ -212,29 +317,50 @@ def import_table(
         dry_run=dry_run,
         bundle=bundle,
         columns=columns,
+        strict=strict,
     )
+    report.settle(str(file))
+    if rejects is not None and report.refused:
+        write_rejects(rejects, as_read, report.refused_by_row())
+        report.rejects_file = str(rejects)
     if dry_run:
         return report
-    if bundle.errors:
-        raise ImportRejected(bundle.errors, str(file))
+    if report.rejected:
+        raise _rejected(report, report.errors(), str(file))
     content = _sha256(
         data
         + b"\0"
-        + mapping_text.encode()
+        + mapping_text.encode("utf-8", "surrogateescape")
         + b"\0"
         + (source or "").encode()
         + b"\0"
         + (sheet or "").encode()
+        + b"\0"
+        + (b"strict" if strict else b"")
     )
-    with transaction(db):  # the map's terms and the rows it maps: one transaction
-        if terms:
-            add_user_terms(
-                db,
-                terms,
-                added_by=f"map:{Path(str(mapping)).name if isinstance(mapping, (str, Path)) else 'dict'}",
-            )
-        report.write = _write(db, bundle, dataset, content, file, data, layout)
+    label = Path(str(mapping)).name if isinstance(mapping, (str, Path)) else "dict"
+    for _attempt in range(3):  # rows the KB refuses (an unknown sample) are refused in turn
+        try:
+            with transaction(db):  # the map's terms and the rows it maps: one transaction
+                if terms:
+                    add_user_terms(db, terms, added_by=f"map:{label}")
+                report.write = _write(db, report, dataset, content, file, data, layout)
+            break
+        except ImportRejected as exc:
+            if strict or not report.refuse_more(exc.problems, str(file)):
+                report.rejected = True
+                report.refused = [*report.refused, *exc.problems]
+                raise _rejected(report, report.refused, str(file)) from None
+            if rejects is not None:
+                write_rejects(rejects, as_read, report.refused_by_row())
     return report
+
+
+def _rejected(report: ImportReport, problems: list[Problem], file: str) -> ImportRejected:
+    """The error of a refused table, carrying the report (``--json`` prints it)."""
+    exc = ImportRejected(problems, file)
+    exc.report = report  # type: ignore[attr-defined]
+    return exc
 
 
 def _as_mapping(mapping: Any) -> TableMapping | None:
@@ -246,11 +372,17 @@ def _as_mapping(mapping: Any) -> TableMapping | None:
 
 
 def _write(
-    db: Database, bundle: Bundle, dataset: str, content: str, file: Path, data: bytes, layout: str
+    db: Database,
+    report: ImportReport,
+    dataset: str,
+    content: str,
+    file: Path,
+    data: bytes,
+    layout: str,
 ) -> WriteReport:
     return write_bundle(
         db,
-        bundle,
+        report.kept,
         dataset=dataset,
         content_sha256=content,
         file_path=str(file),
@@ -258,6 +390,7 @@ def _write(
         importer=f"anodelab.ingest.table_import[{layout}]",
         importer_version=__version__,
         create_missing_samples=layout == "literature",
+        refused=report.refused,
     )
 
 

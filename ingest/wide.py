@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from anodelab.ingest.headers import ColumnSpec, condition_from_text, header_name_part, parse_header
-from anodelab.ingest.mapping import TableMapping, load_mapping, mapping_from_dict
+from anodelab.ingest.mapping import (
+    REJECTS_COLUMN,
+    ColumnMapping,
+    TableMapping,
+    load_mapping,
+    mapping_from_dict,
+)
 from anodelab.ingest.tables import RawTable, read_table
 from anodelab.ingest.wide_rows import RowContext, row_measurements, row_steps
 from anodelab.kb.write import measurement_key
@@ -32,7 +38,7 @@ from anodelab.schema.records import (
     SourceRecord,
     StepParameterRecord,
 )
-from anodelab.schema.vocabulary import Vocabulary, load_vocabulary
+from anodelab.schema.vocabulary import Vocabulary, load_vocabulary, name_key
 
 __all__ = [
     "bundle_from_table",
@@ -97,10 +103,22 @@ def understand_columns(
 ) -> list[ColumnSpec]:
     """One :class:`ColumnSpec` per column: header + unit row + mapping file."""
     vocab = vocab or load_vocabulary()
+    if mapping is not None:
+        missing = mapping.unmatched(table.headers, [header_name_part(h) for h in table.headers])
+        if missing:
+            shown = ", ".join(repr(h) for h in table.headers)
+            raise InputError(
+                f"the mapping names column(s) {', '.join(repr(k) for k in missing)} that the "
+                f"table does not have; its {len(table.headers)} columns are {shown} "
+                f"(or #1–#{len(table.headers)})",
+                file=mapping.file or table.file,
+            )
     specs: list[ColumnSpec] = []
     for j, header in enumerate(table.headers):
         unit_row = table.unit_row[j] if table.unit_row else None
         cm = mapping.column(header, header_name_part(header), j) if mapping else None
+        if cm is None and name_key(header) == name_key(REJECTS_COLUMN):
+            cm = ColumnMapping(role="ignore")  # the reason column of a rejects file
         try:
             if cm is not None and cm.kind is not None:
                 # ingest.mapping types kind/name/role as plain str but fills kind and name together,
@@ -235,11 +253,14 @@ def bundle_from_table(
     mapping: Any = None,
     source: str | None = None,
     file: str | None = None,
+    row_cells: dict[int, list[str]] | None = None,
 ) -> Bundle:
     """Turn a messy wide or long table into a Bundle (records in canonical units + problems).
 
     ``table`` is a :class:`RawTable`, a path or a DataFrame; ``source`` a DOI or source key for
-    the whole table (else the mapping's ``source`` or a ``Ref.`` column per row).
+    the whole table (else the mapping's ``source`` or a ``Ref.`` column per row).  ``row_cells``,
+    when given, receives each data row's cells by row number, blank labels filled from above
+    (what a rejects file shows, so that a refused row can be re-imported on its own).
     """
     vocab = load_vocabulary()
     mapping = as_mapping(mapping)
@@ -312,14 +333,18 @@ def bundle_from_table(
         rownum = raw.row_numbers[i]
         cells = list(row)
         for spec in specs:
-            if spec.role in ("label", "source") or spec.fill_down:
+            if spec.role in ("label", "label_part", "source") or spec.fill_down:
                 if cells[spec.index].strip():
                     fill[spec.index] = cells[spec.index].strip()
                 elif spec.index in fill:
                     cells[spec.index] = fill[spec.index]
-        label = cells[label_col.index].strip()
+        if row_cells is not None:
+            row_cells[rownum] = list(cells)
+        label = _label_text(cells, label_col, specs)
         has_values = any(
-            cells[s.index].strip() for s in specs if s.role not in ("label", "source", "ignore")
+            cells[s.index].strip()
+            for s in specs
+            if s.role not in ("label", "label_part", "source", "ignore")
         )
         if not label:
             if has_values:
@@ -386,6 +411,19 @@ def bundle_from_table(
     bundle.sources += list(sources.values())
     bundle.samples += list(samples.values())
     return bundle
+
+
+_HYPHEN_BREAK = re.compile(r"([-/–])[ \t]*\r?\n\s*")  # "HCM-1300-\nZBE" → "HCM-1300-ZBE"
+
+
+def _label_text(cells: list[str], label_col: ColumnSpec, specs: list[ColumnSpec]) -> str:
+    """The sample label: the label cell (line breaks folded to one space), followed by the cells
+    of the map's further label columns (``label: [Sample, Ref.]``) joined with `` / ``."""
+    parts = [cells[label_col.index]] + [cells[s.index] for s in specs if s.role == "label_part"]
+    parts = [" ".join(_HYPHEN_BREAK.sub(r"\1", p).split()) for p in parts]
+    if not parts[0]:
+        return ""
+    return " / ".join(p for p in parts if p)
 
 
 def _parameter_key(sp: StepParameterRecord) -> tuple[Any, ...]:

@@ -1,20 +1,14 @@
 """Campaign tables: design space + objectives, every proposal, and its (possibly partial) results.
 
-Tables (created idempotently by :func:`create_tables`, run as a KB migration hook):
+Tables (schema version 3, ``kb/sql/campaigns_v3.sql``); a proposal's recipe and results are
+facts of the graph (:mod:`anodelab.kb.lab_results`), these tables keep only campaign state:
 
 ``campaigns``  one row per campaign: name, space and objectives (JSON), seed, settings.
-``proposals``  one row per proposed recipe: the recipe (JSON), predictions, acquisition value,
+``proposals``  one row per proposed recipe: its ``number`` within the campaign and ``sample``
+               name (``pitch1-p1`` is pitch1's first proposal) and ``sample_id`` (the sample
+               in the graph), the recipe as proposed (JSON), predictions, acquisition value,
                strategy, reasons, model version, data version (hash of the training data), seed,
-               time, ``status`` ∈ proposed / running / done / abandoned, and the ``sample`` name
-               under which its measurements are filed (so ``anodelab import-run --sample`` links
-               them too).
-``proposal_results``  every recorded value, never overwritten: property, conditions (JSON,
-               canonical units), value in the canonical unit, ``cycles_completed`` of
-               ``cycles_planned``, ``is_final`` and a ``version`` counting updates of the same
-               (proposal, property, conditions, cell); different ``cell`` labels are replicate
-               cells of one recipe.  Partial results (first N of 500 cycles) are kept
-               beside the final one; models use final results only (a later early-prediction model
-               can use the partial ones).
+               time, ``status`` ∈ proposed / running / done / abandoned.
 ``proposal_events``  every status change of a proposal (from, to, note, time): why a recipe was
                abandoned ("coating cracked during carbonization") stays with the campaign.
 ``candidate_tables``  the finite candidate tables of campaigns (a space's ``candidates:``), each
@@ -26,7 +20,7 @@ Tables (created idempotently by :func:`create_tables`, run as a KB migration hoo
 
 Status rules (:func:`set_status`): ``proposed`` ⇄ ``running``, either → ``abandoned`` and back;
 ``done`` is reached only by recording final results for every required property
-(:func:`add_result`), and a done proposal
+(:func:`settle_status`, called by whoever records them), and a done proposal
 does not change status by hand (its results are data; record a corrected value instead).
 :data:`PENDING` proposals — proposed, running, and abandoned — are the recipes the optimizer must
 not propose again: an abandoned recipe usually failed in synthesis, so proposing it again would
@@ -39,20 +33,20 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
-from anodelab.kb.db import inserted_id, register_migration_hook, transaction
+from anodelab.kb.lab_results import add_proposal_sample, lab_results
+from anodelab.kb.recipes import materialize_recipe_vectors
+from anodelab.kb.tx import inserted_id, snapshot, transaction
 from anodelab.schema.errors import AnodelabError, InputError
 
 __all__ = [
     "STATUSES",
     "PENDING",
-    "create_tables",
     "create_campaign",
     "get_campaign",
     "list_campaigns",
@@ -61,97 +55,19 @@ __all__ = [
     "find_proposal",
     "set_status",
     "status_history",
-    "add_result",
+    "settle_status",
     "results",
     "store_candidates",
     "candidate_table",
+    "campaign_snapshot",
 ]
 
 STATUSES = ("proposed", "running", "done", "abandoned")
 PENDING = ("proposed", "running", "abandoned")  # kept out of the next batch
 
-_DDL = [
-    """CREATE TABLE IF NOT EXISTS campaigns (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        space_json TEXT NOT NULL,
-        objectives_json TEXT NOT NULL,
-        seed INTEGER NOT NULL DEFAULT 0,
-        settings_json TEXT NOT NULL DEFAULT '{}',
-        created_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS proposals (
-        id INTEGER PRIMARY KEY,
-        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
-        batch INTEGER NOT NULL,
-        sample TEXT NOT NULL UNIQUE,
-        parameters_json TEXT NOT NULL,
-        predictions_json TEXT NOT NULL DEFAULT '{}',
-        acquisition_value REAL,
-        strategy TEXT NOT NULL,
-        reasons_json TEXT NOT NULL DEFAULT '{}',
-        model_version TEXT,
-        data_version TEXT,
-        seed INTEGER,
-        status TEXT NOT NULL DEFAULT 'proposed'
-            CHECK (status IN ('proposed', 'running', 'done', 'abandoned')),
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS proposal_results (
-        id INTEGER PRIMARY KEY,
-        proposal_id INTEGER NOT NULL REFERENCES proposals(id),
-        property TEXT NOT NULL,
-        conditions_json TEXT NOT NULL DEFAULT '{}',
-        value REAL NOT NULL,
-        unit TEXT,
-        cycles_completed INTEGER,
-        cycles_planned INTEGER,
-        is_final INTEGER NOT NULL DEFAULT 1 CHECK (is_final IN (0, 1)),
-        version INTEGER NOT NULL,
-        measurement_id INTEGER,
-        note TEXT,
-        recorded_at TEXT NOT NULL,
-        cell TEXT NOT NULL DEFAULT ''
-    )""",
-    """CREATE TABLE IF NOT EXISTS proposal_events (
-        id INTEGER PRIMARY KEY,
-        proposal_id INTEGER NOT NULL REFERENCES proposals(id),
-        from_status TEXT,
-        to_status TEXT NOT NULL,
-        note TEXT,
-        at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS candidate_tables (
-        sha256 TEXT PRIMARY KEY,
-        n_rows INTEGER NOT NULL,
-        columns_json TEXT NOT NULL,
-        format TEXT NOT NULL,
-        data BLOB NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS idx_proposals_campaign ON proposals(campaign_id)",
-    "CREATE INDEX IF NOT EXISTS idx_events_proposal ON proposal_events(proposal_id)",
-    "CREATE INDEX IF NOT EXISTS idx_results_proposal ON proposal_results(proposal_id)",
-]
-
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def create_tables(db: sqlite_utils.Database) -> None:
-    """Create the campaign tables if they do not exist (idempotent; a migration hook).  KBs made
-    before results had a ``cell`` (replicate) column get it, empty: one cell per proposal."""
-    for statement in _DDL:
-        db.execute(statement)
-    columns = {row[1] for row in db.execute("PRAGMA table_info(proposal_results)").fetchall()}
-    if "cell" not in columns:
-        with transaction(db):
-            db.execute("ALTER TABLE proposal_results ADD COLUMN cell TEXT NOT NULL DEFAULT ''")
-
-
-register_migration_hook(create_tables)
 
 
 def create_campaign(
@@ -166,7 +82,6 @@ def create_campaign(
 ) -> int:
     """Insert a campaign; its name must be new.  Returns the campaign id.  A candidate table is
     stored once (:func:`store_candidates`) and ``space["candidates"]`` becomes its reference."""
-    create_tables(db)
     if db.execute("SELECT 1 FROM campaigns WHERE name = ?", [name]).fetchone():
         raise InputError(f"a campaign named {name!r} already exists; pick another --name")
     with transaction(db):
@@ -199,7 +114,6 @@ def _content_hash(table: pd.DataFrame) -> str:
 def store_candidates(db: sqlite_utils.Database, table: pd.DataFrame) -> dict[str, Any]:
     """Store a candidate table unless the same table is stored already; returns the reference a
     campaign's space keeps: ``{"stored": HASH, "rows": N, "columns": [...]}``."""
-    create_tables(db)
     table = table.reset_index(drop=True)
     key = _content_hash(table)
     with transaction(db):
@@ -231,7 +145,6 @@ def candidate_table(db: sqlite_utils.Database, reference: dict[str, Any]) -> pd.
 
 def get_campaign(db: sqlite_utils.Database, campaign: str | int) -> dict[str, Any]:
     """A campaign by name or id, with ``space``/``objectives``/``settings`` decoded."""
-    create_tables(db)
     row = db.execute(
         "SELECT id, name, space_json, objectives_json, seed, settings_json, created_at FROM campaigns"
         " WHERE name = ? OR CAST(id AS TEXT) = ?",
@@ -252,7 +165,6 @@ def get_campaign(db: sqlite_utils.Database, campaign: str | int) -> dict[str, An
 
 
 def list_campaigns(db: sqlite_utils.Database) -> pd.DataFrame:
-    create_tables(db)
     return pd.read_sql_query(
         "SELECT c.id, c.name, c.created_at, COUNT(p.id) AS proposals,"
         " SUM(p.status = 'done') AS done FROM campaigns c LEFT JOIN proposals p"
@@ -266,49 +178,50 @@ def add_proposals(
 ) -> list[int]:
     """Store one batch of proposals (all or nothing).  Each row: ``parameters``, ``predictions``,
     ``acquisition_value``, ``strategy``, ``reasons``, ``model_version``, ``data_version``, ``seed``.
-    Returns the new ids; each proposal's sample is named ``<campaign>-p<id>``."""
-    name = get_campaign(db, campaign_id)["name"]
+
+    Each proposal is numbered within its campaign and becomes a sample ``<campaign>-p<number>``
+    of the graph with its recipe as process steps.  Returns the new proposal ids."""
     ids: list[int] = []
     with transaction(db):
-        batch = db.execute(
-            "SELECT COALESCE(MAX(batch), 0) + 1 FROM proposals WHERE campaign_id = ?", [campaign_id]
-        ).fetchone()[0]
+        name = get_campaign(db, campaign_id)["name"]
+        batch, number = db.execute(
+            "SELECT COALESCE(MAX(batch), 0) + 1, COALESCE(MAX(number), 0) FROM proposals"
+            " WHERE campaign_id = ?",
+            [campaign_id],
+        ).fetchone()
         for row in rows:
             now = _now()
+            number += 1
+            while db.execute(  # names of proposals made before per-campaign numbering
+                "SELECT 1 FROM proposals WHERE sample = ?", [f"{name}-p{number}"]
+            ).fetchone():
+                number += 1
+            sample = f"{name}-p{number}"
+            sample_id = add_proposal_sample(db, name, sample, row["parameters"])
             cursor = db.execute(
-                "INSERT INTO proposals (campaign_id, batch, sample, parameters_json, predictions_json,"
-                " acquisition_value, strategy, reasons_json, model_version, data_version, seed,"
-                " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?)",
-                [
-                    campaign_id,
-                    batch,
-                    f"pending-{now}-{len(ids)}",
-                    json.dumps(row["parameters"]),
-                    json.dumps(row.get("predictions", {})),
-                    row.get("acquisition_value"),
-                    row["strategy"],
-                    json.dumps(row.get("reasons", {}), default=str),
-                    row.get("model_version"),
-                    row.get("data_version"),
-                    row.get("seed"),
-                    now,
-                    now,
-                ],
-            )
+                "INSERT INTO proposals (campaign_id, batch, number, sample, sample_id, parameters_json,"
+                " predictions_json, acquisition_value, strategy, reasons_json, model_version,"
+                " data_version, seed, status, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?)",
+                [campaign_id, batch, number, sample, sample_id, json.dumps(row["parameters"]),
+                 json.dumps(row.get("predictions", {})), row.get("acquisition_value"),
+                 row["strategy"], json.dumps(row.get("reasons", {}), default=str),
+                 row.get("model_version"), row.get("data_version"), row.get("seed"), now, now],
+            )  # fmt: skip
             pid = inserted_id(cursor)
-            db.execute("UPDATE proposals SET sample = ? WHERE id = ?", [f"{name}-p{pid}", pid])
             db.execute(
                 "INSERT INTO proposal_events (proposal_id, from_status, to_status, note, at)"
                 " VALUES (?, NULL, 'proposed', ?, ?)",
                 [pid, f"batch {batch} ({row['strategy']})", now],
             )
             ids.append(pid)
+        if ids:
+            materialize_recipe_vectors(db)
     return ids
 
 
 def proposals(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.DataFrame:
     """Proposals (one row each) with ``parameters``/``predictions``/``reasons`` decoded."""
-    create_tables(db)
     sql = "SELECT * FROM proposals" + (" WHERE campaign_id = ?" if campaign_id is not None else "")
     frame = pd.read_sql_query(
         sql + " ORDER BY id", db.conn, params=[] if campaign_id is None else [campaign_id]
@@ -319,22 +232,17 @@ def proposals(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.D
 
 
 def find_proposal(db: sqlite_utils.Database, proposal: int | str) -> dict[str, Any]:
-    """The proposal (``id``, ``campaign_id``, ``sample``, ``status``) whose id or sample name is
-    ``proposal``."""
-    create_tables(db)
+    """The proposal (``id``, ``campaign_id``, ``campaign``, ``sample``, ``sample_id``, ``status``)
+    whose id or sample name is ``proposal``."""
     row = db.execute(
-        "SELECT id, campaign_id, sample, status FROM proposals"
-        " WHERE CAST(id AS TEXT) = ? OR sample = ?",
+        "SELECT p.id, p.campaign_id, p.sample, p.status, p.sample_id, c.name FROM proposals p"
+        " JOIN campaigns c ON c.id = p.campaign_id WHERE CAST(p.id AS TEXT) = ? OR p.sample = ?",
         [str(proposal), str(proposal)],
     ).fetchone()
     if row is None:
         raise InputError(f"no proposal {proposal!r}; see `anodelab campaign show CAMPAIGN`")
-    return {"id": int(row[0]), "campaign_id": int(row[1]), "sample": row[2], "status": row[3]}
-
-
-def _proposal(db: sqlite_utils.Database, proposal: int | str) -> tuple[int, str]:
-    found = find_proposal(db, proposal)
-    return found["id"], found["status"]
+    return {"id": int(row[0]), "campaign_id": int(row[1]), "sample": row[2], "status": row[3],
+            "sample_id": None if row[4] is None else int(row[4]), "campaign": row[5]}  # fmt: skip
 
 
 _MANUAL_MOVES = {
@@ -345,7 +253,7 @@ _MANUAL_MOVES = {
 }
 
 
-def _log_status(
+def log_status(
     db: sqlite_utils.Database, pid: int, old: str | None, new: str, note: str | None
 ) -> None:
     """Set a proposal's status and append the change to ``proposal_events`` (inside the caller's
@@ -366,27 +274,27 @@ def set_status(
     ``(old, new)``.  Setting the status it already has changes nothing and logs nothing."""
     if status not in STATUSES:
         raise InputError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-    pid, old = _proposal(db, proposal)
-    if status == old:
-        return old, status
-    if status == "done":
-        raise InputError(
-            f"proposal {proposal} becomes done when its final results are recorded"
-            " (`anodelab record` or `anodelab import-run --proposal`), not by hand"
-        )
-    if status not in _MANUAL_MOVES[old]:
-        raise InputError(
-            f"proposal {proposal} is done (its final results are recorded); its status does not"
-            " change by hand — record a corrected value instead"
-        )
-    with transaction(db):
-        _log_status(db, pid, old, status, note)
+    with transaction(db):  # BEGIN IMMEDIATE before the read: no writer between read and write
+        found = find_proposal(db, proposal)
+        pid, old = found["id"], found["status"]
+        if status == old:
+            return old, status
+        if status == "done":
+            raise InputError(
+                f"proposal {proposal} becomes done when its final results are recorded"
+                " (`anodelab record` or `anodelab import-run --proposal`), not by hand"
+            )
+        if status not in _MANUAL_MOVES[old]:
+            raise InputError(
+                f"proposal {proposal} is done (its final results are recorded); its status does"
+                " not change by hand — record a corrected value instead"
+            )
+        log_status(db, pid, old, status, note)
     return old, status
 
 
 def status_history(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.DataFrame:
     """Every status change (``sample``, ``from_status``, ``to_status``, ``note``, ``at``), oldest first."""
-    create_tables(db)
     sql = (
         "SELECT e.id, e.proposal_id, p.sample, e.from_status, e.to_status, e.note, e.at"
         " FROM proposal_events e JOIN proposals p ON p.id = e.proposal_id"
@@ -398,89 +306,63 @@ def status_history(db: sqlite_utils.Database, campaign_id: int | None = None) ->
     return pd.read_sql_query(sql + " ORDER BY e.id", db.conn, params=params)
 
 
-def add_result(
-    db: sqlite_utils.Database,
-    proposal: int | str,
-    property: str,
-    value: float,
-    unit: str | None,
-    conditions: dict[str, Any] | None = None,
-    *,
-    cycles_completed: int | None = None,
-    cycles_planned: int | None = None,
-    is_final: bool = True,
-    measurement_id: int | None = None,
-    note: str | None = None,
-    required: Collection[str] | None = None,
-    cell: str | None = None,
-) -> int:
-    """Append a result version (earlier versions are kept).  Versions count per ``cell``: values
-    of different cells are replicates, the same cell again is an update (a longer partial run or
-    a correction; ``None`` is the proposal's one unnamed cell).  The proposal becomes ``done`` when
-    no cell waits on a partial result and every ``required`` property (the campaign's outcomes)
-    has a final one, ``running`` otherwise.  Returns the new version number."""
-    pid, status = _proposal(db, proposal)
-    if status == "abandoned":
+def settle_status(
+    db: sqlite_utils.Database, proposal: int | str, complete: bool, note: str
+) -> tuple[str, str]:
+    """After results were stored: the proposal becomes ``done`` when ``complete`` (every outcome
+    has a final result and no cell waits on a partial one), ``running`` otherwise; the change
+    is logged.  Call it inside the transaction that stored the results.  An abandoned proposal
+    takes no results: set it back first.  Returns ``(old, new)``."""
+    found = find_proposal(db, proposal)
+    old = found["status"]
+    if old == "abandoned":
         raise InputError(
             f"proposal {proposal} was abandoned; set it back first"
-            f" (`anodelab campaign status {proposal} running`)"
+            f" (`anodelab campaign status {found['sample']} running`)"
         )
-    cond = json.dumps(conditions or {}, sort_keys=True)
-    with transaction(db):
-        version = db.execute(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM proposal_results"
-            " WHERE proposal_id = ? AND property = ? AND conditions_json = ? AND cell = ?",
-            [pid, property, cond, cell or ""],
-        ).fetchone()[0]
-        db.execute(
-            "INSERT INTO proposal_results (proposal_id, property, conditions_json, value, unit,"
-            " cycles_completed, cycles_planned, is_final, version, measurement_id, note, recorded_at,"
-            " cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [pid, property, cond, float(value), unit, cycles_completed, cycles_planned,
-             int(is_final), version, measurement_id, note, _now(), cell or ""],
-        )  # fmt: skip
-        open_partial = db.execute(  # a cell still cycling: partial, and no final result yet
-            "SELECT COUNT(*) FROM proposal_results r WHERE proposal_id = ?"
-            " AND is_final = 0 AND NOT EXISTS (SELECT 1 FROM proposal_results s WHERE"
-            " s.proposal_id = r.proposal_id AND s.property = r.property AND s.cell = r.cell"
-            " AND s.is_final = 1)",
-            [pid],
-        ).fetchone()[0]
-        final = {r[0] for r in db.execute(
-            "SELECT DISTINCT property FROM proposal_results WHERE proposal_id = ? AND is_final = 1",
-            [pid],
-        ).fetchall()}  # fmt: skip
-        complete = not open_partial and set(required or ()) <= final
-        new_status = "done" if complete else "running"
-        if new_status != status:
-            _log_status(db, pid, status, new_status, f"{property} recorded (version {version})")
-        else:
-            db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [_now(), pid])
-    return int(version)
+    new = "done" if complete else "running"
+    if new != old:
+        log_status(db, found["id"], old, new, note)
+    else:
+        db.execute("UPDATE proposals SET updated_at = ? WHERE id = ?", [_now(), found["id"]])
+    return old, new
 
 
-def results(
-    db: sqlite_utils.Database, campaign_id: int | None = None, *, latest: bool = True
-) -> pd.DataFrame:
-    """Recorded results joined to their proposal's sample; ``latest`` keeps the newest version of
-    each (proposal, property, conditions, cell) — one row per replicate cell."""
-    create_tables(db)
-    sql = (
-        "SELECT r.*, p.sample, p.campaign_id FROM proposal_results r JOIN proposals p"
-        " ON p.id = r.proposal_id"
-    )
-    where, params = [], []
-    if campaign_id is not None:
-        where.append("p.campaign_id = ?")
-        params.append(campaign_id)
-    if latest:
-        where.append(
-            "r.version = (SELECT MAX(version) FROM proposal_results s WHERE s.proposal_id ="
-            " r.proposal_id AND s.property = r.property AND s.conditions_json = r.conditions_json"
-            " AND s.cell = r.cell)"
-        )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    frame = pd.read_sql_query(sql + " ORDER BY r.id", db.conn, params=params)
-    frame["conditions"] = [json.loads(v) for v in frame.pop("conditions_json")]
-    return frame
+def results(db: sqlite_utils.Database, campaign_id: int | None = None) -> pd.DataFrame:
+    """Every value measured on the campaign's proposal samples (see
+    :func:`anodelab.kb.lab_results.lab_results`)."""
+    return lab_results(db, campaign_id)
+
+
+def campaign_snapshot(
+    db: sqlite_utils.Database,
+    campaign: str | int,
+    *,
+    candidates: bool = False,
+    training: bool = True,
+) -> dict[str, Any]:
+    """Everything a campaign's commands read, in one call and one read transaction:
+    ``campaign`` (the row of :func:`get_campaign`; with ``candidates`` its space holds the
+    candidate table's rows instead of the reference), ``proposals``, ``results`` (the values
+    measured on its samples), ``history`` (status changes), and the whole KB as training data
+    sees it: ``recipes`` (:func:`~anodelab.kb.recipes.recipe_vectors`, the campaign's samples
+    included) and ``measurements`` (:func:`~anodelab.kb.query.measurements`, lab results
+    included, marked by source) — unless ``training`` is false (then both are ``None``)."""
+    from anodelab.kb.query import measurements
+    from anodelab.kb.recipes import recipe_vectors
+
+    with snapshot(db):
+        row = get_campaign(db, campaign)
+        table = row["space"].get("candidates")
+        if candidates and isinstance(table, dict):
+            row["space"] = {**row["space"], "candidates": candidate_table(db, table)}
+        elif not candidates:
+            row["space"] = {k: v for k, v in row["space"].items() if k != "candidates"}
+        return {
+            "campaign": row,
+            "proposals": proposals(db, row["id"]),
+            "results": results(db, row["id"]),
+            "history": status_history(db, row["id"]),
+            "recipes": recipe_vectors(db) if training else None,
+            "measurements": measurements(db) if training else None,
+        }

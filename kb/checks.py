@@ -29,7 +29,7 @@ import sqlite_utils
 from anodelab.kb.db import inserted_id
 from anodelab.kb.views import condition_columns
 
-__all__ = ["run_checks", "rounding_half_unit"]
+__all__ = ["run_checks", "rounding_half_unit", "CHECKED_PROPERTIES"]
 
 
 def rounding_half_unit(raw: Any, value: float | None) -> float:
@@ -50,9 +50,30 @@ def rounding_half_unit(raw: Any, value: float | None) -> float:
     return 0.5 * 10.0**exponent
 
 
-def _values(db: sqlite_utils.Database) -> pd.DataFrame:
+# the properties the rules read: a value of any other property never enters a check
+CHECKED_PROPERTIES = (
+    "discharge_capacity",
+    "charge_capacity",
+    "initial_coulombic_efficiency",
+    "capacity_retention",
+    "fade_rate",
+    "electrode_thickness",
+    "electrode_thickness_change",
+)
+
+
+def _values(db: sqlite_utils.Database, sample_ids: list[int] | None) -> pd.DataFrame:
+    """The stated values the rules read, of every sample or of ``sample_ids``.
+
+    The filter selects measurement ids (the view's GROUP BY column), so SQLite pivots the
+    conditions of those rows only instead of the whole KB."""
+    props = ", ".join(f"'{p}'" for p in CHECKED_PROPERTIES)
+    scope = "" if sample_ids is None else " AND sample_id IN (SELECT value FROM json_each(?))"
     return pd.read_sql_query(
-        "SELECT * FROM v_measurements WHERE value IS NOT NULL AND origin != 'computed'", db.conn
+        "SELECT * FROM v_measurements WHERE measurement_id IN (SELECT id FROM measurements"
+        f" WHERE value IS NOT NULL AND origin != 'computed' AND property IN ({props}){scope})",
+        db.conn,
+        params=None if sample_ids is None else [json.dumps(sample_ids)],
     )
 
 
@@ -205,15 +226,31 @@ def _check_thickness(
         counts[status] = counts.get(status, 0) + 1
 
 
-def run_checks(db: sqlite_utils.Database) -> dict[str, int]:
-    """Recompute every check (inside the caller's transaction); returns counts by status."""
-    db.execute("DELETE FROM checks")
+def run_checks(
+    db: sqlite_utils.Database, sample_ids: Iterable[int] | None = None
+) -> dict[str, int]:
+    """Recompute the checks (inside the caller's transaction); returns counts by status.
+
+    Every rule pairs values of one sample, so an import recomputes only the samples it touched
+    (``sample_ids``: the samples of the values it wrote and removed, and of the cells and samples
+    it changed) and the cost follows the import, not the KB.  ``None`` recomputes every sample.
+    """
+    scope = None if sample_ids is None else sorted({int(i) for i in sample_ids})
+    if scope is None:
+        where, params = "", []
+    else:
+        where, params = " AND sample_id IN (SELECT value FROM json_each(?))", [json.dumps(scope)]
+    db.execute(f"DELETE FROM checks WHERE 1{where}", params)
     db.execute(
-        "DELETE FROM measurement_conditions WHERE measurement_id IN (SELECT id FROM measurements WHERE origin = 'computed')"
+        "DELETE FROM measurement_conditions WHERE measurement_id IN"
+        f" (SELECT id FROM measurements WHERE origin = 'computed'{where})",
+        params,
     )
-    db.execute("DELETE FROM measurements WHERE origin = 'computed'")
-    values = _values(db)
+    db.execute(f"DELETE FROM measurements WHERE origin = 'computed'{where}", params)
     counts: dict[str, int] = {}
+    if scope is not None and not scope:
+        return counts
+    values = _values(db, scope)
     if values.empty:
         return counts
     _check_ice(db, values, counts)

@@ -8,15 +8,15 @@ on open, a newer one is refused with a clear message.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 
 import sqlite_utils
 
+from anodelab.kb.migrations import migrate_to_v3, script_statements
+from anodelab.kb.recipes import materialize_recipe_vectors
+from anodelab.kb.tx import inserted_id, transaction
 from anodelab.kb.user_terms import activate_user_terms, ensure_user_terms_table
 from anodelab.schema.errors import AnodelabError, SchemaVersionError
 from anodelab.schema.vocabulary import load_vocabulary
@@ -27,30 +27,14 @@ __all__ = [
     "open_db",
     "transaction",
     "default_db_path",
-    "register_migration_hook",
+    "inserted_id",
 ]
 
 Database = sqlite_utils.Database  # the KB handle other layers may name in type hints
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_DB = "anodelab.db"
 BUSY_TIMEOUT_MS = 30_000
-
-# Other KB modules (campaigns) add their tables through hooks run at every migration.
-_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
-
-
-def register_migration_hook(hook: Callable[[sqlite_utils.Database], None]) -> None:
-    """Register an idempotent function that creates extra tables (called on every open for write)."""
-    if hook not in _HOOKS:
-        _HOOKS.append(hook)
-
-
-def inserted_id(cursor: sqlite3.Cursor) -> int:
-    """The id of the row an INSERT just wrote (sqlite3 types ``lastrowid`` as optional)."""
-    if cursor.lastrowid is None:  # pragma: no cover - always set after an INSERT
-        raise AnodelabError("INSERT returned no row id")
-    return int(cursor.lastrowid)
 
 
 def default_db_path() -> Path:
@@ -92,6 +76,8 @@ def open_db(
             f"({SCHEMA_VERSION}); upgrade anodelab"
         )
     if readonly:
+        if version == 0 and "schema_meta" not in db.table_names():
+            raise SchemaVersionError(f"{db_path} is not an anodelab knowledge base")
         if version < SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{db_path} has schema version {version}; open it once for writing to migrate it to {SCHEMA_VERSION}"
@@ -107,29 +93,24 @@ def open_db(
 def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
     if version == 0 and db.table_names() and "schema_meta" not in db.table_names():
         raise SchemaVersionError(f"{db_path} is an SQLite file but not an anodelab knowledge base")
-    import anodelab.kb.campaigns  # noqa: F401  (registers the campaign tables' migration hook)
-
     with transaction(db):
         if version < 1:
-            sql = (
-                resources.files("anodelab.kb")
-                .joinpath("sql", "schema_v1.sql")
-                .read_text(encoding="utf-8")
-            )
-            for statement in _statements(sql):
+            for statement in script_statements("schema_v1.sql"):
                 db.execute(statement)
         if version < 2:
             _migrate_to_v2(db)
-        for hook in _HOOKS:
-            hook(db)
         _migrate_user_terms(db)
-        activate_user_terms(db)
+        _migrate_ledger_rows(db)
+        activate_user_terms(db)  # before v3: a proposal's recipe may use a user-named parameter
+        moved = migrate_to_v3(db) if version < 3 else False
         db.execute(
             "INSERT OR REPLACE INTO schema_meta(key, value) VALUES ('schema_version', ?)",
             [str(SCHEMA_VERSION)],
         )
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         refresh_vocabulary(db)
+        if moved:
+            materialize_recipe_vectors(db)
 
 
 def _migrate_to_v2(db: sqlite_utils.Database) -> None:
@@ -163,19 +144,17 @@ def _migrate_user_terms(db: sqlite_utils.Database) -> None:
     ensure_user_terms_table(db)
 
 
-def _statements(script: str) -> list[str]:
-    """Split an SQL script into complete statements (``executescript`` would commit our transaction)."""
-    out, buffer = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.lstrip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            out.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        raise SchemaVersionError(f"incomplete SQL statement in schema script: {buffer[:80]!r}")
-    return out
+def _migrate_ledger_rows(db: sqlite_utils.Database) -> None:
+    """Row-level imports (issue 17): the ledger records rows taken and refused and why.
+    Idempotent (adds the columns when missing), like :func:`_migrate_user_terms`."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(imports)").fetchall()}
+    for column, sql_type in (
+        ("rows_taken", "INTEGER"),
+        ("rows_refused", "INTEGER"),
+        ("refused_json", "TEXT"),
+    ):
+        if column not in have:
+            db.execute(f"ALTER TABLE imports ADD COLUMN {column} {sql_type}")
 
 
 def refresh_vocabulary(db: sqlite_utils.Database) -> None:
@@ -192,26 +171,3 @@ def refresh_vocabulary(db: sqlite_utils.Database) -> None:
             [[r[c] for c in columns] for r in rows],
         )
     create_views(db)
-
-
-@contextlib.contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error.
-
-    ``IMMEDIATE`` takes the write lock up front, so two writing processes queue on the busy
-    timeout instead of deadlocking on a lock upgrade.  Nested use becomes a savepoint.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")

@@ -23,6 +23,7 @@ __all__ = [
     "Relation",
     "sources",
     "imports",
+    "existing_source_and_sample",
     "checks",
 ]
 
@@ -56,9 +57,25 @@ def samples(
     return frame.reset_index(drop=True)
 
 
+def existing_source_and_sample(
+    db: sqlite_utils.Database, source: str, sample: str
+) -> tuple[bool, bool]:
+    """Whether the KB has source ``source``, and a sample ``sample`` of that source."""
+    row = db.execute(
+        "SELECT src.id, (SELECT COUNT(*) FROM samples s WHERE s.source_id = src.id AND s.label = ?)"
+        " FROM sources src WHERE src.key = ?",
+        [sample, source],
+    ).fetchone()
+    return (row is not None, bool(row and row[1]))
+
+
 def imports(db: sqlite_utils.Database) -> pd.DataFrame:
+    """The ledger; ``rows_taken``/``rows_refused`` where the KB records them (issue 17)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(imports)").fetchall()}
+    rows = ", rows_taken, rows_refused" if "rows_refused" in have else ""
     return pd.read_sql_query(
-        "SELECT id, dataset, status, n_rows, started_at, file_path, file_sha256, importer, importer_version, replaces_import_id FROM imports ORDER BY id",
+        f"SELECT id, dataset, status, n_rows{rows}, started_at, file_path, file_sha256, importer, "
+        "importer_version, replaces_import_id FROM imports ORDER BY id",
         db.conn,
     )
 

@@ -14,15 +14,35 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
+from anodelab.kb.tx import inserted_id
+from anodelab.schema.errors import InputError
 from anodelab.schema.vocabulary import Term, load_vocabulary, name_key
 
-__all__ = ["lineage_steps", "recipe_vectors", "materialize_recipe_vectors", "RECIPE_TABLE"]
+__all__ = [
+    "lineage_steps",
+    "recipe_vectors",
+    "materialize_recipe_vectors",
+    "recipe_steps",
+    "write_recipe",
+    "RECIPE_TABLE",
+]
 
 RECIPE_TABLE = "recipe_vectors"
 _COATING_STEPS = {
     "pitch_coating": "pitch",
     "pda_polymerization": "polydopamine",
     "cvd": "cvd carbon",
+}
+
+
+# The order in which a recipe written from parameters lists its steps: preparations, coatings,
+# then the heat treatment that converts them (``pick: last`` reads the last carbonization).
+RECIPE_STEP_ORDER = ("precursor_synthesis", "zif8_synthesis", "dispersion", "spray_drying",
+                     "pda_polymerization", "pitch_coating", "cvd", "carbonization", "annealing",
+                     "blending", "other")  # fmt: skip
+_LEVEL_STEPS = {  # a derived categorical's level → the step that makes :func:`_derived` read it
+    "coating_precursor": {precursor: step for step, precursor in _COATING_STEPS.items()},
+    "template": {"ZIF-8": "zif8_synthesis"},
 }
 
 
@@ -245,3 +265,68 @@ def materialize_recipe_vectors(db: sqlite_utils.Database) -> None:
         SELECT m.*, {params}
         FROM v_measurements m JOIN {RECIPE_TABLE} r ON r.sample = m.sample AND r.source = m.source"""
     )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def recipe_steps(parameters: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Recipe parameters → process steps: the derivation of :func:`recipe_vectors`, reversed.
+
+    Each parameter becomes a step parameter of the step its ``from`` names (``from.step_type``,
+    else the vocabulary's ``step``), with ``from``'s quantity, substance and basis, in the
+    canonical unit; a derived categorical (``coating_precursor = pitch``) becomes the step that
+    implies it.  Steps are ordered by :data:`RECIPE_STEP_ORDER`; a value of 0 is written as
+    stated (0 wt% pitch), not left out.  ``recipe_vectors`` of a sample with these steps gives
+    back ``parameters`` (tested round trip).  Returns ``[(step_type, [row, ...]), ...]``.
+    """
+    vocab = load_vocabulary()
+    steps: dict[str, list[dict[str, Any]]] = {}
+    for name, value in parameters.items():
+        if _missing(value):
+            continue
+        term = vocab.get("parameter", name)
+        spec = term.derivation.get("from", {})
+        if "derived" in spec:
+            step_type = _LEVEL_STEPS.get(spec["derived"], {}).get(str(value))
+            if step_type is None:  # "none": no coating / no template step
+                continue
+            row: dict[str, Any] = {"quantity": term.name, "text_value": str(value)}
+        else:
+            step_type = spec.get("step_type") or term.derivation.get("step")
+            if step_type is None or "quantity" not in spec:
+                raise InputError(
+                    f"parameter {term.name!r} does not say which process step holds it"
+                    " (schema/data/parameters.yaml: from.step_type or step)"
+                )
+            row = {"quantity": spec["quantity"], "substance": spec.get("substance"),
+                   "basis": spec.get("basis")}  # fmt: skip
+            if term.is_numeric:
+                row |= {"value": float(value), "unit": term.unit}
+            else:
+                row["text_value"] = str(value)
+        steps.setdefault(step_type, []).append(row)
+    rank = {t: i for i, t in enumerate(RECIPE_STEP_ORDER)}
+    return sorted(steps.items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
+def write_recipe(
+    db: sqlite_utils.Database, sample_id: int, parameters: dict[str, Any], *, locator: str = ""
+) -> int:
+    """Write ``parameters`` as the process steps of sample ``sample_id`` (:func:`recipe_steps`),
+    inside the caller's transaction.  Returns the number of steps written."""
+    steps = recipe_steps(parameters)
+    for order, (step_type, rows) in enumerate(steps, start=1):
+        step_id = inserted_id(db.execute(
+            "INSERT INTO process_steps (sample_id, step_order, step_type) VALUES (?, ?, ?)",
+            [sample_id, order, step_type],
+        ))  # fmt: skip
+        for row in rows:
+            db.execute(
+                "INSERT INTO step_parameters (step_id, quantity, substance, value, unit,"
+                " text_value, basis, raw, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [step_id, row["quantity"], row.get("substance"), row.get("value"), row.get("unit"),
+                 row.get("text_value"), row.get("basis"), "proposed", locator],
+            )  # fmt: skip
+    return len(steps)

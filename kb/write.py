@@ -17,7 +17,7 @@ import sqlite_utils
 
 from anodelab.kb.checks import run_checks
 from anodelab.kb.db import inserted_id, transaction
-from anodelab.kb.recipes import materialize_recipe_vectors
+from anodelab.kb.recipes import RECIPE_TABLE, materialize_recipe_vectors
 from anodelab.schema.errors import AnodelabError, suggest
 from anodelab.schema.records import (
     Bundle,
@@ -29,6 +29,7 @@ from anodelab.schema.records import (
     step_parameter_key,
     step_value_difference,
 )
+from anodelab.schema.validation import validate_bundle
 
 __all__ = ["WriteReport", "ImportRejected", "write_bundle", "undo_import", "measurement_key"]
 
@@ -197,13 +198,18 @@ def write_bundle(
     importer: str = "anodelab.ingest",
     importer_version: str = "",
     create_missing_samples: bool = False,
+    refused: list[Problem] | None = None,
 ) -> WriteReport:
     """Write ``bundle`` as one import of ``dataset`` (all or nothing).
 
+    ``refused`` are the problems of the rows the importer left out; the ledger (``imports``)
+    records how many rows were taken and refused, and why (``refused_json``).
+
     :raises ImportRejected: when the bundle has errors or references unknown samples/cells.
     """
-    if bundle.errors:
-        raise ImportRejected(bundle.errors, dataset)
+    errors = bundle.errors + validate_bundle(bundle)
+    if errors:
+        raise ImportRejected(errors, dataset)
     with transaction(db):
         previous = db.execute(
             "SELECT id, content_sha256 FROM imports WHERE dataset = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
@@ -223,6 +229,7 @@ def write_bundle(
                 note=f"already imported as import {twin[0]} from {twin[1]}",
             )
         old_values = _existing_measurements(db, previous[0]) if previous else {}
+        touched = _Touched.before_removal(db, previous[0] if previous else None)
         import_id = inserted_id(
             db.execute(
                 """INSERT INTO imports (dataset, source_key, file_path, file_sha256, content_sha256, importer,
@@ -254,8 +261,7 @@ def write_bundle(
         writer.prune_entities(previous[0] if previous else None)
         if writer.problems:
             raise ImportRejected(writer.problems, dataset)
-        checks = run_checks(db)
-        materialize_recipe_vectors(db)
+        checks = touched.recompute(writer, import_id)
         new_values = {
             measurement_key(m): _display_value(m.value, m.value_min, m.value_max, m.unit)
             for m in bundle.measurements
@@ -293,7 +299,28 @@ def write_bundle(
             "UPDATE imports SET status = 'ok', finished_at = ?, n_rows = ?, summary_json = ? WHERE id = ?",
             [_now(), len(bundle), json.dumps(report.to_dict(), ensure_ascii=False), import_id],
         )
+        _record_rows(db, import_id, bundle, refused or [])
         return report
+
+
+def _record_rows(
+    db: sqlite_utils.Database, import_id: int, bundle: Bundle, refused: list[Problem]
+) -> None:
+    """Rows taken and refused, in the ledger (columns added by ``kb.db._migrate_ledger_rows``)."""
+    taken = {
+        r.provenance.row
+        for group in (bundle.samples, bundle.steps, bundle.cells, bundle.measurements)
+        for r in group
+        if r.provenance.row is not None
+    }
+    refused_rows = {p.row for p in refused if p.row is not None}
+    reasons = [
+        {"row": p.row, "column": p.column, "value": p.value, "reason": p.message} for p in refused
+    ]
+    db.execute(
+        "UPDATE imports SET rows_taken = ?, rows_refused = ?, refused_json = ? WHERE id = ?",
+        [len(taken), len(refused_rows), json.dumps(reasons, ensure_ascii=False), import_id],
+    )
 
 
 def undo_import(db: sqlite_utils.Database, import_id: int) -> int | None:
@@ -312,6 +339,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> int | None:
         if row[0] != "ok":
             raise AnodelabError(f"import {import_id} is {row[0]}, not active; nothing to undo")
         replaced = _replaced_version(db, import_id, row[1])
+        touched = _Touched.before_removal(db, import_id)
         if replaced is None:
             writer = _Writer(db, import_id, False)
             writer.remove_import(import_id, keep_entities=False)
@@ -327,9 +355,65 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> int | None:
         )
         if replaced is not None:
             db.execute("UPDATE imports SET status = 'ok' WHERE id = ?", [replaced[0]])
-        run_checks(db)
-        materialize_recipe_vectors(db)
+        touched.recompute(writer, replaced[0] if replaced is not None else None)
         return replaced[0] if replaced is not None else None
+
+
+_RECIPE_TABLES = ("samples", "step_parameters", "sample_parents", "group_members")
+
+
+def _has_recipe_rows(db: sqlite_utils.Database, import_id: int) -> bool:
+    """Whether an import wrote samples, their links or process-step parameters (what recipe
+    vectors are made of; values and cells are not)."""
+    return any(
+        db.execute(f"SELECT 1 FROM {table} WHERE import_id = ? LIMIT 1", [import_id]).fetchone()
+        for table in _RECIPE_TABLES
+    )
+
+
+def _samples_of(db: sqlite_utils.Database, column: str, ids: list[int]) -> set[int]:
+    """Samples of the stated values whose ``column`` (import_id, cell_id) is one of ``ids``."""
+    if not ids:
+        return set()
+    rows = db.execute(
+        f"SELECT DISTINCT sample_id FROM measurements WHERE {column} IN "
+        "(SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+@dataclass
+class _Touched:
+    """What one import (or undo) changed, so that checks and recipe vectors are recomputed for
+    that and nothing else: an import's cost follows its rows, not the KB's."""
+
+    db: sqlite_utils.Database
+    samples: set[int]
+    recipes: bool
+
+    @classmethod
+    def before_removal(cls, db: sqlite_utils.Database, removed_import: int | None) -> _Touched:
+        """Note what the import about to be removed or replaced held (its rows go first)."""
+        if removed_import is None:
+            return cls(db, set(), False)
+        return cls(
+            db,
+            _samples_of(db, "import_id", [removed_import]),
+            _has_recipe_rows(db, removed_import),
+        )
+
+    def recompute(self, writer: _Writer, written_import: int | None) -> dict[str, int]:
+        """Checks of the touched samples; recipe vectors only when recipe rows changed."""
+        samples = self.samples | writer.touched_samples
+        samples |= _samples_of(self.db, "cell_id", sorted(writer.touched_cells))
+        if written_import is not None:
+            samples |= _samples_of(self.db, "import_id", [written_import])
+            self.recipes = self.recipes or _has_recipe_rows(self.db, written_import)
+        checks = run_checks(self.db, samples)
+        if self.recipes or RECIPE_TABLE not in self.db.table_names():
+            materialize_recipe_vectors(self.db)
+        return checks
 
 
 def _replaced_version(
@@ -390,6 +474,7 @@ class _Writer:
         self.problems: list[Problem] = []
         self.touched_samples: set[int] = set()
         self.touched_cells: set[int] = set()
+        self.touched_sources: set[int] = set()
 
     # -- removal --------------------------------------------------------------------------
     def remove_import(self, import_id: int, *, keep_entities: bool) -> None:
@@ -408,7 +493,9 @@ class _Writer:
         db.execute("DELETE FROM sample_parents WHERE import_id = ?", [import_id])
         db.execute("DELETE FROM group_members WHERE import_id = ?", [import_id])
         if not keep_entities:
-            self._delete_unused_entities(import_id, keep=set(), keep_cells=set())
+            self._delete_unused_entities(
+                import_id, keep=set(), keep_cells=set(), keep_sources=set()
+            )
 
     def settle_steps(self) -> None:
         """Drop process steps no parameter uses; give a step the import whose parameters use it.
@@ -435,6 +522,7 @@ class _Writer:
             previous_import_id,
             keep=self.touched_samples,
             keep_cells=self.touched_cells,
+            keep_sources=self.touched_sources,
             adopt_used=True,
         )
         # Entities the previous version defined and this one re-defined now belong to this import.
@@ -457,12 +545,29 @@ class _Writer:
                 "DELETE FROM group_members WHERE group_id = ?",
             ),
         ),
+        (  # last: the samples, cells and values above point at their source
+            "source",
+            "sources",
+            (
+                "SELECT COUNT(*) FROM samples WHERE source_id = ?",
+                "SELECT COUNT(*) FROM cells WHERE source_id = ?",
+                "SELECT COUNT(*) FROM measurements WHERE source_id = ?",
+            ),
+            (),
+        ),
     )
 
     def _delete_unused_entities(
-        self, import_id: int, keep: set[int], keep_cells: set[int], *, adopt_used: bool = False
+        self,
+        import_id: int,
+        keep: set[int],
+        keep_cells: set[int],
+        keep_sources: set[int],
+        *,
+        adopt_used: bool = False,
     ) -> None:
-        """Delete the cells and samples an import defined, unless still used by other imports.
+        """Delete the cells, samples and sources an import defined, unless still used by other
+        imports.
 
         Undoing an import whose samples other imports still use is refused.  When a new version
         of the dataset replaces ``import_id`` (``adopt_used``), a sample or cell that is still
@@ -471,9 +576,10 @@ class _Writer:
         imports use is still refused: the new version dropped what they point at."""
         db = self.db
         for kind, table, usages, cleanups in self._ENTITIES:
-            kept = keep_cells if kind == "cell" else keep
+            kept = {"cell": keep_cells, "source": keep_sources}.get(kind, keep)
             rows = db.execute(
-                f"SELECT id, label FROM {table} WHERE import_id = ?", [import_id]
+                f"SELECT id, {'key' if table == 'sources' else 'label'} FROM {table} WHERE import_id = ?",
+                [import_id],
             ).fetchall()
             for entity_id, label in rows:
                 if entity_id in kept:
@@ -484,6 +590,17 @@ class _Writer:
                         f"UPDATE {table} SET import_id = ? WHERE id = ?",
                         [self.import_id, entity_id],
                     )
+                    continue
+                if used and kind == "source":
+                    # a source several imports file their rows under (lab runs of one lab):
+                    # the earliest import still using it owns it now, and takes it when undone
+                    heir = db.execute(
+                        "SELECT MIN(import_id) FROM (SELECT import_id FROM samples WHERE source_id = ?1"
+                        " UNION SELECT import_id FROM cells WHERE source_id = ?1"
+                        " UNION SELECT import_id FROM measurements WHERE source_id = ?1)",
+                        [entity_id],
+                    ).fetchone()[0]
+                    db.execute("UPDATE sources SET import_id = ? WHERE id = ?", [heir, entity_id])
                     continue
                 if used:
                     self.problems.append(
@@ -498,14 +615,20 @@ class _Writer:
 
     def _uses(self, kind: str, entity_id: int) -> bool:
         """Whether this import's own rows point at the sample or cell ``entity_id``."""
-        usages = (
-            ("SELECT COUNT(*) FROM measurements WHERE cell_id = ? AND import_id = ?",)
-            if kind == "cell"
-            else (
+        usages = {
+            "cell": ("SELECT COUNT(*) FROM measurements WHERE cell_id = ? AND import_id = ?",),
+            "source": (
+                "SELECT COUNT(*) FROM samples WHERE source_id = ? AND import_id = ?",
+                "SELECT COUNT(*) FROM cells WHERE source_id = ? AND import_id = ?",
+                "SELECT COUNT(*) FROM measurements WHERE source_id = ? AND import_id = ?",
+            ),
+        }.get(
+            kind,
+            (
                 "SELECT COUNT(*) FROM measurements WHERE sample_id = ? AND import_id = ?",
                 "SELECT COUNT(*) FROM cells WHERE sample_id = ? AND import_id = ?",
                 "SELECT COUNT(*) FROM process_steps WHERE sample_id = ? AND import_id = ?",
-            )
+            ),
         )
         return any(
             self.db.execute(sql, [entity_id, self.import_id]).fetchone()[0] for sql in usages
@@ -613,10 +736,15 @@ class _Writer:
                 "UPDATE sources SET kind=?, doi=?, title=?, year=?, authors=?, journal=?, license=? WHERE id = ?",
                 [*values, row[0]],
             )
+            self.touched_sources.add(int(row[0]))
         else:
-            self.db.execute(
-                "INSERT INTO sources (key, kind, doi, title, year, authors, journal, license, import_id) VALUES (?,?,?,?,?,?,?,?,?)",
-                [src.key, *values, self.import_id],
+            self.touched_sources.add(
+                inserted_id(
+                    self.db.execute(
+                        "INSERT INTO sources (key, kind, doi, title, year, authors, journal, license, import_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                        [src.key, *values, self.import_id],
+                    )
+                )
             )
 
     def _write_sample(self, sample: Any) -> None:

@@ -36,6 +36,8 @@ from anodelab.models.base import check_training_data
 from anodelab.models.conditional import InactiveToConstant
 from anodelab.models.features import Feature, encode
 from anodelab.models.kernels import KERNELS, design_kernel
+from anodelab.models.noise import noise_floor
+from anodelab.models.numerics import quiet_numerics
 from anodelab.models.onehot import LevelCodesToOneHot
 from anodelab.models.threads import torch_threads
 from anodelab.schema.errors import InputError
@@ -70,9 +72,15 @@ class GPSurrogate:
     kernel:
         ``"matern"`` (Matérn-5/2 on numbers × squared exponential on levels) or ``"rbf"``; see
         :mod:`anodelab.models.kernels`.
+    transfer_guard:
+        With ``task_column``: after fitting, judge whether the other tasks help predict the
+        target (:func:`anodelab.models.transfer.judge_transfer`); if not, the surrogate becomes
+        the single-task GP that replaces them (``multi_task_`` false).  The verdict is kept in
+        ``transfer_decision_``.
     """
 
-    # Set by optimize.propose when it weighs a transfer prior (see _guard_transfer there).
+    #: With ``transfer_guard``: whether the other tasks were kept, and why
+    #: (:func:`anodelab.models.transfer.judge_transfer`).
     transfer_decision_: dict[str, Any]
 
     def __init__(
@@ -83,6 +91,7 @@ class GPSurrogate:
         random_state: int = 0,
         categorical_encoding: str = DEFAULT_CATEGORICAL_ENCODING,
         kernel: str = DEFAULT_KERNEL,
+        transfer_guard: bool = False,
     ) -> None:
         if categorical_encoding not in CATEGORICAL_ENCODINGS:
             raise InputError(
@@ -97,6 +106,16 @@ class GPSurrogate:
         self.random_state = random_state
         self.categorical_encoding = categorical_encoding
         self.kernel = kernel
+        self.transfer_guard = transfer_guard
+
+    def single_task_copy(self) -> GPSurrogate:
+        """An unfitted single-task surrogate with the same inputs, seed and kernel options."""
+        return GPSurrogate(
+            self.features,
+            random_state=self.random_state,
+            categorical_encoding=self.categorical_encoding,
+            kernel=self.kernel,
+        )
 
     # -- fitting -----------------------------------------------------------------------------
     def _normalize(
@@ -154,15 +173,49 @@ class GPSurrogate:
             return f.lower, f.upper
         return f.lower - 0.5, f.lower + 0.5  # a fixed column: any non-zero span
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
-        """Fit hyperparameters by maximum marginal likelihood; returns ``self``."""
-        with torch_threads():
-            return self._fit(X, y)
+    def fit(self, X: pd.DataFrame, y: np.ndarray, y_std: np.ndarray | None = None) -> GPSurrogate:
+        """Fit hyperparameters by maximum marginal likelihood; returns ``self``.
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> GPSurrogate:
+        The likelihood's noise variance is kept at or above the floor that replicate rows (same
+        recipe, same task) and stated uncertainties ``y_std`` (default: ``X["y_std"]`` if
+        present) give (:func:`anodelab.models.noise.noise_floor`); ``noise_floor_`` holds it.
+        """
+        if y_std is None and "y_std" in X.columns:
+            y_std = X["y_std"].to_numpy(dtype=float)
+        with torch_threads():
+            self._fit(X, y, y_std)
+            if self.transfer_guard and self._mtgp:
+                from anodelab.models.transfer import judge_transfer
+
+                replacement, decision = judge_transfer(self, X, y)
+                if replacement is not None:
+                    self._adopt(replacement)
+                self.transfer_decision_ = decision
+            return self
+
+    def _adopt(self, other: GPSurrogate) -> None:
+        """Take over the fitted state of ``other`` (a single-task GP chosen by the guard)."""
+        for name in (
+            "_mtgp",
+            "model_",
+            "n_train_",
+            "lengthscales_",
+            "fit_warning_",
+            "noise_floor_",
+            "fit_notes_",
+        ):
+            setattr(self, name, getattr(other, name))
+
+    @property
+    def multi_task_(self) -> bool:
+        """Whether the fitted model is a multi-task GP (false after the guard dropped tasks)."""
+        return bool(getattr(self, "_mtgp", False))
+
+    def _fit(self, X: pd.DataFrame, y: np.ndarray, y_std: np.ndarray | None = None) -> GPSurrogate:
         self._mtgp = self.task_column is not None
         matrix = encode(X, self.features)
         y = check_training_data(matrix, y)
+        self.noise_floor_ = noise_floor(X, y, self.features, y_std, self.task_column)
         d = matrix.shape[1]
         cat_dims = [j for j, f in enumerate(self.features) if f.is_categorical]
         train_y = torch.tensor(y, dtype=DTYPE).unsqueeze(-1)
@@ -213,9 +266,14 @@ class GPSurrogate:
                     input_transform=self._inputs(d, hamming=True)[0],
                     outcome_transform=Standardize(m=1),
                 )
+            if self.noise_floor_ is not None:
+                _floor_noise(model, self.noise_floor_)
             mll = ExactMarginalLogLikelihood(model.likelihood, model)
+            self.fit_notes_: list[str] = []
             try:
-                fit_gpytorch_mll(mll)
+                with quiet_numerics() as caught:
+                    fit_gpytorch_mll(mll)
+                self.fit_notes_ = caught.notes
             except Exception as exc:  # noqa: BLE001 - keep the prior hyperparameters, say so
                 self.fit_warning_: str | None = (
                     f"hyperparameter fit failed ({exc}); prior values kept"
@@ -292,6 +350,19 @@ class GPSurrogate:
         inverse = {k: 1.0 / v for k, v in self.lengthscales_.items() if v > 0}
         total = sum(inverse.values()) or 1.0
         return {k: v / total for k, v in inverse.items()}
+
+
+def _floor_noise(model: Any, variance: float) -> None:
+    """Keep the likelihood's noise variance ≥ ``variance`` (in ``y``'s units²): the model works
+    on standardised outcomes, so the bound is ``variance / s_y²``."""
+    from gpytorch.constraints import GreaterThan
+
+    stdvs = getattr(model.outcome_transform, "stdvs", None)
+    scale = float(stdvs.reshape(-1)[0]) ** 2 if stdvs is not None else 1.0
+    bound = max(variance / scale, 1e-6)
+    noise_model = model.likelihood.noise_covar
+    noise_model.register_constraint("raw_noise", GreaterThan(bound))
+    noise_model.noise = torch.full_like(noise_model.noise, max(1.5 * bound, 1e-4))
 
 
 def _lengthscales(

@@ -9,8 +9,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real names, for type checkers
+    from anodelab.optimize.batch import propose
     from anodelab.optimize.objectives import ObjectiveSet, assemble, objectives_from_dict
-    from anodelab.optimize.propose import Proposal, ProposalSet, propose
+    from anodelab.optimize.records import Proposal, ProposalSet
     from anodelab.optimize.space import Space, load_space, space_from_dict
 
 # Loaded on first use (PEP 562): importing one light submodule (features, space, objectives) must not
@@ -22,9 +23,9 @@ _WHERE = {
     "ObjectiveSet": "anodelab.optimize.objectives",
     "objectives_from_dict": "anodelab.optimize.objectives",
     "assemble": "anodelab.optimize.objectives",
-    "propose": "anodelab.optimize.propose",
-    "Proposal": "anodelab.optimize.propose",
-    "ProposalSet": "anodelab.optimize.propose",
+    "propose": "anodelab.optimize.batch",
+    "Proposal": "anodelab.optimize.records",
+    "ProposalSet": "anodelab.optimize.records",
 }
 
 __all__ = [

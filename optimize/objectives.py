@@ -45,6 +45,7 @@ __all__ = [
     "objectives_from_dict",
     "parse_quantity_text",
     "assemble",
+    "matching_rows",
 ]
 
 GOALS = ("maximize", "minimize")
@@ -259,9 +260,15 @@ class Assembled:
         return {k: len(v) for k, v in self.tables.items()}
 
 
-def _matches(measurements: pd.DataFrame, outcome: Outcome, rtol: float) -> np.ndarray:
+def matching_rows(
+    measurements: pd.DataFrame, outcome: Outcome, rtol: float = 0.02, *, skip: Sequence[str] = ()
+) -> np.ndarray:
+    """Which rows measured ``outcome``: its property at its conditions (numbers within ``rtol``),
+    conditions named in ``skip`` not compared."""
     mask = (measurements["property"] == outcome.property).to_numpy().copy()
     for name, wanted in outcome.at:
+        if name in skip:
+            continue
         if name not in measurements.columns:
             return np.zeros(len(measurements), dtype=bool)
         col = measurements[name]
@@ -287,6 +294,17 @@ def _values(rows: pd.DataFrame, outcome: Outcome) -> np.ndarray:
             if isinstance(unit, str) and unit and unit != outcome.unit and not math.isnan(value[i]):
                 value[i] = to_canonical(value[i], unit, outcome.unit, what=outcome.property)
     return value
+
+
+def _stated_std(rows: pd.DataFrame, outcome: Outcome, y: np.ndarray) -> np.ndarray:
+    """The stated uncertainty of each value (``uncertainty`` column, ``651 ± 12``) in the
+    outcome's canonical unit — the converted ``value + uncertainty`` minus the converted value,
+    so units with an offset convert correctly; NaN where none is stated."""
+    if "uncertainty" not in rows:
+        return np.full(len(rows), np.nan)
+    unc = pd.to_numeric(rows["uncertainty"], errors="coerce").to_numpy(dtype=float)
+    shifted = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce") + unc)
+    return np.abs(_values(shifted, outcome) - y)
 
 
 def assemble(
@@ -326,10 +344,11 @@ def assemble(
     clean = recipes.loc[usable].drop_duplicates("sample")
     tables = {}
     for outcome in outcomes:
-        rows = measurements.loc[_matches(measurements, outcome, rtol)].copy()
+        rows = measurements.loc[matching_rows(measurements, outcome, rtol)].copy()
         rows["y"] = _values(rows, outcome)
+        rows["y_std"] = _stated_std(rows, outcome, rows["y"].to_numpy(dtype=float))
         rows = rows[np.isfinite(rows["y"].to_numpy(dtype=float))]
-        keep = ["sample", "y"] + (["source"] if "source" in rows.columns else [])
+        keep = ["sample", "y", "y_std"] + (["source"] if "source" in rows.columns else [])
         joined = clean.drop(
             columns=[c for c in ("source",) if c in rows.columns and c in clean.columns]
         )

@@ -615,8 +615,9 @@ def _candidates(
         csv = Path(spec) if base is None or Path(spec).is_absolute() else base / spec
         try:
             table = pd.read_csv(csv)
-        except OSError as exc:
-            raise InputError(f"cannot read candidate table {csv}: {exc}", file=file) from exc
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # pandas' parser errors too
+            reason = " ".join(str(exc).split())  # "Error tokenizing data. C error: ... line 23"
+            raise InputError(f"cannot read candidate table: {reason}", file=str(csv)) from None
     elif isinstance(spec, pd.DataFrame):
         table = spec
     else:

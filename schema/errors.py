@@ -77,6 +77,8 @@ class SchemaVersionError(AnodelabError):
 def suggest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """Closest known names to ``name`` (case-insensitive), for 'did you mean' hints."""
     known = list(known)
+    if len(name) > 200:  # no name is this long; difflib would take seconds comparing it
+        return []
     lower = {k.lower(): k for k in known}
     hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.5)
     contains = [k for k in known if name.lower() in k.lower() and k not in hits]

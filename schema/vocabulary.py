@@ -119,9 +119,12 @@ class Term:
             raise InputError(str(exc), **({"value": value} | (where or {}))) from exc
 
     def check_range(self, value: float | None) -> str | None:
-        """Return a reason when ``value`` (canonical unit) is outside the plausible range."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        """Return a reason when ``value`` (canonical unit) is not finite or outside the plausible
+        range (``None``, no value, passes: whether a value is required is the caller's rule)."""
+        if value is None:
             return None
+        if not math.isfinite(value):
+            return f"{self.name} = {value} is not a finite number"
         if self.min is not None and value < self.min:
             return f"{self.name} = {value:g} {self.unit_label} is below the plausible minimum {self.min:g}"
         if self.max is not None and value > self.max:
@@ -270,7 +273,7 @@ def _build_term(kind: Kind, entry: dict[str, Any], filename: str) -> Term:
             raise ValueError(f"schema/data/{filename}: {entry['name']} needs a unit")
         parse_unit(unit)  # fail loudly at load if a canonical unit does not parse
     derivation: dict[str, Any] = {
-        k: entry[k] for k in ("from", "pick", "absent_value") if k in entry
+        k: entry[k] for k in ("from", "pick", "absent_value", "step") if k in entry
     }
     low = _float_or_none(entry.get("min"), filename, entry["name"])
     high = _float_or_none(entry.get("max"), filename, entry["name"])

@@ -26,7 +26,6 @@ from anodelab.ingest.runs import (
     AnalyzedRun,
     RunOptions,
     analyze_files,
-    import_run,
 )
 
 __all__ = ["register", "parse_option", "plot_run"]
@@ -79,6 +78,10 @@ def parse_option(text: str | None, unit: str, what: str) -> float | None:
     return as_float(text, unit, what=f"--{what}")
 
 
+def _or_default(value: float | None, default: float) -> float:
+    return default if value is None else value  # "0K" is an error for RunOptions, not 298.15 K
+
+
 def _options(mass: str | None, area: str | None, particle_radius: str | None, concentration: str | None,
              electrons: int, temperature: str, circuit: str | None, cell: str, reference_cycle: int,
              scan_rate: str | None, preset: str | None, keep_inductive: bool = False) -> RunOptions:  # fmt: skip
@@ -88,7 +91,7 @@ def _options(mass: str | None, area: str | None, particle_radius: str | None, co
         particle_radius_cm=parse_option(particle_radius, "cm", "particle-radius"),
         concentration_mol_per_cm3=parse_option(concentration, "mol/cm**3", "concentration"),
         electrons=electrons,
-        temperature_K=parse_option(temperature, "K", "temperature") or 298.15,
+        temperature_K=_or_default(parse_option(temperature, "K", "temperature"), 298.15),
         circuit=circuit,
         cell=cell,
         reference_cycle=reference_cycle,
@@ -134,52 +137,18 @@ def plot_run(run: AnalyzedRun, path: Path) -> None:
 
 
 def _print_result(run: AnalyzedRun) -> None:
-    import pandas as pd
+    """The analysis for people (:func:`anodelab.report.analysis_blocks`): units, words, 4 figures."""
+    from anodelab.report import analysis_blocks
 
     result = run.result
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    res = result.results
-    if run.kind == "cycling":
-        cycles = pd.DataFrame(res["cycles"])
-        wanted = ["cycle", "discharge_capacity_mAh_per_g", "charge_capacity_mAh_per_g", "discharge_capacity_mAh",
-                  "charge_capacity_mAh", "coulombic_efficiency_percent", "average_discharge_voltage_V",
-                  "average_charge_voltage_V", "discharge_current_density_mA_per_g"]  # fmt: skip
-        cycles = cycles[[c for c in wanted if c in cycles]].dropna(axis=1, how="all")
-        print_frame(cycles, title=f"cycling — {run.files[0].name}", max_rows=30)
-        summary = {k: v for k, v in res["summary"].items() if not isinstance(v, dict)}
-        print_frame(
-            pd.DataFrame({"metric": list(summary), "value": list(summary.values())}),
-            title="summary",
-        )
-        for key, text in res["summary"].get("convention", {}).items():
-            console.print(f"  convention {key}: {text}")
-    elif run.kind == "rate":
-        print_frame(pd.DataFrame(res["steps"]), title=f"rate capability — {run.files[0].name}")
-    elif run.kind == "gitt":
-        pulses = pd.DataFrame(res["pulses"])
-        keep = [
-            "index",
-            "voltage_V",
-            "diffusion_coefficient_cm2_per_s",
-            "tau_D_over_r2",
-            "valid",
-            "reason",
-        ]
-        print_frame(
-            pulses[[c for c in keep if c in pulses]],
-            title=f"GITT — {run.files[0].name}",
-            max_rows=60,
-        )
-        print_frame(pd.DataFrame([res["summary"]]), title="summary")
-    elif run.kind == "eis":
-        params = pd.DataFrame([{"parameter": k, **v} for k, v in res["parameters"].items()])
-        print_frame(params, title=f"EIS fit {res.get('circuit')} — {run.files[0].name}")
-        console.print(f"Kramers–Kronig: {res.get('kramers_kronig')}")
-    else:
-        print_frame(pd.DataFrame([{"metric": m.property, "value": m.value, "unit": m.unit, **{
-            k: (v[0] if isinstance(v, tuple) else v) for k, v in m.conditions.items()}} for m in result.metrics]),
-            title=f"{run.kind} — {', '.join(f.name for f in run.files)}")  # fmt: skip
+        console.print(f"[yellow]warning:[/] {escape(str(warning))}")
+    name = ", ".join(f.name for f in run.files)
+    for block in analysis_blocks(run.kind, result.results, result.metrics, name):
+        if block.frame is not None:
+            print_frame(block.frame, title=block.title, max_rows=60)
+        else:
+            console.print(escape(block.text))
 
 
 def analyze(
@@ -259,42 +228,28 @@ def import_run_command(
     With `--proposal demo-p3` the run also closes the campaign loop: `anodelab import-run
     cell.csv --kind cycling --mass 1.2mg --proposal demo-p3`.
     """
-    from anodelab.campaign import proposal_sample, results_from_import
-    from anodelab.schema.errors import AnodelabError
-
     options = _options(mass, area, particle_radius, concentration, electrons, temperature, circuit, cell,
                        reference_cycle, scan_rate, preset, keep_inductive)  # fmt: skip
-    recorded: list[dict[str, Any]] = []
     with (
         anodelab.open(db_path(db), create=True) as kb,
         byte_progress("analyzing and storing") as update,
     ):
-        if sample is None:
-            if proposal is None:
-                raise AnodelabError("give --sample LABEL (or --proposal of a campaign)")
-            sample = proposal_sample(kb.db, proposal)
-        run, report = import_run(
-            kb.db,
-            files,
-            kind,
-            sample=sample,
-            source=source,
-            options=options,
-            cell_label=cell_label,
-            progress=update,
-        )
-        if proposal is not None and report.status != "unchanged" and report.import_id is not None:
-            recorded = results_from_import(kb.db, proposal, report.import_id)
+        run, report, recorded = kb.import_run(
+            list(files), kind, sample=sample, proposal=proposal, source=source,
+            cell_label=cell_label, options=options, progress=update,
+        )  # fmt: skip
     if as_json:
         print_json({**run.to_json_dict(), "import": report.to_dict(), "campaign_results": recorded})
         return
     for warning in report.warnings:
         console.print(f"[yellow]{escape(str(warning))}[/]")
-    console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for sample {sample!r} "
-                  f"(source {source!r}, import {report.import_id})")  # fmt: skip
+    where = (f"proposal {proposal!r}'s sample" if proposal is not None
+             else f"sample {sample!r} (source {source!r})")  # fmt: skip
+    console.print(f"{report.status}: {report.counts.get('measurements', 0)} values for {where}"
+                  f" (import {report.import_id})")  # fmt: skip
     for item in recorded:
         console.print(f"  recorded for {escape(str(proposal))}: {result_line(item)}")
-    if proposal is not None and not recorded and report.status != "unchanged":
+    if proposal is not None and not recorded:
         console.print(f"[yellow]no objective of {proposal}'s campaign was measured by this run[/]")
 
 

@@ -37,13 +37,11 @@ campaign_app = typer.Typer(
 )
 
 
-def _db(db: Path | None, create: bool = False):
-    from anodelab.kb.campaigns import create_tables
-    from anodelab.kb.db import open_db
+def _kb(db: Path | None, *, readonly: bool = False):
+    """The KB: read-only for commands that only read (no migration, no write lock)."""
+    import anodelab
 
-    handle = open_db(db_path(db), create=create)
-    create_tables(handle)
-    return handle
+    return anodelab.open(db_path(db), readonly=readonly)
 
 
 @campaign_app.command("new")
@@ -59,9 +57,9 @@ def campaign_new(
     as_json: JsonOption = False,
 ) -> None:
     """Create a campaign from a design-space file (validated against the vocabulary)."""
-    from anodelab.campaign import new_campaign
+    from anodelab.api import create_campaign
 
-    c = new_campaign(_db(db, create=True), space, name=name, seed=seed)
+    c = create_campaign(db_path(db), space, name=name, seed=seed)
     if as_json:
         print_json({k: c[k] for k in ("id", "name", "size", "parameters")})
         return
@@ -95,19 +93,13 @@ def campaign_show(
 ) -> None:
     """Progress, best result so far per objective, proposals (recipe, predicted and measured
     values) and their status."""
-    from anodelab.campaign import campaign_summary, proposal_table
     from anodelab.export import write_export
 
-    handle = _db(db)
-    s = campaign_summary(handle, campaign)
-    table = proposal_table(handle, campaign)
-    if plot is not None and len(s["measured"]):
-        from anodelab.plots.optimization import plot_pareto, plot_progress  # matplotlib: only here
-
-        if len(s["objectives"]) >= 2:
-            plot_pareto(s["measured"], s["objectives"], s["goals"], plot)
-        else:
-            plot_progress(s["measured"], s["objectives"][0], s["goals"][0], plot)
+    with _kb(db, readonly=True) as kb:
+        c = kb.campaign(campaign)
+        s, table = c.summary(), c.table()
+        if plot is not None and len(s["measured"]):
+            c.plot(plot)
     if output is not None:
         write_export(table, output, _format_of(output))
     if as_json:
@@ -186,9 +178,8 @@ def campaign_status(
 ) -> None:
     """Mark a proposal running (made, now cycling), abandoned (will not be measured) or proposed
     again; done follows from recording its final results."""
-    from anodelab.campaign import set_status
-
-    change = set_status(_db(db), proposal, status, note)
+    with _kb(db) as kb:
+        change = kb.set_status(proposal, status, note)
     if as_json:
         print_json(change)
         return
@@ -199,9 +190,8 @@ def campaign_status(
 @campaign_app.command("list")
 def campaign_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every campaign with its number of proposals and of done ones."""
-    from anodelab.kb.campaigns import list_campaigns
-
-    frame = list_campaigns(_db(db))
+    with _kb(db, readonly=True) as kb:
+        frame = kb.campaigns()
     if as_json:
         print_json(frame_records(frame))
         return
@@ -221,13 +211,14 @@ def recommend(
     as_json: JsonOption = False,
 ) -> None:
     """Propose the next batch of recipes, store them as proposals, print them with their reasons."""
-    from anodelab.campaign import recommend as run
-
-    with err_console.status(
-        f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"
+    with (
+        err_console.status(
+            f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"
+        ),
+        _kb(db) as kb,
     ):
-        records, result = run(
-            _db(db), campaign, batch, seed=seed, budget="fast" if fast else "default"
+        records, result = kb.campaign(campaign).recommend_with_result(
+            batch, seed=seed, budget="fast" if fast else "default"
         )
     if as_json:
         print_json(records)
@@ -303,12 +294,11 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record measured values for a proposal (conditions default to the objective's)."""
-    from anodelab.campaign import record as run
-
-    rows = run(
-        _db(db), proposal, values, at, cycles_completed=cycles, cycles_planned=planned, note=note,
-        cell=cell,
-    )  # fmt: skip
+    with _kb(db) as kb:
+        rows = kb.record(
+            proposal, *values, at=at, cycles_completed=cycles, cycles_planned=planned, note=note,
+            cell=cell,
+        )  # fmt: skip
     if as_json:
         print_json(rows)
         return
@@ -344,14 +334,12 @@ def fit(
     as_json: JsonOption = False,
 ) -> None:
     """Cross-validate a surrogate on the KB: LOO and leave-one-source-out R², MAE, calibration."""
-    from anodelab.campaign import fit_report
     from anodelab.plots.optimization import plot_parity
 
     if model not in ("gp", "forest"):
         raise typer.BadParameter("model must be gp or forest")
-    with err_console.status("cross-validating the surrogate …"):
-        rep = fit_report(
-            _db(db),
+    with err_console.status("cross-validating the surrogate …"), _kb(db, readonly=True) as kb:
+        rep = kb.fit(
             property,
             at,
             space_path=space,

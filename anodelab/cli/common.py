@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from anodelab.format import cell_text
 from anodelab.jsontext import frame_records, json_text
 
 __all__ = [
@@ -62,24 +62,29 @@ def print_frame(
     frame: pd.DataFrame, *, title: str | None = None, as_json: bool = False, max_rows: int = 200
 ) -> None:
     """Render a DataFrame as a rich table (or JSON records).  Headers and cells are text, not
-    markup: a unit in brackets (``[mA h g⁻¹]``) or a note like ``[sic]`` prints as written."""
+    markup: a unit in brackets (``[mA h g⁻¹]``) or a note like ``[sic]`` prints as written.
+    Cells go through :func:`anodelab.format.cell_text` (4 significant figures, lists and
+    mappings in words, never a Python repr)."""
     if as_json:
         print_json(frame_records(frame))
         return
     table = Table(title=title, show_lines=False, header_style="bold")
-    for column in frame.columns:
-        table.add_column(escape(str(column)), overflow="fold")
-    for row in frame.head(max_rows).itertuples(index=False):
-        table.add_row(
-            *(
-                ""
-                if v is None or (isinstance(v, float) and math.isnan(v))
-                else f"{v:g}"
-                if isinstance(v, float)
-                else escape(str(v))
-                for v in row
-            )
-        )
+    cells = [[cell_text(v) for v in row] for row in frame.head(max_rows).itertuples(index=False)]
+    # Labels and numbers (one word per cell) are never folded inside (``Si/HNC/AC@Pitc|h10``);
+    # columns of words wrap between words.  Only while the table fits the console.
+    widths = [
+        max((len(r[i]) for r in cells if " " not in r[i]), default=0)
+        if all(" " not in r[i] for r in cells) else 0
+        for i in range(len(frame.columns))
+    ]  # fmt: skip
+    widths = [min(w, 20) for w in widths]
+    room = console.width - 3 * len(widths) - 1 - 8 * widths.count(0)
+    while sum(widths) > room and max(widths) > 4:
+        widths[widths.index(max(widths))] -= 1
+    for column, width in zip(frame.columns, widths, strict=True):
+        table.add_column(escape(str(column)), overflow="fold", min_width=width or None)
+    for row in cells:
+        table.add_row(*(escape(v) for v in row))
     console.print(table)
     if len(frame) > max_rows:
         console.print(
@@ -130,5 +135,5 @@ def result_line(item: dict[str, Any]) -> str:
     return escape(
         f"{item['property']} = {item['value']:.4g}{unit}"
         + (f" at {conditions_label(item['conditions'])}" if item["conditions"] else "")
-        + f" ({state}, version {item['version']})"
+        + (f" ({state}, version {item['version']})" if item.get("version") else f" ({state})")
     )

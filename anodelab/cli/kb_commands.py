@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 import anodelab
 from anodelab.cli.common import (
@@ -23,15 +22,30 @@ from anodelab.cli.common import (
     print_json,
 )
 from anodelab.export import EXPORT_FORMATS
+from anodelab.format import axis_label, conditions_text, prose, quantity, words
 from anodelab.schema.vocabulary import KINDS, load_vocabulary
 
 __all__ = ["register"]
 
 
-def init(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`."""
+def init(
+    db: DbOption = None,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the KB without the shipped literature.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create the KB (or bring it up to date) with the shipped literature: `anodelab init --db kb.db`;
+    `anodelab init --empty --db lab.db` makes one with no data (`anodelab.init(path, literature=False)`)."""
     path = db_path(db)
     rows = []
+    if empty:
+        anodelab.init(path, literature=False).close()
+        if as_json:
+            print_json({"db": str(path), "imports": [], "checks": {}})
+        else:
+            console.print(f"empty knowledge base {path} (schema and vocabulary, no data)")
+        return
 
     def progress(source: str, report: anodelab.api.ImportReport) -> None:  # type: ignore[name-defined]
         rows.append({"source": source, "table": Path(report.file).name, "status": report.status,
@@ -91,41 +105,32 @@ def measurements(
 
 
 def values_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Readable value table: value with qualifier and ±, unit as written, conditions in one column."""
+    """Readable value table: property in words, the value with qualifier, ± and unit, conditions in
+    words with units, the cell only where its label says more than the sample's name."""
     vocab = load_vocabulary()
     condition_names = [c for c in vocab.conditions() if c in frame.columns]
     rows = []
     for _, r in frame.iterrows():
         prop = vocab.properties().get(r["property"])
-        if pd.notna(r["value"]):
-            shown = (
-                "" if r["qualifier"] in ("=", None) else f"{r['qualifier']} "
-            ) + f"{r['value']:g}"
-        else:
-            shown = f"{r['value_min']:g}–{r['value_max']:g}"
-        if pd.notna(r["uncertainty"]):
-            shown += f" ± {r['uncertainty']:g}"
-        conds = []
-        for name in condition_names:
-            value = r[name]
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                continue
-            term = vocab.conditions()[name]
-            unit = (
-                "" if term.unit == "cycle_count" else term.unit_label
-            )  # "cycle=500", not "500 cycles"
-            conds.append(
-                f"{name}={value:g} {unit}".strip()
-                if isinstance(value, float)
-                else f"{name}={value}"
-            )
-        rows.append({"sample": r["sample"], "source": r["source"], "property": r["property"], "value": shown,
-                     "unit": prop.unit_label if prop else r["unit"], "conditions": ", ".join(conds),
-                     "cell": r["cell"] if pd.notna(r["cell"]) else "", "origin": r["origin"]})  # fmt: skip
-    return pd.DataFrame(
-        rows,
-        columns=["sample", "source", "property", "value", "unit", "conditions", "cell", "origin"],
+        unit = prop.unit if prop else r["unit"]
+        shown = quantity(r["value"], unit, uncertainty=r["uncertainty"], qualifier=r["qualifier"],
+                         value_min=r["value_min"], value_max=r["value_max"]) or "(no value)"  # fmt: skip
+        conditions = {name: r[name] for name in condition_names if pd.notna(r[name])}
+        rows.append({"sample": r["sample"], "source": r["source"], "property": words(r["property"]),
+                     "value": shown, "conditions": conditions_text(conditions),
+                     "cell": _cell_shown(r["cell"], r["sample"]), "origin": r["origin"]})  # fmt: skip
+    table = pd.DataFrame(
+        rows, columns=["sample", "source", "property", "value", "conditions", "cell", "origin"]
     )
+    return table if (table["cell"] != "").any() else table.drop(columns=["cell"])
+
+
+def _cell_shown(cell: object, sample: object) -> str:
+    """A cell label unless it only repeats the sample (``half-Si/AC`` for sample ``Si/AC``)."""
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return ""
+    text = str(cell)
+    return "" if text in (f"half-{sample}", f"full-{sample}", str(sample)) else text
 
 
 def relate(
@@ -176,13 +181,23 @@ def relate(
         print_json(data)
         return
     x_label, y_label = (
-        f"{d['name']} ({d['unit']})" if d.get("unit") else d["name"]
-        for d in (data["parameter"], data["property"])
+        axis_label(d["name"], d.get("unit") or "") for d in (data["parameter"], data["property"])
     )
-    frame = rel.to_frame().rename(columns={"x": x_label, "y": y_label}).dropna(axis=1, how="all")
-    print_frame(frame, title=f"{y_label} vs {x_label}")
+    frame = rel.to_frame().sort_values(["x", "sample"], kind="stable").dropna(axis=1, how="all")
+    if "cell" in frame.columns:
+        frame["cell"] = [
+            _cell_shown(c, s) for c, s in zip(frame["cell"], frame["sample"], strict=True)
+        ]
+        if not (frame["cell"] != "").any():
+            frame = frame.drop(columns=["cell"])
+    frame = frame.rename(columns={"x": x_label, "y": y_label, "cell_type": "cell type"})
+    print_frame(
+        frame, title=f"{words(data['property']['name'])} vs {words(data['parameter']['name'])}"
+    )
     for item in data["excluded"]:
-        console.print(f"[yellow]left out[/] {item['sample']} ({item['source']}): {item['reason']}")
+        console.print(
+            f"[yellow]left out[/] {escape(item['sample'])} ({item['source']}): {escape(prose(item['reason']))}"
+        )
     if plot is not None:
         console.print(f"figure written to {plot}")
 
@@ -228,15 +243,50 @@ def import_table(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report how the table is understood; write nothing.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="All or nothing: one refused row refuses the table.")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write the refused rows and why to this CSV (fix it, import it again)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a table as one transaction; re-importing the same table changes nothing."""
-    with anodelab.open(db_path(db), create=True) as kb:
-        report = kb.import_table(file, source=source, mapping=mapping, sheet=sheet, dry_run=dry_run)
+    """Import a table: its sound rows in one transaction, the others refused and named.
+
+    Exit status: 0 every row taken; 3 some rows refused (the others written); 1 nothing written.
+    """
+    from anodelab.kb.write import ImportRejected
+
+    try:
+        with anodelab.open(db_path(db), create=True) as kb:
+            report = kb.import_table(
+                file,
+                source=source,
+                mapping=mapping,
+                sheet=sheet,
+                dry_run=dry_run,
+                strict=strict,
+                rejects=rejects,
+            )
+    except ImportRejected as exc:
+        rejected = getattr(exc, "report", None)
+        if not as_json or rejected is None:
+            raise
+        print_json(rejected.to_dict())
+        raise typer.Exit(1) from None
     data = report.to_dict()
     if as_json:
         print_json(data)
-        return
+    else:
+        _show_import(file, report, data)
+    if report.rejected:
+        raise typer.Exit(1)
+    if report.refused:
+        raise typer.Exit(3)
+
+
+def _show_import(file: Path, report: anodelab.api.ImportReport, data: dict) -> None:  # type: ignore[name-defined]
     import pandas as pd
 
     if report.columns:
@@ -257,11 +307,20 @@ def import_table(
             lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
         )
         print_frame(columns, title=f"how {file.name} was understood ({report.layout})")
+    refused = {id(p) for p in report.refused}
     for problem in report.bundle.problems:
+        if id(problem) in refused:
+            continue
         console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}[/]")
+    for problem in report.refused:
+        console.print(f"[red]refused: {problem}[/]")
     note = f" ({report.write.note})" if report.write is not None and report.write.note else ""
     counts = ", ".join(f"{what.replace('_', ' ')} {n}" for what, n in data["counts"].items())
-    console.print(f"{report.status}{note}: {counts}")
+    rows = data["rows"]
+    taken = f"; rows taken {rows['taken']}, refused {rows['refused']}" if rows["refused"] else ""
+    console.print(f"{report.status}{note}: {counts}{taken}")
+    if report.rejects_file:
+        console.print(f"refused rows written to {report.rejects_file}")
     if report.write is not None:
         for label, items in (
             ("added", report.write.added),
@@ -375,7 +434,21 @@ def imports(db: DbOption = None, as_json: JsonOption = False) -> None:
         frame = kb.imports()
     if not as_json:
         frame = frame[
-            ["id", "dataset", "status", "n_rows", "started_at", "file_sha256", "replaces_import_id"]
+            [
+                c
+                for c in (
+                    "id",
+                    "dataset",
+                    "status",
+                    "n_rows",
+                    "rows_taken",
+                    "rows_refused",
+                    "started_at",
+                    "file_sha256",
+                    "replaces_import_id",
+                )
+                if c in frame
+            ]  # fmt: skip
         ].assign(file_sha256=frame["file_sha256"].str[:12])
     print_frame(frame, title="imports", as_json=as_json)
 
@@ -393,33 +466,35 @@ def undo(
 
 def serve(
     db: DbOption = None,
-    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8001,
-    writable: Annotated[
-        bool, typer.Option("--writable", help="Allow writes (default read-only, immutable).")
-    ] = False,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; the default serves this computer only.")
+    ] = "127.0.0.1",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ANODELAB_SERVE_PASSWORD",
+            help="Ask for this password (HTTP basic auth); off by default.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Browse the KB in Datasette (read-only by default) with canned relation queries."""
-    from anodelab.datasette_config import write_metadata
+    """Browse the KB in Datasette: read-only and live, with relations as charts and campaign pages.
+
+    Example: `anodelab serve --db kb.db`, then open http://127.0.0.1:8001/ (Ctrl-C stops it)."""
+    from anodelab.serve import LOCAL_HOSTS
+    from anodelab.serve import serve as run
 
     path = db_path(db)
-    anodelab.open(path).close()  # migrate / validate before serving
-    metadata = write_metadata(path)
-    mode = [str(path)] if writable else ["-i", str(path)]
-    cmd = [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        *mode,
-        "--port",
-        str(port),
-        "--metadata",
-        str(metadata),
-    ]
-    console.print(
-        f"serving {path} at http://127.0.0.1:{port} ({'writable' if writable else 'read-only'})"
-    )
-    raise typer.Exit(subprocess.call(cmd))
+    if host not in LOCAL_HOSTS and not password:
+        err_console.print(
+            f"[yellow]warning:[/] serving {path} to the network ({host}) without --password"
+        )
+
+    def started(url: str) -> None:
+        console.print(f"serving {path} read-only at {url} (Ctrl-C stops it)")
+
+    raise typer.Exit(run(path, host=host, port=port, password=password, on_start=started))
 
 
 def register(app: typer.Typer) -> None:

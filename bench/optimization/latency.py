@@ -28,8 +28,8 @@ NAMES = [f"x{i}" for i in range(5)]
 
 
 def anodelab_once() -> float:
+    from anodelab.optimize.batch import propose
     from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome
-    from anodelab.optimize.propose import propose
     from anodelab.optimize.space import Parameter, Space
 
     t = time.perf_counter()

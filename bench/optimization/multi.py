@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from problems import virtual_lab_grid  # noqa: E402
 from run import Peer  # noqa: E402
 
+from anodelab.optimize.batch import propose  # noqa: E402
 from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome  # noqa: E402
-from anodelab.optimize.propose import propose  # noqa: E402
 from anodelab.optimize.space import space_from_dict  # noqa: E402
 from anodelab.optimize.virtual_lab import SPACE_YAML, VirtualSiCLab  # noqa: E402
 

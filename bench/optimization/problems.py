@@ -45,8 +45,11 @@ def _single(key: str = "y") -> ObjectiveSet:
     return ObjectiveSet((Objective(Outcome(key)),))
 
 
-def lookup(name: str, file: str, target: str) -> Problem:
+def lookup(name: str, file: str, target: str, goal: str = "max") -> Problem:
+    """A lookup table; ``goal="min"`` is benchmarked as the maximisation of −target."""
     table = pd.read_csv(DATA / file)
+    if goal == "min":
+        table[target] = -table[target]
     params = []
     for col in table.columns:
         if col == target:
@@ -248,6 +251,16 @@ PROBLEMS = {
     "direct_arylation": lambda: lookup("direct_arylation", "direct_arylation.csv", "yield"),
     "olymp_suzuki": lambda: lookup("olymp_suzuki", "olymp_suzuki.csv", "yield"),
     "olymp_hplc": lambda: lookup("olymp_hplc", "olymp_hplc.csv", "peak_area"),
+    # Liang et al. 2021 (npj Comput. Mater. 7, 188): five experimental materials domains
+    "liang_crossed_barrel": lambda: lookup(
+        "liang_crossed_barrel", "liang_crossed_barrel.csv", "toughness"
+    ),
+    "liang_p3ht": lambda: lookup("liang_p3ht", "liang_p3ht.csv", "conductivity_S_per_cm"),
+    "liang_agnp": lambda: lookup("liang_agnp", "liang_agnp.csv", "loss", goal="min"),
+    "liang_perovskite": lambda: lookup(
+        "liang_perovskite", "liang_perovskite.csv", "instability_index", goal="min"
+    ),
+    "liang_autoam": lambda: lookup("liang_autoam", "liang_autoam.csv", "score"),
     "branin": branin,
     "hartmann6": hartmann6,
     "mixed": mixed,

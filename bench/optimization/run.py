@@ -3,8 +3,9 @@
     .venv/bin/python bench/optimization/run.py --problems olymp_suzuki branin \\
         --strategies anodelab random sobol baybe ax --seeds 10 --out results.csv
 
-Protocol (as BayBE's convergence benchmarks): 5 random initial experiments (the same for every
-strategy of a seed, counted), then batches of 4 until a result reaches
+Protocol: every strategy from its own first experiment — its own cold start (anodelab's maximin
+design, BayBE's and Ax's initial recommenders), counted — in batches of ``--batch`` (4) until a
+result reaches
 ``worst + 0.95 (optimum − worst)`` or the budget (90 experiments) is spent.  With a noisy
 problem (the virtual lab) the optimiser sees noisy values, drawn from the run's seed, and the
 level is checked on the noise-free truth.  Lookup tables: proposals come from the not-yet-tested rows.
@@ -17,6 +18,8 @@ related|unrelated`` gives anodelab 30 measurements of a second source as a multi
 qLogEI`` run anodelab with other surrogate / acquisition choices (the strategy is then named
 e.g. ``anodelab[kernel=rbf]``); ``--no-level-exploration`` turns off the exploration of other
 categorical levels once the campaign has converged (``anodelab[no-level-exploration]``).
+``--shared-start`` restores the former protocol (as BayBE's convergence benchmarks: 5 random
+initial experiments, the same for every strategy of a seed, counted, then the batches).
 One line per run, appended to ``--out``.  Random search's exact
 expectation on a table with N rows of which k reach the level is (N+1)/(k+1).
 """
@@ -39,8 +42,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import PROBLEMS, Problem  # noqa: E402
 
+from anodelab.optimize.batch import propose  # noqa: E402
+from anodelab.optimize.design import batch_seed  # noqa: E402
 from anodelab.optimize.objectives import Assembled  # noqa: E402
-from anodelab.optimize.propose import propose  # noqa: E402
 from anodelab.optimize.space import Space  # noqa: E402
 
 warnings.filterwarnings("ignore")
@@ -110,20 +114,24 @@ def _related(p: Problem, kind: str, seed: int) -> pd.DataFrame:
 def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int = 4,
             opt_budget: str = "default", transfer: str | None = None,
             model_options: dict | None = None, acquisition: str | None = None,
-            explore_levels: bool = True) -> dict:  # fmt: skip
+            explore_levels: bool = True, shared_start: bool = False) -> dict:  # fmt: skip
     rng = np.random.default_rng(seed)
     p.start(seed)
     names = p.space.names
-    tried = p.space.sample(5, seed=seed)
-    y = p.evaluate(tried)
-    score = p.score(tried)
+    if shared_start:  # the former protocol: 5 random recipes, the same for every strategy
+        tried = p.space.sample(5, seed=seed)
+    else:  # every strategy from its own first experiment (its cold start counted)
+        tried = p.space.sample(1, seed=seed).iloc[:0]
+    y = p.evaluate(tried) if len(tried) else np.zeros(0)
+    score = p.score(tried) if len(tried) else np.zeros(0)
+    start = len(tried)
     sobol = p.space.sample(budget + 5, seed=seed + 1) if strategy == "sobol" else None
     peer = Peer(strategy, p.space, seed) if strategy in ("baybe", "ax") else None
     fresh = tried
     prior = _related(p, transfer, seed) if transfer else None
     t0 = time.time()
     try:
-        while len(tried) < budget and score.max() < level(p):
+        while len(tried) < budget and (not len(score) or score.max() < level(p)):
             if strategy == "random" or (strategy == "sobol" and p.space.candidates is not None):
                 if p.space.candidates is not None:
                     pool = p.space.candidates
@@ -134,14 +142,14 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
                 else:
                     new = p.space.from_unit(rng.random((batch, len(p.space.free))))
             elif strategy == "sobol":
-                new = sobol.iloc[len(tried) - 5 : len(tried) - 5 + batch]
+                new = sobol.iloc[len(tried) - start : len(tried) - start + batch]
             elif peer is not None:
-                new = peer.ask(fresh[names], y[-len(fresh) :], batch)
+                new = peer.ask(fresh[names], y[len(y) - len(fresh) :], batch)
             else:
                 own = tried.assign(y=y, sample=[f"s{i}" for i in range(len(tried))], source="lab")
                 table = own if prior is None else pd.concat([own, prior], ignore_index=True)
                 res = propose(p.space, p.objectives, Assembled({"y": table}), q=batch,
-                              seed=seed + len(tried), budget=opt_budget,
+                              seed=batch_seed(seed, len(tried) // batch), budget=opt_budget,
                               transfer=prior is not None, target_source="lab",
                               model_options=model_options, acquisition=acquisition,
                               explore_levels=explore_levels)  # fmt: skip
@@ -164,7 +172,7 @@ def run_one(p: Problem, strategy: str, seed: int, budget: int = 90, batch: int =
         chosen += [] if explore_levels else ["no-level-exploration"]
         name += "[" + ",".join(chosen) + "]"
     trace = np.maximum.accumulate((score - p.worst) / (p.optimum - p.worst))
-    return {"problem": p.name, "strategy": name, "seed": seed, "experiments_to_95": n,
+    return {"problem": p.name, "strategy": name, "seed": seed, "batch": batch, "experiments_to_95": n,
             "best_fraction": round(frac, 4), "seconds": round(time.time() - t0, 1),
             "trace": [round(float(v), 4) for v in trace]}  # fmt: skip
 
@@ -189,6 +197,12 @@ def main() -> None:
         action="store_true",
         help="pure expected improvement: no exploration of other categorical levels at convergence",
     )
+    ap.add_argument(
+        "--shared-start",
+        action="store_true",
+        help="the former protocol: 5 random recipes for every strategy before its own batches",
+    )
+    ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--out", type=Path, default=Path("bench/optimization/results.csv"))
     args = ap.parse_args()
     for name in args.problems:
@@ -199,7 +213,8 @@ def main() -> None:
                 r = run_one(p, strategy, seed, args.budget, opt_budget=args.opt_budget,
                             transfer=args.transfer, model_options=options or None,
                             acquisition=args.acquisition,
-                            explore_levels=not args.no_level_exploration)  # fmt: skip
+                            explore_levels=not args.no_level_exploration,
+                            shared_start=args.shared_start, batch=args.batch)  # fmt: skip
                 trace = r.pop("trace")
                 print(r, flush=True)
                 with open(args.out.with_suffix(".traces.jsonl"), "a") as fh:

@@ -24,12 +24,16 @@ import numpy as np
 import pandas as pd
 
 import anodelab.ingest.readers.arbin_res  # noqa: F401  (registers the .res reader)
+import anodelab.ingest.readers.eclab_cycling  # noqa: F401  (registers the .mpr reader)
 import anodelab.ingest.readers.vendors  # noqa: F401  (registers the readers)
 from anodelab.echem.steps import (
+    CURRENT_SIGNS,
     add_step_and_cycle_index,
     current_state,
     default_rest_current,
+    describe_sign,
     detect_current_sign,
+    given_sign,
 )
 from anodelab.ingest.readers.registry import READERS, get_reader, reader_for_path, register_reader
 from anodelab.schema.errors import InputError
@@ -42,8 +46,6 @@ __all__ = [
     "READERS",
     "CURRENT_SIGNS",
 ]
-
-CURRENT_SIGNS = ("auto", "positive-charge", "negative-charge")
 
 
 def file_sha256(path: str | Path, chunk_bytes: int = 1 << 22) -> str:
@@ -100,6 +102,43 @@ def _vendor_rest(
     return "rows the vendor's mode column marks as rest are rest (current 0), whatever current they log"
 
 
+#: A current against its vendor half-cycle's sign below this fraction of the half-cycle's median
+#: |I| is noise (a real opposite step inside one EC-Lab half-cycle is as large as the others).
+_HALF_CYCLE_NOISE = 0.1
+
+
+def _vendor_half_cycles(frame: pd.DataFrame, warnings: list[str]) -> str | None:
+    """Within each vendor half-cycle (EC-Lab ``half cycle``) the current has the half-cycle's sign.
+
+    EC-Lab numbers half-cycles itself; a row whose current (or derived dq/dt) has the sign opposite
+    to its half-cycle's net charge and is below 10 % of the half-cycle's median |I| is measurement
+    noise around a rest or a step change, and read as current it would start a half-cycle of its
+    own.  Such rows are read as rest (current 0), with a
+    warning giving their number.  Returns the rule applied, or ``None`` without the marker.
+    """
+    if "half_cycle" not in frame.columns:
+        return None
+    label = pd.to_numeric(frame["half_cycle"], errors="coerce").fillna(-1).to_numpy()
+    current = frame["current_ampere"].to_numpy(dtype=float)
+    dt = np.diff(frame["test_time_second"].to_numpy(dtype=float), prepend=np.nan)
+    groups = pd.DataFrame({"q": np.nan_to_num(current * dt), "i": np.abs(current)}).groupby(label)
+    charge = groups["q"].transform("sum").to_numpy()
+    typical = groups["i"].transform(lambda i: i[i > 0].median() if (i > 0).any() else 0.0)
+    against = (
+        (np.sign(current) * np.sign(charge) < 0)
+        & (np.abs(current) < _HALF_CYCLE_NOISE * typical.to_numpy())
+        & (label >= 0)
+    )
+    if against.any():
+        frame.loc[against, "current_ampere"] = 0.0
+        warnings.append(
+            f"{int(against.sum())} row(s) carry current against the sign of the vendor's half-cycle "
+            "(EC-Lab 'half cycle'); they are read as rest"
+        )
+    del frame["half_cycle"]
+    return "half-cycles follow the vendor's 'half cycle' counter (rows against its sign are rest)"
+
+
 def _sign_current(
     frame: pd.DataFrame,
     current_sign: str | int | None,
@@ -108,16 +147,11 @@ def _sign_current(
 ) -> str:
     """Make positive current raise the voltage; returns how the sign was decided."""
     current = frame["current_ampere"].to_numpy(dtype=float)
-    if current_sign in (1, "positive-charge"):
-        return "given: positive current = charge (kept)"
-    if current_sign in (-1, "negative-charge"):
-        frame["current_ampere"] = -current
-        return "given: positive current = discharge (negated)"
-    if current_sign not in (None, "auto"):
-        raise InputError(
-            f"current_sign must be one of {CURRENT_SIGNS} or ±1; got {current_sign!r}",
-            value=current_sign,
-        )
+    given = given_sign(current_sign)
+    if given is not None:
+        if given[0] < 0:
+            frame["current_ampere"] = -current
+        return given[1]
     tol = default_rest_current(current) if rest_current is None else rest_current
     unsigned = not np.any(current < -tol)
     if unsigned and "mode" in frame.columns:
@@ -143,20 +177,10 @@ def _sign_current(
         current,
         rest_current,
     )
-    if evidence.agreeing_steps == 0:
-        warnings.append(
-            "the current sign convention could not be checked (no step changes the voltage); kept as in the file"
-        )
-        return "assumed: positive current = charge (no evidence)"
-    if not evidence.conclusive:
-        warnings.append(
-            f"current sign convention ambiguous ({evidence.agreeing_steps} steps for, {evidence.disagreeing_steps} against); "
-            "pass current_sign to be explicit"
-        )
+    rule = describe_sign(evidence, warnings)
     if evidence.sign < 0:
         frame["current_ampere"] = -current
-        return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): file used positive = discharge, negated"
-    return f"detected from voltage trend ({evidence.agreeing_steps}/{evidence.agreeing_steps + evidence.disagreeing_steps} steps): positive = charge"
+    return rule
 
 
 def _run_count(labels: np.ndarray) -> int:
@@ -266,6 +290,10 @@ def read_cycler(
     frame = _restore_row_order(frame, warnings, str(path))
     rest_rule = _vendor_rest(frame, warnings, rest_current)
     sign_rule = _sign_current(frame, current_sign, warnings, rest_current)
+    half_rule = _vendor_half_cycles(frame, warnings)
+    for marker in ("ox_red", "charge_increment_ampere_hour", "step_time_second"):
+        if marker in frame.columns:
+            del frame[marker]
     if "mode" in frame.columns:
         del frame["mode"]
     frame.attrs = {}
@@ -276,6 +304,8 @@ def read_cycler(
     )
     if rest_rule is not None:
         conventions["vendor_rest"] = rest_rule
+    if half_rule is not None:
+        conventions["vendor_half_cycles"] = half_rule
     conventions["cycle_count"] = (
         "vendor's cycle number, as in the file"
         if "cycle_count" in frame.columns

@@ -45,10 +45,15 @@ _NUMERIC_KEYS = (
     "discharge_capacity_ampere_hour",
     "capacity_ampere_hour",
     "net_capacity_ampere_hour",
+    "charge_increment_ampere_hour",
+    "step_time_second",
     "cycle_count",
     "step_id",
+    "half_cycle",
+    "ox_red",
     "record_index",
 )
+_COUNTERS = ("cycle_count", "step_id", "half_cycle", "ox_red", "record_index")
 
 
 @dataclass
@@ -356,8 +361,14 @@ def _seconds(series: pd.Series, factor: float, file: str) -> np.ndarray:
     try:
         return duration_seconds(series)
     except (ValueError, TypeError) as exc:
+        # a time column holding date-times (BEEP's EC-Lab conversions): seconds since the first
+        stamps = pd.to_datetime(series, errors="coerce", format="mixed")
+        if stamps.notna().mean() > 0.99:
+            return (stamps - stamps.dropna().iloc[0]).dt.total_seconds().to_numpy(dtype=float)
         raise InputError(
-            f"cannot read the time column: {exc}", file=file, column=str(series.name)
+            f"cannot read the time column as numbers, durations (hh:mm:ss) or date-times: {exc}",
+            file=file,
+            column=str(series.name),
         ) from exc
 
 
@@ -393,11 +404,7 @@ def frame_from_columns(
     for key in _NUMERIC_KEYS[1:]:
         if key in raw.columns:
             values = pd.to_numeric(raw[key], errors="coerce").to_numpy(dtype=float)
-            out[key] = (
-                values * columns[key].factor
-                if key not in ("cycle_count", "step_id", "record_index")
-                else values
-            )
+            out[key] = values * columns[key].factor if key not in _COUNTERS else values
     if "mode" in raw.columns:
         out["mode"] = raw["mode"].astype("string").str.strip()
     usable = np.isfinite(out["test_time_second"].to_numpy()) & np.isfinite(

@@ -7,13 +7,14 @@ low frequency.  Headers such as BioLogic's ``freq/Hz  Re(Z)/Ohm  -Im(Z)/Ohm``, `
 imaginary column name means the file stores −Z″.  Without a sign in the name the sign is
 decided from the data (a capacitive spectrum has Z″ < 0 at most points) and a warning says so.
 
-``read_cv(path, scan_rate_mV_per_s=None)`` returns ``potential_volt``, ``current_ampere``,
-``scan_rate_mV_per_s`` (and ``cycle`` when present).  The scan rate comes from a column, from the
-argument, or from current columns whose names carry it (``I @ 0.2 mV/s (mA)`` — one potential
-column shared by several currents, the layout Origin users export).
+``read_cv`` (:mod:`anodelab.ingest.readers.spectra_cv`) is re-exported here.
 
-Units are read from the header (``/mA``, ``(µA)``, ``[V]``) with :func:`parse_unit`.  Files
-that lack a needed column raise :class:`InputError` naming the file and the missing quantity.
+Columns are recognised, with their units, by the one table of quantity words × unit grammar
+(:mod:`anodelab.ingest.quantity_words`), after a few vendor spellings are rewritten
+(:func:`anodelab.ingest.readers.spectra_text.spectra_columns`).  BioLogic ``.mpr`` binaries are
+recognised by their magic bytes, whatever their extension.  Files that lack a needed column
+raise :class:`InputError`: one sentence naming the file, what was looked for, what was found
+and what would let the file be read.
 ``frame.attrs`` holds ``source_file``, ``columns`` (header used per key) and ``warnings``.
 """
 
@@ -27,46 +28,15 @@ import pandas as pd
 from anodelab.ingest.readers.biologic_mpr import read_mpr
 from anodelab.ingest.readers.spectra_cv import read_cv
 from anodelab.ingest.readers.spectra_text import (
-    find_column,
+    column_values,
     is_binary,
     read_table,
-    scaled,
-    split_unit,
+    spectra_columns,
     tables,
 )
 from anodelab.schema.errors import InputError
 
 __all__ = ["read_eis", "read_cv", "read_table"]
-
-_FREQ = [r"freq(uency)?([ _](hz|hertz))?", r"f", r"frequency\s*\(hz\)", r"freq/hz"]
-_REAL = [
-    r"z_?real(_ohm)?",
-    r"z'\s*\(a\)",
-    r"re\s*\(z\)",
-    r"z'?\s*re(al)?",
-    r"z_?re(al)?",
-    r"z'",
-    r"zre",
-    r"real(\s*part)?",
-    r"zreal",
-    r"z\s*real",
-]
-_IMAG = [
-    r"-?\s*z_?imag(_ohm)?",
-    r"-?\s*im\s*\(z\)",
-    r"-?\s*z''",
-    r"-?\s*z''\s*\(b\)",
-    r"-?\s*z_?img",
-    r"-?\s*z\"",
-    r"-?\s*z_?im(ag)?",
-    r"-?\s*zimag",
-    r"-?\s*imag(inary)?(\s*part)?",
-    r"-?\s*z\s*imag",
-    r"-?\s*z'?\s*im(ag)?",
-]
-_MOD = [r"\|z\|", r"zmod", r"z_?mod(ulus)?", r"\|z\|\s*\(ohm\)", r"modulus"]
-_PHASE = [r"-?\s*phase(\s*\(z\))?", r"-?\s*theta", r"-?\s*phz"]
-
 
 _LOOKED_FOR = (
     "a frequency column (freq/Hz, Frequency (Hz), Freq) and either Z′ and Z″ columns "
@@ -95,9 +65,10 @@ def _eis_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
                 "(impedance.py's CSV layout)"
             )
             return frame.rename(columns=names), [note]
-        has_z = find_column(cols, _REAL) and find_column(cols, _IMAG)
-        has_polar = find_column(cols, _MOD) and find_column(cols, _PHASE)
-        if find_column(cols, _FREQ) and (has_z or has_polar):
+        keys = spectra_columns([str(c) for c in cols])
+        has_z = "z_real_ohm" in keys and "z_imag_ohm" in keys
+        has_polar = "z_modulus_ohm" in keys and "z_phase_degree" in keys
+        if "frequency_hertz" in keys and (has_z or has_polar):
             return frame, []
         seen.append(cols)
     if not seen:
@@ -124,41 +95,28 @@ def read_eis(path: str | Path) -> pd.DataFrame:
             f"{len(skipped)} row(s) were skipped because their fields do not line up with the "
             f"header (text where numbers belong), e.g. {skipped[0]!r}"
         )
-    cols = list(frame.columns)
-    f_col = find_column(cols, _FREQ)
-    if f_col is None:
-        raise InputError(f"no frequency column among {cols}", file=file)
-    freq = scaled(frame, f_col, "Hz", "Hz", file)
-    re_col, im_col = find_column(cols, _REAL), find_column(cols, _IMAG)
-    used = {"frequency_hertz": f_col}
-    if re_col and im_col:
-        z_re = scaled(frame, re_col, "ohm", "ohm", file)
-        z_im = scaled(frame, im_col, "ohm", "ohm", file)
-        if im_col.strip().startswith("-"):
-            z_im = -z_im
-        elif np.nanmedian(z_im) > 0:
+    keys = spectra_columns([str(c) for c in frame.columns])
+    freq = column_values(frame, keys["frequency_hertz"])
+    used = {"frequency_hertz": keys["frequency_hertz"].header}
+    if "z_real_ohm" in keys and "z_imag_ohm" in keys:
+        z_re = column_values(frame, keys["z_real_ohm"])
+        z_im = column_values(frame, keys["z_imag_ohm"])  # '-Im(Z)' headers are negated here
+        im_col = keys["z_imag_ohm"].header
+        if keys["z_imag_ohm"].factor > 0 and np.nanmedian(z_im) > 0:
             z_im = -z_im
             warnings.append(
                 f"column {im_col!r} holds mostly positive values: read as −Z″ (sign flipped)"
             )
-        used.update(z_real_ohm=re_col, z_imag_ohm=im_col)
+        used.update(z_real_ohm=keys["z_real_ohm"].header, z_imag_ohm=im_col)
     else:
-        mod_col, ph_col = find_column(cols, _MOD), find_column(cols, _PHASE)
-        if not (mod_col and ph_col):
-            raise InputError(
-                f"need Z′ and Z″ columns or |Z| and phase columns; found {cols}", file=file
-            )
-        modulus = scaled(frame, mod_col, "ohm", "ohm", file)
-        _, ph_unit = split_unit(ph_col)
-        phase = frame[ph_col].to_numpy(dtype=float)
-        phase = np.radians(phase) if (ph_unit or "deg").lower().startswith("deg") else phase
-        if ph_col.strip().startswith("-"):
-            phase = -phase
-        elif np.nanmedian(phase) > 0:
+        modulus = column_values(frame, keys["z_modulus_ohm"])
+        ph_col = keys["z_phase_degree"].header
+        phase = np.radians(column_values(frame, keys["z_phase_degree"]))
+        if keys["z_phase_degree"].factor > 0 and np.nanmedian(phase) > 0:
             phase = -phase
             warnings.append(f"column {ph_col!r} is mostly positive: read as −phase (sign flipped)")
         z_re, z_im = modulus * np.cos(phase), modulus * np.sin(phase)
-        used.update(z_real_ohm=mod_col, z_imag_ohm=ph_col)
+        used.update(z_real_ohm=keys["z_modulus_ohm"].header, z_imag_ohm=ph_col)
     out = pd.DataFrame({"frequency_hertz": freq, "z_real_ohm": z_re, "z_imag_ohm": z_im})
     bad = ~np.isfinite(out.to_numpy()).all(axis=1) | (out["frequency_hertz"] <= 0).to_numpy()
     if bad.any():

@@ -27,29 +27,18 @@ import pandas as pd
 
 from anodelab.echem.cv_rate import compare_stated_rate, sweep_scan_rates
 from anodelab.ingest.readers.biologic_mpr import read_mpr
-from anodelab.ingest.readers.spectra_text import find_column, is_binary, read_text, scaled, tables
+from anodelab.ingest.readers.spectra_text import (
+    column_values,
+    is_binary,
+    read_text,
+    spectra_columns,
+    tables,
+)
 from anodelab.schema.errors import InputError
 from anodelab.schema.units import to_canonical
 
 __all__ = ["read_cv"]
 
-_POT = [
-    r"ewe",
-    r"<ewe>",
-    r"e",
-    r"potential",
-    r"voltage",
-    r"v",
-    r"vf",
-    r"e\s*vs.*",
-    r"potential\s*vs.*",
-    r"ewe-ece",
-    r"working\s*electrode",
-]
-_CUR = [r"<i>", r"i", r"current", r"im", r"control/ma"]
-_TIME = [r"time", r"t", r"elapsed\s*time", r"test\s*time", r"time_s", r"test_time_second"]
-_RATE = [r"scan\s*rate", r"sweep\s*rate", r"scan_rate", r"rate", r"v\s*\(scan\)"]
-_CYCLE = [r"cycle\s*number", r"cycle", r"cycle_index", r"scan"]
 _RATE_IN_NAME = re.compile(r"([0-9]*\.?[0-9]+)\s*(mV|V|µV|uV)\s*/?\s*s(?:-1|⁻¹)?", re.IGNORECASE)
 _LOOKED_FOR = {
     "potential": "Ewe, E, Potential, Voltage or Vf with a unit such as /V, (V) or [mV]",
@@ -134,47 +123,63 @@ def read_cv(path: str | Path, scan_rate_mV_per_s: float | None = None) -> pd.Dat
     frame = _cv_table(path)
     cols = [c for c in frame.columns if c != "_table"]
     warnings: list[str] = []
-    pot_col = find_column(cols, _POT)
-    if pot_col is None:
+    freq = [c for c in cols if re.match(r"\s*freq", str(c), re.IGNORECASE)]
+    if freq:
+        raise InputError(
+            f"is an impedance record, not a voltammogram: looked for potential against time or "
+            f"scan rate and found the frequency column {freq[0]!r} among {cols[:6]}; analyse it "
+            "with --kind eis",
+            file=file,
+        )
+    keys = spectra_columns([str(c) for c in cols])
+    if "voltage_volt" not in keys:
         raise InputError(
             f"no potential column: looked for {_LOOKED_FOR['potential']}, found the columns "
             f"{cols}; rename the potential column (e.g. 'Ewe/V')",
             file=file,
         )
-    potential = scaled(frame, pot_col, "V", "V", file)
-    found = {c: _RATE_IN_NAME.search(c) for c in cols if c != pot_col}
-    rate_cols = {c: m for c, m in found.items() if m is not None and not find_column([c], _RATE)}
+    pot_col = keys["voltage_volt"].header
+    potential = column_values(frame, keys["voltage_volt"])
+    found = {c: _RATE_IN_NAME.search(str(c)) for c in cols if c != pot_col}
+    rate_cols = {
+        c: m
+        for c, m in found.items()
+        if m is not None and spectra_columns([str(c)]).get("scan_rate_volt_per_second") is None
+    }
     if len(rate_cols) >= 2:  # wide layout: one current column per scan rate
         out = _wide(frame, pot_col, potential, rate_cols)
         used: dict = {"potential_volt": pot_col, "current_ampere": list(rate_cols)}
         source = "column names"
     else:
-        time_col = find_column([c for c in cols if c != pot_col], _TIME)
-        rest = [c for c in cols if c not in (pot_col, time_col)]
-        cur_col = find_column(rest, _CUR)
-        if cur_col is None:
+        time_col = keys["test_time_second"].header if "test_time_second" in keys else None
+        if "current_ampere" not in keys:
             raise InputError(
                 f"no current column: looked for {_LOOKED_FOR['current']}, found the columns "
                 f"{cols}; rename the current column (e.g. 'I/mA')",
                 file=file,
             )
+        cur_col = keys["current_ampere"].header
         out = pd.DataFrame(
-            {"potential_volt": potential, "current_ampere": scaled(frame, cur_col, "A", "A", file)}
+            {
+                "potential_volt": potential,
+                "current_ampere": column_values(frame, keys["current_ampere"]),
+            }
         )
         used = {"potential_volt": pot_col, "current_ampere": cur_col}
         measured = None
         if time_col is not None:
-            out["time_second"] = scaled(frame, time_col, "s", "s", file)
+            out["time_second"] = column_values(frame, keys["test_time_second"])
             used["time_second"] = time_col
             ok = out[["time_second", "potential_volt"]].notna().all(axis=1).to_numpy()
             t, e = out["time_second"].to_numpy()[ok], out["potential_volt"].to_numpy()[ok]
             out = out[ok].reset_index(drop=True)
             frame = frame[ok].reset_index(drop=True)
             measured = sweep_scan_rates(t, e, segment=frame["_table"].to_numpy(), file=file)
-        rate_col = find_column(cols, _RATE)
+        rate_key = keys.get("scan_rate_volt_per_second")
+        rate_col = rate_key.header if rate_key is not None else None
         stated = _stated_rate(path)
-        if rate_col is not None:
-            out["scan_rate_mV_per_s"] = scaled(frame, rate_col, "mV/s", "mV/s", file)
+        if rate_key is not None:
+            out["scan_rate_mV_per_s"] = 1000.0 * column_values(frame, rate_key)
             used["scan_rate_mV_per_s"] = rate_col
             source = f"column {rate_col!r}"
             if measured is not None:
@@ -218,8 +223,8 @@ def read_cv(path: str | Path, scan_rate_mV_per_s: float | None = None) -> pd.Dat
                 "(scan_rate_mV_per_s, CLI --scan-rate 0.1mV/s) or export the time column",
                 file=file,
             )
-        cyc_col = find_column(cols, _CYCLE)
-        if cyc_col is not None:
+        if "cycle_count" in keys:
+            cyc_col = keys["cycle_count"].header
             out["cycle"] = frame[cyc_col].to_numpy()
             used["cycle"] = cyc_col
         elif frame["_table"].nunique() > 1:

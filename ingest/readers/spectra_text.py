@@ -11,32 +11,40 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from anodelab.schema.errors import InputError, UnitError
-from anodelab.schema.units import to_canonical
+from anodelab.ingest.quantity_words import ColumnMatch, match_columns
+from anodelab.schema.errors import InputError
 
-__all__ = ["read_table", "tables", "split_unit", "find_column", "scaled", "read_text", "is_binary"]
-
-_UNIT_IN_NAME = re.compile(r"^(.*?)(?:\s*/\s*([^/()\[\]]+)|\s*[\(\[]([^()\[\]]+)[\)\]])\s*$")
+__all__ = ["read_table", "tables", "spectra_columns", "column_values", "read_text", "is_binary"]
 
 
-def split_unit(header: str) -> tuple[str, str | None]:
-    """``'Re(Z)/Ohm'`` → ``('re(z)', 'Ohm')``; ``'Current (mA)'`` → ``('current', 'mA')``."""
+def _vendor_header(header: str) -> str:
+    """Vendor spellings the shared table does not (and should not) know, rewritten to ones it
+    does: ZPlot/Autolab axis labels ``Z'(a)``/``Z''(b)`` (not units), CH Instruments ``Z"``,
+    PowerSuite ``Zimg``, Gamry's reference in the unit row ``V vs. Ref.``."""
     text = str(header).strip()
-    m = _UNIT_IN_NAME.match(text)
-    if m and (m.group(2) or m.group(3)):
-        name, unit = m.group(1), (m.group(2) or m.group(3)).strip()
-        name_part = m.group(1).strip().lower()
-        if unit.lower() == "z" or (unit.lower() in ("a", "b") and name_part.startswith("z")):
-            # 'Re(Z)', 'Phase(Z)' are names, not units; so are ZPlot's "Z'(a)" and "Z''(b)"
-            # (while 'Current (A)' is a current in amperes)
-            return text.lower(), None
-        return name.strip().lower(), unit
-    return text.lower(), None
+    text = re.sub(r"^(Z'{1,2})\s*\((?:a|b)\)$", r"\1", text, flags=re.IGNORECASE)
+    text = text.replace('Z"', "Z''")
+    text = re.sub(r"^zimg\b", "Zimag", text, flags=re.IGNORECASE)
+    return re.sub(r"\s+vs\.?\s[^)\]]*", "", text)
+
+
+def spectra_columns(columns: list[str]) -> dict[str, ColumnMatch]:
+    """Canonical key → matched column (``header`` = the file's own header) through the one
+    table of quantity words × unit grammar (:mod:`anodelab.ingest.quantity_words`)."""
+    cleaned = {_vendor_header(c): str(c) for c in columns}
+    found = match_columns(list(cleaned))
+    return {key: replace(m, header=cleaned[m.header]) for key, m in found.items()}
+
+
+def column_values(frame: pd.DataFrame, match: ColumnMatch) -> np.ndarray:
+    """The column in the key's canonical unit (sign included: ``-Im(Z)`` gives Z″)."""
+    return frame[match.header].to_numpy(dtype=float) * match.factor
 
 
 _BINARY_MAGIC = {
@@ -208,28 +216,3 @@ def read_table(path: str | Path) -> pd.DataFrame:
     for frame in tables(path):
         return frame
     raise InputError("no header line followed by numeric rows found", file=str(path))
-
-
-def find_column(columns: list[str], patterns: list[str]) -> str | None:
-    for pat in patterns:
-        rx = re.compile(pat, re.IGNORECASE)
-        for col in columns:
-            name, _ = split_unit(col)
-            if rx.fullmatch(name.strip()) or rx.fullmatch(col.strip()):
-                return col
-    return None
-
-
-def scaled(
-    frame: pd.DataFrame, col: str, canonical: str, default_unit: str, file: str
-) -> np.ndarray:
-    _, unit = split_unit(col)
-    unit = re.sub(r"\s+vs\.?\s.*$", "", unit or default_unit)  # Gamry 'V vs. Ref.'
-    unit = {"#": "dimensionless", "°": "deg"}.get(unit, unit)
-    try:
-        factor = to_canonical(1.0, unit, canonical, what=f"column {col!r}")
-    except UnitError as exc:
-        raise InputError(
-            f"unit {unit!r} does not fit {canonical}: {exc}", file=file, column=col
-        ) from exc
-    return frame[col].to_numpy(dtype=float) * factor

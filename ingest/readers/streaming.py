@@ -29,24 +29,33 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from anodelab.echem.cycling import (
-    CycleSums,
-    _quantum,
+    CyclingOptions,
     analyze_cycling,
-    check_cycling_options,
     cycle_table_from_sums,
     cycling_result,
 )
+from anodelab.echem.cycling_runs import (
+    BatchCarry,
+    CycleSums,
+    RunAccumulator,
+    TopValues,
+    batch_runs,
+    quantum,
+    rest_threshold_from_top,
+    run_states,
+    sign_evidence_from_runs,
+    sums_from_runs,
+)
 from anodelab.echem.results import AnalysisResult
-from anodelab.echem.steps import cycle_index_from_steps, leading_sign
+from anodelab.echem.steps import describe_sign, given_sign
 from anodelab.ingest.readers.generic import NULL_TEXTS, csv_options, sniff_text
 from anodelab.ingest.readers.neware_levels import sniff_levels
 from anodelab.schema.errors import InputError
@@ -109,90 +118,6 @@ class _FileHasher(threading.Thread):
         return self.digest.hexdigest()
 
 
-class _TopValues:
-    """All values >= ``cut`` (as an array plus a count of values equal to ``cut``).
-
-    ``keep`` is an upper bound of how many of the largest values the final percentile can need,
-    so values below the ``keep``-th largest are dropped safely.
-    """
-
-    def __init__(self, keep: int) -> None:
-        self.keep = max(int(keep), 1)
-        self.cut = -math.inf
-        self.equal = 0
-        self.parts: list[np.ndarray] = []
-        self.size = 0
-
-    def add(self, values: np.ndarray) -> None:
-        above = values[values > self.cut]
-        if math.isfinite(self.cut):
-            self.equal += int(np.count_nonzero(values == self.cut))
-        self.parts.append(above)
-        self.size += above.size
-        if self.size > 2 * self.keep:
-            data = np.concatenate(self.parts)
-            cut = float(np.partition(data, data.size - self.keep)[data.size - self.keep])
-            self.equal = int(np.count_nonzero(data == cut))
-            self.cut = cut
-            data = data[data > cut]
-            self.parts, self.size = [data], data.size
-
-    def sorted_top(self) -> np.ndarray:
-        """The stored values, ascending (``cut`` repeated ``equal`` times first)."""
-        data = np.sort(np.concatenate(self.parts)) if self.parts else np.zeros(0)
-        if self.equal:
-            data = np.concatenate((np.full(self.equal, self.cut), data))
-        return data
-
-
-def _rest_threshold(top: _TopValues, rows: int) -> float:
-    """:func:`anodelab.echem.steps.default_rest_current` from the stored largest ``|I|`` values."""
-    if rows == 0:
-        return 1e-12
-    tail = top.sorted_top()
-    if rows <= 100:
-        return max(2e-3 * float(tail[-1]), 1e-12)
-    # numpy's "linear" percentile: virtual index (n - 1) q, lerp of the two neighbours
-    q = np.true_divide(99, 100)
-    virtual = np.asanyarray((rows - 1) * q)
-    below = int(np.floor(virtual))
-    gamma = virtual - np.floor(virtual)
-    offset = rows - tail.size  # ascending rank of tail[0]
-    if below < offset:
-        raise _Fallback("percentile store too small")  # cannot happen when keep is a bound
-    a = tail[below - offset]
-    b = tail[min(below + 1, rows - 1) - offset]
-    diff = b - a
-    value = a + diff * gamma
-    if gamma >= 0.5:
-        value = b - diff * (1 - gamma)
-    return max(2e-3 * float(value), 1e-12)
-
-
-@dataclass
-class _Runs:
-    """Per-run sums, appended batch by batch (lists of arrays, concatenated at the end)."""
-
-    parts: dict[str, list[np.ndarray]] = field(default_factory=dict)
-
-    def append(self, **arrays: np.ndarray) -> None:
-        for key, value in arrays.items():
-            self.parts.setdefault(key, []).append(value)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.parts.items()}
-
-
-def _increments(c: np.ndarray, previous: float | None) -> np.ndarray:
-    """:func:`anodelab.echem.cycling._column_increments` continued from the previous batch."""
-    c = np.nan_to_num(np.abs(c))
-    d = np.diff(c, prepend=c[0] if previous is None else previous)
-    inc = np.where(d >= 0, d, c)
-    if previous is None:
-        inc[0] = c[0]
-    return inc
-
-
 def _stream(
     path: Path, layout: Any, lo: float, hi: float, keep: int, progress: Progress | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -212,18 +137,19 @@ def _stream(
     caps = [k for k in _CAPACITY_KEYS if k in keys]
     hasher = _FileHasher(path)
     hasher.start()
-    runs = _Runs()
-    top = _TopValues(keep)
+    runs = RunAccumulator()
+    top = TopValues(keep)
     facts: dict[str, Any] = {
         "rows": 0,
         "dropped": 0,
         "time_decreases": False,
         "min_current": math.inf,
         "quantum_samples": {k: [] for k in caps},
+        "first_counter_Ah": 0.0,
         "capacity_columns": caps,
         "has_step_id": "step_id" in keys,
     }
-    prev: dict[str, float] | None = None
+    carry: BatchCarry | None = None
     try:
         source = pa.OSFile(str(path))  # tell() = bytes the parser has taken so far
         total_bytes = path.stat().st_size
@@ -255,83 +181,20 @@ def _stream(
             facts["min_current"] = min(facts["min_current"], float(i.min()))
             a = np.abs(i)
             top.add(a)
-            p = v * i
-            t_prev = np.empty(n)
-            t_prev[1:] = t[:-1]
-            dt = np.empty(n)
-            dt[1:] = np.diff(t)
-            i_prev = np.empty(n)
-            i_prev[1:] = i[:-1]
-            p_prev = np.empty(n)
-            p_prev[1:] = p[:-1]
-            if prev is None:
-                dt[0] = 0.0
-                i_prev[0] = p_prev[0] = 0.0
-            else:
-                dt[0] = t[0] - prev["t"]
-                i_prev[0], p_prev[0] = prev["i"], prev["p"]
-            if np.any(dt[0 if prev is not None else 1 :] < 0):
-                facts["time_decreases"] = True
-            ok = dt >= 0
-            if prev is None:
-                ok[0] = False  # the file's first row has no interval
-            dq = np.where(ok, 0.5 * (i + i_prev) * dt / 3600.0, 0.0)
-            de = np.where(ok, 0.5 * (p + p_prev) * dt / 3600.0, 0.0)
-            de_abs = np.where(ok, 0.5 * (np.abs(p) + np.abs(p_prev)) * dt / 3600.0, 0.0)
-            sign = np.sign(i).astype(np.int8)
-            cls = np.where(a > hi, 2 * sign, np.where(a <= lo, 0, sign)).astype(np.int8)
-            band = np.abs(cls) == 1
-            start = np.empty(n, dtype=bool)
-            start[0] = True
-            start[1:] = (cls[1:] != cls[:-1]) | band[1:]
-            if sid is not None:
-                start[1:] |= sid[1:] != sid[:-1]
-            first = np.flatnonzero(start)
-            dq_inner = dq.copy()
-            dq_inner[first] = 0.0
-            de_inner = de.copy()
-            de_inner[first] = 0.0
-            de_abs_inner = de_abs.copy()
-            de_abs_inner[first] = 0.0
-            last = np.empty(first.size, dtype=np.int64)
-            last[:-1] = first[1:] - 1
-            last[-1] = n - 1
-            out: dict[str, np.ndarray] = {
-                "cls": cls[first],
-                "abs_i": np.maximum.reduceat(a, first),
-                "sid": sid[first] if sid is not None else np.zeros(first.size),
-                "rows": (last - first + 1).astype(np.int64),
-                "dq_first": dq[first],
-                "de_first": de[first],
-                "dq_inner": np.add.reduceat(dq_inner, first),
-                "de_abs_first": de_abs[first],
-                "de_inner": np.add.reduceat(de_inner, first),
-                "de_abs_inner": np.add.reduceat(de_abs_inner, first),
-                "t_min": np.minimum.reduceat(t, first),
-                "t_max": np.maximum.reduceat(t, first),
-                "v_first": v[first],
-                "v_last": v[last],
-                "v_max": np.maximum.reduceat(v, first),
-                "v_min": np.minimum.reduceat(v, first),
-            }
-            for key in caps:
-                c = col[key] * factor[key]
+            counters = {key: col[key] * factor[key] for key in caps}
+            for key, c in counters.items():
                 finite = c[np.isfinite(c)]
                 sample = facts["quantum_samples"][key]
-                have = sum(s.size for s in sample)
+                have = sum(x.size for x in sample)
                 if have < _QUANTUM_SAMPLE:
                     sample.append(finite[: _QUANTUM_SAMPLE - have])
-                if key == "net_capacity_ampere_hour":
-                    q = np.nan_to_num(c)
-                    inc = np.abs(np.diff(q, prepend=q[0] if prev is None else prev[key]))
-                else:
-                    inc = _increments(c, None if prev is None else prev[key])
-                out[key] = np.add.reduceat(inc, first)
+                if carry is None and key != "net_capacity_ampere_hour" and c.size:
+                    facts["first_counter_Ah"] = max(
+                        facts["first_counter_Ah"], float(np.nan_to_num(abs(c[0])))
+                    )
+            out, carry, decreasing = batch_runs(t, v, i, sid, counters, carry, lo, hi)
+            facts["time_decreases"] |= decreasing
             runs.append(**out)
-            prev = {"t": float(t[-1]), "i": float(i[-1]), "p": float(p[-1])}
-            for key in caps:
-                last_value = float(np.nan_to_num(col[key][-1] * factor[key]))
-                prev[key] = last_value if key == "net_capacity_ampere_hour" else abs(last_value)
     except pa.ArrowInvalid as exc:
         raise _Fallback(f"parse error: {exc}") from exc
     finally:
@@ -350,167 +213,35 @@ def _sums_from_runs(
     current_sign: str | int | None,
     warnings: list[str],
 ) -> tuple[CycleSums, str]:
-    """Give each run its state, decide the current sign, merge runs into steps and cycles."""
-    cls = runs["cls"].astype(np.int64)
-    state = np.where(np.abs(cls) == 2, np.sign(cls), 0)
-    band = np.abs(cls) == 1
-    state[band] = np.where(runs["abs_i"][band] > tol, np.sign(cls[band]), 0)
-    if current_sign in (1, "positive-charge"):
-        flip, rule = 1, "given: positive current = charge (kept)"
-    elif current_sign in (-1, "negative-charge"):
-        flip, rule = -1, "given: positive current = discharge (negated)"
-    elif current_sign not in (None, "auto"):
-        raise InputError(
-            f"current_sign must be 'auto', 'positive-charge', 'negative-charge' or ±1; got {current_sign!r}",
-            value=current_sign,
-        )
+    """Give each run its state, decide the current sign, then sum per cycle (echem arithmetic)."""
+    state = run_states(runs, tol)
+    given = given_sign(current_sign)
+    if given is not None:
+        flip, rule = given
     else:
         unsigned = not facts["min_current"] < -tol
         if unsigned and facts["has_step_id"] and np.any(state != 0):
             raise _Fallback("unsigned current with vendor steps")
-        flip, rule = _vote(state, runs["v_first"], runs["v_last"], warnings)
-    state = state * flip
-    n = state.size
-    new_step = np.ones(n, dtype=bool)
-    new_step[1:] = (state[1:] != state[:-1]) | (runs["sid"][1:] != runs["sid"][:-1])
-    active = state != 0
-    dq = np.where(active, runs["dq_inner"] + np.where(new_step, 0.0, runs["dq_first"]), 0.0)
-    inner = ~new_step & active
-    de = np.where(active, runs["de_inner"] + np.where(inner, runs["de_first"], 0.0), 0.0) * flip
-    de_abs = np.where(
-        active, runs["de_abs_inner"] + np.where(inner, runs["de_abs_first"], 0.0), 0.0
-    )
-    dq = dq * flip
-    # by the run's current sign after the sign decision (as cycle_summary): ∫|V I| dt, ∫V |I| dt
-    e_charge, e_discharge = np.where(state > 0, de_abs, 0.0), np.where(state < 0, de_abs, 0.0)
-    vq_charge, vq_discharge = np.where(state > 0, de, 0.0), np.where(state < 0, -de, 0.0)
-    cycle = cycle_index_from_steps(state, np.cumsum(new_step), cell).astype(np.int64)
-    present, where = np.unique(cycle, return_inverse=True)
-    m = present.size
-
-    def per_cycle(values: np.ndarray) -> np.ndarray:
-        return np.bincount(where, values, m)
-
-    def per_cycle_max(values: np.ndarray) -> np.ndarray:
-        out = np.full(m, -np.inf)
-        np.maximum.at(out, where, values)
-        return out
-
-    t0 = np.full(m, np.inf)
-    np.minimum.at(t0, where, runs["t_min"])
-    sums = CycleSums(
-        cycle=present,
-        ch_int=per_cycle(np.where(dq > 0, dq, 0.0)),
-        dis_int=per_cycle(np.where(dq < 0, -dq, 0.0)),
-        ech=per_cycle(e_charge),
-        edis=per_cycle(e_discharge),
-        vq_ch=per_cycle(vq_charge),
-        vq_dis=per_cycle(vq_discharge),
-        ich_max=per_cycle_max(np.where(state > 0, runs["abs_i"], 0.0)),
-        idis_max=per_cycle_max(np.where(state < 0, runs["abs_i"], 0.0)),
-        t0=t0,
-        t1=per_cycle_max(runs["t_max"]),
-        max_cycle=int(cycle.max()),
-        capacity_columns=list(facts["capacity_columns"]),
-    )
-    v_max = np.full(m, np.nan)
-    np.fmax.at(v_max, where[state > 0], runs["v_max"][state > 0])
-    v_min = np.full(m, np.nan)
-    np.fmin.at(v_min, where[state < 0], runs["v_min"][state < 0])
-    sums.v_charge_max, sums.v_discharge_min = v_max, v_min
-    active = np.flatnonzero(state != 0)
-    if active.size:
-        sums.last_active_sign = int(state[active[-1]])
-        sums.last_active_cycle = int(cycle[active[-1]])
-    keys = set(facts["capacity_columns"])
-    name = None
-    if {"charge_capacity_ampere_hour", "discharge_capacity_ampere_hour"} <= keys:
-        ch = np.where(state > 0, runs["charge_capacity_ampere_hour"], 0.0)
-        dis = np.where(state < 0, runs["discharge_capacity_ampere_hour"], 0.0)
-        name = "charge_capacity_ampere_hour/discharge_capacity_ampere_hour"
-    elif "net_capacity_ampere_hour" in keys or "capacity_ampere_hour" in keys:
-        name = (
-            "net_capacity_ampere_hour"
-            if "net_capacity_ampere_hour" in keys
-            else "capacity_ampere_hour"
-        )
-        ch = np.where(state > 0, runs[name], 0.0)
-        dis = np.where(state < 0, runs[name], 0.0)
-    if name is not None:
-        sums.column_name = name
-        sums.ch_col = per_cycle(ch)
-        sums.dis_col = per_cycle(dis)
-        sums.column_total_Ah = float(ch.sum() + dis.sum())
+        evidence = sign_evidence_from_runs(state, runs["v_first"], runs["v_last"])
+        flip, rule = evidence.sign, describe_sign(evidence, warnings)
+    sums = sums_from_runs(runs, state, flip, cell, list(facts["capacity_columns"]))
+    if sums.ch_col is not None:
+        sums.first_counter_Ah = float(facts["first_counter_Ah"])
         sums.quantum_Ah = max(
-            _quantum(
-                np.concatenate(facts["quantum_samples"][k])
-                if facts["quantum_samples"][k]
-                else np.zeros(0)
-            )
-            for k in facts["capacity_columns"]
+            quantum(np.concatenate(samples) if samples else np.zeros(0))
+            for samples in facts["quantum_samples"].values()
         )
     return sums, rule
 
 
-def _vote(
-    state: np.ndarray, v_first: np.ndarray, v_last: np.ndarray, warnings: list[str]
-) -> tuple[int, str]:
-    """:func:`anodelab.echem.steps.detect_current_sign` on runs (steps = runs of one state)."""
-    start = np.ones(state.size, dtype=bool)
-    start[1:] = state[1:] != state[:-1]
-    first = np.flatnonzero(start)
-    last = np.append(first[1:] - 1, state.size - 1)
-    dv = v_last[last] - v_first[first]
-    s = state[first]
-    voting = (s != 0) & (np.abs(dv) > 1e-3) & np.isfinite(dv)
-    agree = int(np.sum(np.sign(dv[voting]) == s[voting]))
-    disagree = int(np.sum(np.sign(dv[voting]) != s[voting]))
-    if agree == 0 and disagree == 0:
-        warnings.append(
-            "the current sign convention could not be checked (no step changes the voltage); kept as in the file"
-        )
-        return 1, "assumed: positive current = charge (no evidence)"
-    win, lose = max(agree, disagree), min(agree, disagree)
-    if not win >= 3 * lose:
-        warnings.append(
-            f"current sign convention ambiguous ({win} steps for, {lose} against); "
-            "pass current_sign to be explicit"
-        )
-    if disagree > agree:
-        return (
-            -1,
-            f"detected from voltage trend ({disagree}/{agree + disagree} steps): file used positive = discharge, negated",
-        )
-    return 1, f"detected from voltage trend ({agree}/{agree + disagree} steps): positive = charge"
-
-
-class _CyclingOptions(TypedDict):
-    """The keyword arguments shared by ``analyze_cycling`` and ``cycling_result``."""
-
-    mass_g: float | None
-    area_cm2: float | None
-    cell: str
-    reference_cycle: int
-    retention_threshold_percent: float
-    retention_basis: str
-    capacity_source: str
-    rest_current: float | None
-
-
 def summarize_cycler_file(
     path: str | Path,
+    options: CyclingOptions | None = None,
     *,
-    mass_g: float | None = None,
-    area_cm2: float | None = None,
-    cell: str = "anode-half",
     preset: str | None = None,
     current_sign: str | int | None = None,
-    rest_current: float | None = None,
-    reference_cycle: int = 1,
-    retention_threshold_percent: float = 80.0,
-    retention_basis: str = "reversible",
-    capacity_source: str = "auto",
     progress: Progress | None = None,
+    **fields: Any,
 ) -> AnalysisResult:
     """Cycling analysis of a cycler file, streamed: ``analyze_cycling(read_cycler(path))`` in one pass.
 
@@ -524,27 +255,20 @@ def summarize_cycler_file(
     decreasing time, ambiguous sign) are added to ``result.warnings``.
     """
     path = Path(path)
-    check_cycling_options(mass_g=mass_g, area_cm2=area_cm2, retention_basis=retention_basis)
-    leading_sign(cell)
-    options = _CyclingOptions(
-        mass_g=mass_g,
-        area_cm2=area_cm2,
-        cell=cell,
-        reference_cycle=reference_cycle,
-        retention_threshold_percent=retention_threshold_percent,
-        retention_basis=retention_basis,
-        capacity_source=capacity_source,
-        rest_current=rest_current,
-    )
+    opts = CyclingOptions.of(options, fields)
     try:
-        result, info = _summarize_streaming(path, preset, current_sign, options, progress)
+        result, info = _summarize_streaming(path, preset, current_sign, opts, progress)
     except _Fallback as why:
         from anodelab.ingest.readers import read_cycler
 
         frame = read_cycler(
-            path, preset=preset, current_sign=current_sign, cell=cell, rest_current=rest_current
+            path,
+            preset=preset,
+            current_sign=current_sign,
+            cell=opts.cell,
+            rest_current=opts.rest_current,
         )
-        result = analyze_cycling(frame, **options)
+        result = analyze_cycling(frame, opts)
         result.warnings[:0] = list(frame.attrs["warnings"])
         info = {
             "reader_path": "full",
@@ -560,7 +284,7 @@ def _summarize_streaming(
     path: Path,
     preset: str | None,
     current_sign: str | int | None,
-    options: _CyclingOptions,
+    options: CyclingOptions,
     progress: Progress | None = None,
 ) -> tuple[AnalysisResult, dict[str, Any]]:
     from anodelab.ingest.readers.registry import reader_for_path
@@ -583,7 +307,7 @@ def _summarize_streaming(
         raise _Fallback("no numeric time, voltage or current column")
     ncols = max(len(layout.headers), 1)
     keep = path.stat().st_size // ncols // 100 + 3  # rows <= bytes / ncols: top 1 % + 2 suffice
-    rest = options["rest_current"]
+    rest = options.rest_current
     if rest is not None:
         lo = hi = float(rest)
     else:
@@ -591,7 +315,7 @@ def _summarize_streaming(
     runs, facts = _stream(path, layout, lo, hi, keep, progress)
     if facts["rows"] < 2:
         raise InputError("fewer than two data rows", file=str(path))
-    tol = float(rest) if rest is not None else _rest_threshold(facts["top"], facts["rows"])
+    tol = float(rest) if rest is not None else rest_threshold_from_top(facts["top"], facts["rows"])
     if not lo <= tol <= hi:  # the bracket missed: the threshold is now known exactly
         runs, facts = _stream(path, layout, tol, tol, keep, progress)
     read_warnings: list[str] = []
@@ -605,16 +329,16 @@ def _summarize_streaming(
         )
     if facts["time_decreases"]:
         raise _Fallback("time decreases")
-    sums, rule = _sums_from_runs(runs, facts, tol, options["cell"], current_sign, read_warnings)
+    sums, rule = _sums_from_runs(runs, facts, tol, options.cell, current_sign, read_warnings)
     warnings: list[str] = []
     table = cycle_table_from_sums(
         sums,
-        cell=options["cell"],
-        capacity_source=options["capacity_source"],
+        cell=options.cell,
+        capacity_source=options.capacity_source,
         warnings=warnings,
         source=str(path),
     )
-    result = cycling_result(table, warnings, source=str(path), **options)
+    result = cycling_result(table, warnings, options, source=str(path))
     result.warnings[:0] = read_warnings
     info = {
         "reader_path": "streaming",

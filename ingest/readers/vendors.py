@@ -15,7 +15,7 @@ preset              what
                     level its own indented header) is recognised by this preset and by
                     ``generic`` (:mod:`anodelab.ingest.readers.neware_levels`)
 ``neware``          Neware ``.nda`` / ``.ndax`` binary via NewareNDA (BSD-3)
-``biologic-mpr``    BioLogic ``.mpr`` binary via galvani (GPL-3, optional extra ``anodelab[gpl]``)
+``biologic-mpr``    BioLogic ``.mpr`` binary (our parser; galvani, GPL-3, optional, for unknown column IDs)
 ``arbin-res``       Arbin ``.res`` Access database (``anodelab.ingest.readers.arbin_res``)
 ==================  ==========================================================================
 """
@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from anodelab.ingest.quantity_words import match_columns
 from anodelab.ingest.readers.generic import (
     frame_from_columns,
     read_delimited,
@@ -252,41 +251,4 @@ def read_neware_binary(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             "voltage_volt": {"header": "Voltage", "unit": "V", "factor": 1.0},
         },
     }
-    return frame, meta
-
-
-@register_reader("biologic-mpr", extensions=(".mpr",), vendor="biologic")
-def read_biologic_mpr(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """BioLogic ``.mpr`` binary through galvani (GPL-3; optional extra, imported lazily)."""
-    try:
-        from galvani import BioLogic  # type: ignore[import-not-found]
-    except ImportError:
-        raise InputError(
-            "reading BioLogic .mpr needs the optional GPL-3 package galvani: "
-            "pip install anodelab[gpl] (or export the file as .mpt text from EC-Lab)",
-            file=str(path),
-        ) from None
-    try:
-        records = pd.DataFrame(BioLogic.MPRfile(str(path)).data)
-    except Exception as exc:  # galvani: "Column ID N is unknown" etc.
-        raise InputError(
-            f"galvani cannot read this .mpr ({exc}); export it as .mpt text from EC-Lab and read that",
-            file=str(path),
-        ) from exc
-    columns = match_columns([str(c) for c in records.columns])
-    if "current_ampere" not in columns and "control/mA" in records.columns:
-        columns = match_columns([*records.columns, "I/mA"])
-    raw = pd.DataFrame(
-        {key: records[m.header] for key, m in columns.items() if m.header in records.columns}
-    )
-    frame = frame_from_columns(raw, columns, str(path))
-    meta: dict[str, Any] = {
-        "vendor": "biologic",
-        "format": "mpr",
-        "library": "galvani",
-        "columns": {
-            k: {"header": m.header, "unit": m.unit, "factor": m.factor} for k, m in columns.items()
-        },
-    }
-    _eclab_modes(frame, meta)
     return frame, meta

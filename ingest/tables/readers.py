@@ -182,7 +182,12 @@ def _read_csv(
         if counts[delimiter] == 0:
             delimiter = ","
     reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter, quotechar='"')
-    grid = [row for row in reader]
+    try:
+        grid = [row for row in reader]
+    except csv.Error as exc:
+        raise InputError(
+            f"not a readable CSV: {exc}", file=file, row=offset + reader.line_num
+        ) from None
     if decimal is None and delimiter != ",":
         decimal = None  # guessed from the cells
     elif decimal is None:

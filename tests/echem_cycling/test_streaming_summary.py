@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from anodelab.echem.cycling import analyze_cycling
+from anodelab.echem.cycling_runs import TopValues, rest_threshold_from_top
 from anodelab.echem.steps import default_rest_current
 from anodelab.ingest.readers import read_cycler, streaming
 from anodelab.ingest.readers.streaming import summarize_cycler_file
@@ -160,7 +161,7 @@ def test_bracket_miss_restreams_with_the_exact_threshold(
 def test_percentile_store_gives_the_default_rest_threshold(size: int) -> None:
     rng = np.random.default_rng(size)
     values = np.abs(np.round(rng.normal(0, 1e-3, size), 5))  # many ties
-    top = streaming._TopValues(keep=size // 100 + 3)
+    top = TopValues(keep=size // 100 + 3)
     for chunk in np.array_split(values, 7):
         top.add(chunk)
-    assert streaming._rest_threshold(top, size) == default_rest_current(values)
+    assert rest_threshold_from_top(top, size) == default_rest_current(values)

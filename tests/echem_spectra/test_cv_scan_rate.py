@@ -135,3 +135,39 @@ def test_time_running_backwards_names_the_row(tmp_path):
             fh.write(f"{a},{e},{i * 1e3}\n")
     with pytest.raises(InputError, match=r"row 100: time goes backwards"):
         read_cv(path)
+
+
+def test_reader_warnings_reach_the_cli_output():
+    out = CliRunner().invoke(
+        app, ["analyze", str(PER_FILE[0]), "--kind", "cv", "--scan-rate", "20mV/s"]
+    )
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "warning: the scan rate of 20 mV/s from the scan_rate_mV_per_s option" in text
+
+
+def _eclab_cv(path, frame, stated_mV_per_s, with_time):
+    """An EC-Lab CV .mpt layout (header block with the technique's dE/dt, tab separated)."""
+    names = (["time/s"] if with_time else []) + ["Ewe/V", "<I>/mA", "cycle number"]
+    lines = ["EC-Lab ASCII FILE", "Nb header lines : 8", "", "Cyclic Voltammetry",
+             f"dE/dt               {stated_mV_per_s:.3f}", "dE/dt unit          mV/s",
+             "", "\t".join(names)]  # fmt: skip
+    for t, e, i in frame[["time_second", "potential_volt", "current_ampere"]].to_numpy():
+        row = ([f"{t:.6f}"] if with_time else []) + [f"{e:.6f}", f"{i * 1e3:.6e}", "1"]
+        lines.append("\t".join(row))
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+
+
+def test_eclab_header_rate_is_used_without_time_and_checked_with_it(tmp_path):
+    src = read_cv(PER_FILE[1])  # 20 mV/s
+    no_time = tmp_path / "cv_notime.mpt"
+    _eclab_cv(no_time, src, 20.0, with_time=False)
+    frame = read_cv(no_time)
+    assert frame.attrs["scan_rate_source"] == "the file header"
+    assert set(frame["scan_rate_mV_per_s"]) == {20.0}
+    timed = tmp_path / "cv_wrong_header.mpt"
+    _eclab_cv(timed, src, 50.0, with_time=True)
+    frame = read_cv(timed)
+    assert frame["scan_rate_mV_per_s"].unique() == pytest.approx([20.0], rel=0.005)
+    (warning,) = frame.attrs["warnings"]
+    assert "50 mV/s from the file header" in warning

@@ -2,6 +2,7 @@
 data/real/SOURCES.md) through our reader, lin-KK and fit, checked against impedance.py's readers,
 lin-KK and best fits (data/real/real_references.json, made by data/real/make_real_references.py)."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -36,15 +37,24 @@ def capacitive(name):
 
 
 def test_every_real_file_has_origin_and_licence_recorded():
+    """Each data file has a SOURCES.md row naming its repository, a permissive licence whose
+    text is beside it, and the file's actual sha256."""
     sources = (REAL / "SOURCES.md").read_text()
     data = [p.name for p in REAL.iterdir() if p.suffix not in (".md", ".py", ".json")]
-    data = [n for n in data if not n.startswith("LICENSE")]
-    assert sorted(data) == FILES
-    for name in FILES:
+    data = [n for n in data if not n.startswith("LICENSE") and n != "__pycache__"]
+    corpus = json.loads((REAL / "corpus_references.json").read_text())["files"]
+    others = ["exampleDataBioLogic_MissingFreq.mpt", "cv_data.dta", "eispot_data.dta"]
+    assert sorted(data) == sorted([*FILES, *corpus, *others])
+    for name in data:
         row = next(line for line in sources.splitlines() if line.startswith(f"| `{name}`"))
-        assert "MIT" in row
-        assert "ECSHackWeek/impedance.py" in row or "AUTODIAL/AutoEIS" in row
-        assert len(row.split("|")[-2].strip()) == 64  # sha256
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        assert len(cells) == 5, row
+        assert cells[3].split()[0] in ("MIT", "Apache-2.0"), row
+        assert "/" in cells[2], row  # owner/repository
+        assert cells[4] == hashlib.sha256((REAL / name).read_bytes()).hexdigest(), name
+    for licence in ("LICENSE-impedance.txt", "LICENSE-autoeis.txt", "LICENSE-bdf.txt",
+                    "LICENSE-gamry-parser.txt"):  # fmt: skip
+        assert (REAL / licence).is_file()
 
 
 @pytest.mark.parametrize("name", FILES)

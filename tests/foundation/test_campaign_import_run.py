@@ -34,26 +34,25 @@ def test_import_run_records_partial_long_cycling_and_final_ice(campaign_kb: Path
             "--proposal", "loop-p1", "--db", str(campaign_kb)]  # fmt: skip
     assert main(args) == 0
     with anodelab.open(campaign_kb) as kb:
-        results = store.results(kb.db, latest=False)
-        by_property = {r["property"]: r for _, r in results.iterrows()}
-        capacity = by_property["discharge_capacity"]
-        assert (
-            not capacity["is_final"]
-            and capacity["cycles_completed"] == 40
-            and capacity["cycles_planned"] == 500
-        )
-        assert capacity["measurement_id"] is not None
-        stored = kb.measurements(
+        results = store.results(kb.db)
+        assert set(results["origin"]) == {"analyzer"} and set(results["sample"]) == {"loop-p1"}
+        assert set(results["cell"]) == {"cycling_half_cell.csv"}  # cell <sample> | <file name>
+        capacity = kb.measurements(
             "discharge_capacity", sample="loop-p1", cycle=40, current_density="1 A/g"
         )
-        assert capacity["value"] == pytest.approx(stored["value"].iloc[0])
-        assert by_property["initial_coulombic_efficiency"]["is_final"]
-        assert by_property["initial_coulombic_efficiency"]["value"] == pytest.approx(75.0)
+        assert len(capacity) == 1 and capacity["source"].iloc[0] == "campaign:loop"
+        assert kb.measurements("discharge_capacity", sample="loop-p1", cycle=500).empty
+        ice = kb.measurements("ICE", sample="loop-p1")
+        assert ice["value"].tolist() == [pytest.approx(75.0)]
+        table = kb.campaign("loop").table().set_index("sample")
+        partial = table.loc["loop-p1"]
+        assert partial["initial_coulombic_efficiency measured [%]"] == pytest.approx(75.0)
+        assert partial["discharge_capacity@current_density=1000,cycle=500 cycles"] == 40
         status = store.proposals(kb.db).set_index("sample").loc["loop-p1", "status"]
         assert status == "running"  # the 500-cycle objective is still partial
     assert main(args) == 0  # the same file again: nothing new
     with anodelab.open(campaign_kb) as kb:
-        assert len(store.results(kb.db, latest=False)) == len(results)
+        assert len(store.results(kb.db)) == len(results)
 
 
 def test_two_cells_of_one_proposal_are_replicates_counted_once(
@@ -70,10 +69,10 @@ def test_two_cells_of_one_proposal_are_replicates_counted_once(
     with anodelab.open(campaign_kb) as kb:
         ice = store.results(kb.db)
         ice = ice[ice["property"] == "initial_coulombic_efficiency"]
-        assert sorted(ice["cell"]) == ["c1", "c2"] and list(ice["version"]) == [1, 1]
+        assert sorted(ice["cell"]) == ["c1", "c2"] and set(ice["origin"]) == {"analyzer"}
         training, _, _ = training_data(kb.db, "loop")
         rows = training.tables["initial_coulombic_efficiency"]
-        # one row per cell: the imported values are KB measurements; the results only link to them
+        # one row per cell: the imported values are measurements of the proposal's sample
         assert len(rows[rows["sample"] == "loop-p1"]) == 2
         table = proposal_table(kb.db, "loop")
         assert table["initial_coulombic_efficiency n"].iloc[0] == 2

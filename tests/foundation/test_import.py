@@ -143,7 +143,7 @@ def test_changed_table_replaces_its_previous_version_and_reports_the_difference(
         ("t1,A,ICE,70,%,,,,,cycle=1,h99,S2", None, "unknown cell"),
     ],
 )
-def test_bad_rows_are_rejected_whole_with_file_row_and_column(
+def test_bad_rows_are_refused_with_file_row_and_column_and_strict_rejects_the_table(
     loaded, tmp_path: Path, bad_row, column, fragment
 ) -> None:
     path = tmp_path / "bad.csv"
@@ -153,14 +153,24 @@ def test_bad_rows_are_rejected_whole_with_file_row_and_column(
     )
     before = count(loaded, "measurements")
     with pytest.raises(ImportRejected) as info:
-        loaded.import_table(path)
+        loaded.import_table(path, strict=True)
     message = str(info.value)
     assert fragment in message
     assert "bad.csv" in message and "row 3" in message  # file line 3: header, good row, bad row
     if column:
         assert f"column {column!r}" in message
-    assert count(loaded, "measurements") == before  # the good row was not written either
+    assert count(loaded, "measurements") == before  # --strict: the good row was not written either
     assert loaded.measurements("coulombic_efficiency").empty
+    report = loaded.import_table(path)  # default: the sound row is written, the bad one refused
+    assert [(p.row, p.column) for p in report.refused] == [(3, column)]
+    assert fragment in report.refused[0].message
+    assert count(loaded, "measurements") == before + 1
+    assert loaded.measurements("coulombic_efficiency")["value"].tolist() == [pytest.approx(99.1)]
+    ledger = loaded.db.execute(
+        "SELECT rows_taken, rows_refused, refused_json FROM imports WHERE id = ?",
+        [report.write.import_id],
+    ).fetchone()
+    assert ledger[:2] == (1, 1) and fragment in ledger[2]
 
 
 @pytest.mark.parametrize(
@@ -194,10 +204,11 @@ def test_both_importers_number_rows_as_the_file_lines(empty_kb, tmp_path: Path) 
     )
     wide = tmp_path / "wide.csv"
     wide.write_text("Sample,ICE (%)\nA,70\nB,seventy\n", encoding="utf-8")
-    for path in (long, wide):
-        with pytest.raises(ImportRejected) as info:
-            empty_kb.import_table(path, source="t9")
-        assert "row 3" in str(info.value), path.name
+    with pytest.raises(ImportRejected) as info:  # row 2's source is unknown, row 3 is refused
+        empty_kb.import_table(long, source="t9")
+    assert "row 3" in str(info.value) and "row 2" in str(info.value)
+    report = empty_kb.import_table(wide, source="t9")  # row 3 refused, row 2 written
+    assert [p.row for p in report.refused] == [3]
     wide.write_text("Sample,ICE (%)\nA,70\nB,71\n", encoding="utf-8")
     empty_kb.import_folder(write_folder(tmp_path / "t1"))
     empty_kb.import_table(wide, source="t1")
@@ -295,7 +306,11 @@ def test_corrected_copy_under_another_name_is_refused_naming_the_rows(
     other = tmp_path / "other.csv"
     other.write_text(MEASUREMENTS.replace("cycle=1", "cycle=2"), encoding="utf-8")
     with pytest.raises(ImportRejected):  # rows without cycle=1 are still duplicates
-        loaded.import_table(other)
+        loaded.import_table(other, strict=True)
+    partial = loaded.import_table(other)  # without --strict: those rows refused, the others written
+    assert partial.refused and all("already stored" in p.message for p in partial.refused)
+    assert partial.to_dict()["counts"]["measurements"] == MEASUREMENTS.count("cycle=1")
+    loaded.undo_import(partial.write.import_id)
     only_new = "\n".join(
         line
         for line in MEASUREMENTS.replace("cycle=1", "cycle=2").splitlines()
@@ -427,7 +442,7 @@ def test_a_step_quantity_given_twice_with_different_values_is_refused(
     """The second value silently won in the recipe vector (900 °C, then 950 °C: 950 °C)."""
     path = _steps_file(tmp_path, *extra)
     with pytest.raises(ImportRejected) as info:
-        defined.import_table(path)
+        defined.import_table(path, strict=True)
     message = str(info.value)
     last_row = 7 + len(extra)
     assert f"file {path}, row {last_row}, column {column!r}" in message
@@ -437,6 +452,11 @@ def test_a_step_quantity_given_twice_with_different_values_is_refused(
     # a refused import writes nothing
     assert count(defined, "step_parameters") == 0 and count(defined, "process_steps") == 0
     assert "t1:steps.csv" not in set(defined.imports()["dataset"])
+    # without --strict the conflicting row is refused (both rows named) and the others written
+    report = defined.import_table(path)
+    assert {p.row for p in report.refused} == {last_row}
+    assert f"in row {first_row}" in report.refused[0].message
+    assert count(defined, "step_parameters") == (last_row - 1) - len(report.refused_by_row())
 
 
 def test_a_repeated_step_row_is_a_warning_and_stored_once(defined, tmp_path: Path) -> None:
@@ -482,7 +502,7 @@ def test_two_steps_of_one_type_and_several_ingredients_of_one_step_are_no_repeat
 def test_one_step_number_with_two_step_types_names_both_rows(defined, tmp_path: Path) -> None:
     path = _steps_file(tmp_path, "t1,A,2,dispersion,time,,2,h,")
     with pytest.raises(ImportRejected) as info:
-        defined.import_table(path)
+        defined.import_table(path, strict=True)
     message = str(info.value)
     assert f"file {path}, row 8, column 'step_type'" in message
     assert "'carbonization' step in row 3 and a 'dispersion' step here" in message

@@ -102,18 +102,31 @@ def _counts(kb) -> tuple[int, int, int]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(near_miss_tables())
-def test_never_a_partial_import(kb_path, tmp_path_factory, table):
+@given(near_miss_tables(), st.booleans())
+def test_strict_is_all_or_nothing_and_refused_rows_are_never_written(
+    kb_path, tmp_path_factory, table, strict
+):
     text, _ = table
     path = tmp_path_factory.mktemp("t") / "table.csv"
     path.write_text(text, encoding="utf-8")
     with anodelab.open(kb_path, create=True) as kb:
         before = _counts(kb)
         try:
-            report = kb.import_table(path, source="10.1000/prop")
+            report = kb.import_table(path, source="10.1000/prop", strict=strict)
         except AnodelabError:
             assert _counts(kb) == before  # rejected: nothing written
             return
-        assert not report.bundle.errors
+        assert not report.kept.errors
+        if strict:
+            assert not report.bundle.errors and not report.refused
         after = _counts(kb)
-        assert after[1] - before[1] <= len(report.bundle.measurements)
+        assert after[1] - before[1] <= len(report.kept.measurements)
+        refused = {p.row for p in report.refused}
+        if report.write is not None and report.write.status != "unchanged":
+            stored_rows = {
+                r[0]
+                for r in kb.db.execute(
+                    "SELECT row FROM measurements WHERE import_id = ?", [report.write.import_id]
+                ).fetchall()
+            }
+            assert not stored_rows & refused  # no value of a refused row is stored

@@ -59,7 +59,8 @@ def test_loop_cold_start_then_model_based_with_constraints_and_pending(kb):
                              "zif8_g": {"bounds": [0, 2]}, "coating_precursor": {"type": "fixed", "value": "pitch"}},
                              "constraints": ["dextrin_g + zif8_g <= 4.5", "pitch_wt_pct + 10*zif8_g <= 55"]})  # fmt: skip
     first, result = recommend(db, "loop", 4, budget="fast")
-    assert result.strategy == "sobol" and "cold start" in result.message
+    assert result.strategy == "design" and "cold start" in result.message
+    assert "maximin design of 4 from" in result.message
     y1 = _measure(db, first, lab)
     training, pending, _ = training_data(db, "loop")
     assert len(training.tables[next(iter(training.tables))]) == 4 and pending.empty
@@ -126,8 +127,9 @@ def test_partial_results_are_versioned_and_only_final_ones_train(kb):
     assert all(len(t) == 0 for t in training.tables.values()) and len(pending) == 1
     record(db, pid, ["discharge_capacity=900"], cycles_completed=500)
     assert store.proposals(db).loc[0, "status"] == "done"
-    every = store.results(db, latest=False)
-    assert len(every) == 3 and every["is_final"].tolist() == [0, 0, 1]
+    every = store.results(db)  # three measurements: at cycle 100, 200 and 500
+    assert [o["is_final"] for o in every["options"]] == [False, False, True]
+    assert [c["cycle"] for c in every["conditions"]] == [100.0, 200.0, 500.0]
     training, pending, _ = training_data(db, "loop")
     assert [t["y"].tolist() for t in training.tables.values()] == [[900.0]] and pending.empty
 
@@ -199,7 +201,7 @@ def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
     [
         ("model: {kernel: cubic}\n", "unknown kernel 'cubic'"),
         ("model: {categorical_encoding: ordinal}\n", "unknown categorical_encoding"),
-        ("model: {depth: 3}\n", "unknown model setting 'depth'"),
+        ("model: {depth: 3}\n", "unknown key 'depth' in the model settings"),
         ("acquisition: qUCB\n", "unknown acquisition 'qUCB'"),
         ("explore_levels: sometimes\n", "explore_levels must be true or false"),
     ],
@@ -329,7 +331,7 @@ def test_record_writes_all_values_or_none(kb):
     pid = recommend(db, "two", 1, budget="fast")[0][0]["id"]
     with pytest.raises(InputError, match="fraction"):
         record(db, pid, ["discharge_capacity=0.7 A h/g", "ICE=0.8"])
-    assert store.results(db, latest=False).empty
+    assert store.results(db).empty
     rows = record(db, pid, ["discharge_capacity=0.7 A h/g", "ICE=80%"])
     assert [r["version"] for r in rows] == [1, 1]
     assert store.proposals(db).set_index("id").loc[pid, "status"] == "done"

@@ -72,7 +72,7 @@ def test_manual_status_moves_are_logged_and_done_comes_only_from_final_results(k
     assert moves[3:] == [
         ("st-p1", "proposed", "running", "cell built 2026-12-01"),
         ("st-p2", "proposed", "abandoned", "coating cracked"),
-        ("st-p1", "running", "done", "initial_coulombic_efficiency recorded (version 1)"),
+        ("st-p1", "running", "done", "discharge_capacity, initial_coulombic_efficiency recorded"),
     ]
     # abandoned stays pending (not proposed again) and is not training data; done is not pending
     training, pending, _ = training_data(db, "st")
@@ -157,7 +157,7 @@ def test_error_line_prints_brackets_as_text(kb, monkeypatch, capsys):
     def refuse(*args, **kwargs):
         raise InputError("value 5 [mA h g⁻¹] is not a capacity [sic]")
 
-    monkeypatch.setattr(importlib.import_module("anodelab.campaign"), "set_status", refuse)
+    monkeypatch.setattr(importlib.import_module("anodelab.campaign_record"), "set_status", refuse)
     _, folder, _ = kb
     assert main(["campaign", "status", "1", "running", "--db", str(folder / "kb.db")]) == 1
     assert "[mA h g⁻¹] is not a capacity [sic]" in capsys.readouterr().err.replace("\n", " ")
@@ -195,7 +195,7 @@ def test_campaign_handle_from_the_knowledge_base(tmp_path):
     st = kb.new_campaign(tmp_path / "space.yaml", name="handle")
     assert kb.campaign("handle").id == st.id and list(kb.campaigns()["name"]) == ["handle"]
     assert repr(st) == "Campaign('handle': no proposals yet)"
-    batch = st.recommend(2, budget="fast")  # cold start: a Sobol design
+    batch = st.recommend(2, budget="fast")  # cold start: a maximin design
     assert len(batch) == 2 and all(
         set(r["parameters"]) == {"pitch_wt_pct", "carbonization_temperature_C"} for r in batch
     )
@@ -223,28 +223,30 @@ def test_replicate_cells_are_averaged_and_each_cell_keeps_its_versions(kb):
     training, _, _ = training_data(db, "st")
     rows = training.tables["initial_coulombic_efficiency"]
     assert sorted(rows.loc[rows["sample"] == f"st-p{p1}", "y"]) == [82.0, 84.0]
-    assert len(store.results(db, latest=False)) == 3  # nothing overwritten
+    results = store.results(db)  # c1 corrected in place, its earlier value kept with it
+    assert len(results) == 2
+    c1 = results[results["cell"] == "c1"].iloc[0]
+    assert c1["value"] == 82.0 and c1["options"]["earlier_values"] == [80.0]
 
 
-def test_results_made_before_cells_existed_get_the_column(tmp_path):
-    db = open_db(tmp_path / "old.db")
-    db.execute("DROP TABLE proposal_results")  # the table as earlier KBs have it, with one result
-    db.execute(
-        "CREATE TABLE proposal_results (id INTEGER PRIMARY KEY, proposal_id INTEGER NOT NULL,"
-        " property TEXT NOT NULL, conditions_json TEXT NOT NULL DEFAULT '{}', value REAL NOT NULL,"
-        " unit TEXT, cycles_completed INTEGER, cycles_planned INTEGER, is_final INTEGER NOT NULL"
-        " DEFAULT 1, version INTEGER NOT NULL, measurement_id INTEGER, note TEXT, recorded_at TEXT NOT NULL)"
-    )
-    db.execute(
-        "INSERT INTO proposal_results (proposal_id, property, value, version, recorded_at)"
-        " VALUES (1, 'initial_coulombic_efficiency', 80, 1, 'then')"
-    )
-    db.conn.commit()
-    db.close()
-    db = open_db(tmp_path / "old.db")  # opening runs the migration hooks
-    columns = {row[1] for row in db.execute("PRAGMA table_info(proposal_results)").fetchall()}
-    assert "cell" in columns
-    assert db.execute("SELECT cell, value FROM proposal_results").fetchall() == [("", 80.0)]
+def test_results_made_before_cells_existed_migrate_into_the_graph(tmp_path):
+    """A KB whose proposal_results predates the replicate ``cell`` column migrates too."""
+    import gzip
+    import sqlite3
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "foundation" / "data" / "kb_v2_campaigns.db.gz"
+    path = tmp_path / "old.db"
+    path.write_bytes(gzip.decompress(fixture.read_bytes()))
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE proposal_results DROP COLUMN cell")
+    db = open_db(path)
+    ice = store.results(db)
+    ice = ice[(ice["property"] == "initial_coulombic_efficiency") & (ice["origin"] == "recorded")]
+    # without cells, pitch1-p3's two values were one cell's versions: the newer one stands
+    assert sorted(zip(ice["sample"], ice["value"], strict=True)) == [
+        ("pitch1-p3", 75.0), ("pitch1-p4", 81.0)]  # fmt: skip
+    assert ice["cell"].isna().all()
 
 
 def test_a_proposal_runs_while_any_cell_is_still_cycling(kb):

@@ -14,13 +14,12 @@ import pandas as pd
 import pytest
 import torch
 
+from anodelab.optimize.batch import propose
 from anodelab.optimize.objectives import assemble, objectives_from_dict
-from anodelab.optimize.propose import propose
 from anodelab.optimize.space import space_from_dict
 from anodelab.optimize.virtual_lab import VirtualSiCLab
 
-# the package re-exports the function `propose`, which shadows the submodule's name
-PROPOSE = importlib.import_module("anodelab.optimize.propose")
+CANDIDATES = importlib.import_module("anodelab.optimize.candidates")
 CAPACITY = {"property": "discharge_capacity", "at": {"cycle": 500, "current_density": "1 A/g"},
             "goal": "maximize"}  # fmt: skip
 ICE = {"property": "initial_coulombic_efficiency", "goal": "maximize"}
@@ -53,7 +52,7 @@ def _problem(objectives: list[dict], n_rows: int = 500, n_train: int = 16, seed:
 
 
 def _propose(monkeypatch, above: int, space, objs, training, **kwargs):
-    monkeypatch.setattr(PROPOSE, "LAZY_ABOVE", above)
+    monkeypatch.setattr(CANDIDATES, "LAZY_ABOVE", above)
     result = propose(space, objs, training, q=4, **kwargs)
     params = [p.parameters for p in result.proposals]
     return params, [p.acquisition_value for p in result.proposals], result.message
@@ -109,7 +108,7 @@ def test_lazy_search_matches_botorch_when_every_row_has_the_same_bound():
     theirs = optimize_acqf_discrete(acqf, q=1, choices=choices)
     ours = lazy_greedy_search(acqf, 1, choices, torch.full((300,), math.inf), chunk=16)
     assert torch.equal(ours[0], theirs[0]) and torch.allclose(ours[1], theirs[1])
-    counted = PROPOSE._Counter(acqf)
+    counted = CANDIDATES.CountingAcquisition(acqf)
     exact = acqf(choices.unsqueeze(-2)).detach()
     assert torch.equal(lazy_greedy_search(counted, 1, choices, exact, chunk=16)[0], theirs[0])
     assert counted.rows < 300
@@ -256,7 +255,7 @@ def test_cli_loop_on_a_candidate_table_through_the_lazy_search(tmp_path, monkeyp
         "  - {property: discharge_capacity, at: {cycle: 500, current_density: 1 A/g}}\n"
     )
     monkeypatch.setenv("ANODELAB_DB", str(tmp_path / "kb.db"))
-    monkeypatch.setattr(PROPOSE, "LAZY_ABOVE", 50)
+    monkeypatch.setattr(CANDIDATES, "LAZY_ABOVE", 50)
     runner = CliRunner()
     assert runner.invoke(app, ["campaign", "new", str(tmp_path / "space.yaml")]).exit_code == 0
     rows = {tuple(r) for r in table.astype(str).itertuples(index=False)}

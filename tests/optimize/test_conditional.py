@@ -7,8 +7,8 @@ import torch
 
 from anodelab.models import GPSurrogate
 from anodelab.models.features import encode
+from anodelab.optimize.batch import propose
 from anodelab.optimize.objectives import Objective, ObjectiveSet, Outcome, assemble
-from anodelab.optimize.propose import propose
 from anodelab.optimize.space import space_from_dict
 from anodelab.optimize.virtual_lab import VirtualSiCLab
 from anodelab.schema.errors import InputError

@@ -9,6 +9,7 @@ import torch
 from botorch.models import SingleTaskGP
 
 from anodelab.models.features import Feature
+from anodelab.optimize.batch import propose
 from anodelab.optimize.levels import (
     STAGNATION_NOISE_FRACTION,
     box_probe,
@@ -20,7 +21,6 @@ from anodelab.optimize.levels import (
     stale_slots,
 )
 from anodelab.optimize.objectives import Assembled, Objective, ObjectiveSet, Outcome
-from anodelab.optimize.propose import propose
 from anodelab.optimize.space import Parameter, Space
 
 FEATURES = [
@@ -176,7 +176,7 @@ def test_a_candidate_table_explores_among_the_untested_rows_of_the_other_level(m
     # the lazy search of large tables (forced on) explores the same way
     import importlib
 
-    monkeypatch.setattr(importlib.import_module("anodelab.optimize.propose"), "LAZY_ABOVE", 0)
+    monkeypatch.setattr(importlib.import_module("anodelab.optimize.candidates"), "LAZY_ABOVE", 0)
     lazy = propose(space, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
     assert [p.parameters for p in lazy.proposals] == [p.parameters for p in result.proposals]
     assert [p.reasons.get("exploration") for p in lazy.proposals] == [
@@ -190,7 +190,7 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
 
     import anodelab.campaign as campaign_module
     from anodelab.cli import app
-    from anodelab.optimize.propose import ProposalSet
+    from anodelab.optimize.records import ProposalSet
 
     x, coat = _converged()
     result = propose(SPACE, OBJECTIVES, Assembled({"y": _table(x, coat)}), q=2, seed=0)
@@ -294,7 +294,8 @@ def test_two_objective_slots_are_scored_against_the_front_without_the_batch():
 
     from anodelab.models.features import encode
     from anodelab.optimize.acquisition import build_acquisition
-    from anodelab.optimize.propose import _reference_point, fit_outcome_models
+    from anodelab.optimize.batch import reference_point as _reference_point
+    from anodelab.optimize.fitting import fit_outcome_models
 
     x = [0.05, 0.2, 0.9, 0.95, 0.1, 0.3]
     coat = ["a", "a", "a", "a", "b", "b"]

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from anodelab.optimize.fitting import fit_outcome_models
 from anodelab.optimize.objectives import Assembled
-from anodelab.optimize.propose import fit_outcome_models
 from anodelab.optimize.space import space_from_dict
 
 SPACE = space_from_dict(
@@ -51,7 +51,7 @@ def test_guard_keeps_a_related_source_and_drops_an_inverted_one(sign, expected, 
     assert decision["n_target"] == 8
     # the dropped source leaves a single-task model trained on the lab's 8 rows only
     assert (models["ICE"].n_train_ == 28) is expected
-    assert (models["ICE"].task_column == "source") is expected
+    assert models["ICE"].multi_task_ is expected
 
 
 def test_guard_does_not_judge_with_too_few_target_rows():
@@ -63,12 +63,12 @@ def test_guard_does_not_judge_with_too_few_target_rows():
     assert decision["used"] is True and decision["n_target"] == 2
     assert "pooled" in decision["why"] and "unchecked" in decision["why"]
     # one or two target points cannot teach a task covariance: every source in one task
-    assert models["ICE"].task_column is None and models["ICE"].n_train_ == 22
+    assert not models["ICE"].multi_task_ and models["ICE"].n_train_ == 22
 
 
 def test_proposal_reasons_record_the_transfer_decision():
+    from anodelab.optimize.batch import propose
     from anodelab.optimize.objectives import objectives_from_dict
-    from anodelab.optimize.propose import propose
 
     objectives = objectives_from_dict({"objectives": [{"property": "ICE", "goal": "maximize"}]})
     key = objectives.objectives[0].key

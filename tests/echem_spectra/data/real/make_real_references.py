@@ -74,12 +74,19 @@ def _timeout(signum, frame):  # noqa: ARG001
 signal.signal(signal.SIGALRM, _timeout)
 
 
-def grid_fit(f: np.ndarray, z: np.ndarray, text: str) -> dict:
-    """Best modulus-weighted impedance.py fit over a fixed grid of spectrum-scaled guesses."""
+def scales(f: np.ndarray, z: np.ndarray) -> tuple[float, float, float, float]:
+    """High-frequency intercept, real-axis span, apex angular frequency and Warburg-tail scale
+    of a spectrum: what the grids of initial guesses are scaled by."""
     r0 = float(z.real.min())
     span = float(z.real.max() - z.real.min())
     omega_apex = 2 * np.pi * float(f[np.argmin(z.imag)])
     tail = float(np.abs(z[np.argmin(f)]) * np.sqrt(2 * np.pi * f.min()))
+    return r0, span, omega_apex, tail
+
+
+def grid_fit(f: np.ndarray, z: np.ndarray, text: str) -> dict:
+    """Best modulus-weighted impedance.py fit over a fixed grid of spectrum-scaled guesses."""
+    r0, span, omega_apex, tail = scales(f, z)
     guesses = []
     if text == DOC_CIRCUIT:
         for a, c1, b, wo0, wo1, c2 in itertools.product(
@@ -93,6 +100,11 @@ def grid_fit(f: np.ndarray, z: np.ndarray, text: str) -> dict:
             q_1 = 1 / (a * span * omega_apex * q1)
             q_2 = 1 / (b * span * omega_apex / q2)
             guesses.append([r0, a * span, q_1, 0.85, b * span, s * tail, q_2, 0.85])
+    return best_of(guesses, f, z, text)
+
+
+def best_of(guesses: list[list[float]], f: np.ndarray, z: np.ndarray, text: str) -> dict:
+    """impedance.py's modulus-weighted fit from every guess; the lowest-cost one."""
     best = None
     for guess in guesses:
         c = CustomCircuit(text, initial_guess=guess)
