@@ -40,8 +40,8 @@ import pandas as pd
 import yaml
 
 from anodelab.forecast import train_forecaster
-from anodelab.optimize.objectives import Assembled, objectives_from_dict
 from anodelab.optimize import propose
+from anodelab.optimize.objectives import Assembled, objectives_from_dict
 from anodelab.optimize.space import space_from_dict
 from anodelab.optimize.virtual_cells import HOURS_PER_CYCLE, TARGET_CYCLE, VirtualCells
 from anodelab.optimize.virtual_lab import SPACE_YAML, VirtualSiCLab
