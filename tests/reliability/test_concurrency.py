@@ -137,8 +137,10 @@ def _canonical(db: Path) -> dict[str, object]:
             "SELECT dataset, status, n_rows, content_sha256 FROM imports"
         ).fetchall())  # fmt: skip
         results = sorted(conn.execute(
-            """SELECT p.sample, r.property, r.value, r.version, r.cell FROM proposal_results r
-               JOIN proposals p ON p.id = r.proposal_id"""
+            """SELECT p.sample, m.property, m.value, json_extract(m.options_json, '$.version'),
+                      COALESCE(c.label, '') FROM measurements m
+               JOIN proposals p ON p.sample_id = m.sample_id
+               LEFT JOIN cells c ON c.id = m.cell_id WHERE m.origin = 'recorded'"""
         ).fetchall())  # fmt: skip
         events = sorted(conn.execute(
             """SELECT p.sample, e.from_status, e.to_status FROM proposal_events e
