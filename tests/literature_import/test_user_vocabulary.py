@@ -106,6 +106,18 @@ def test_datasette_relate_page_and_views_show_a_user_parameter(kb_path: Path) ->
     assert ("parameter", "rpm") in vocab
 
 
+def test_datasette_relation_page_for_a_user_parameter(kb_path: Path) -> None:
+    """The web UI's relation page (the CLI's own code path) knows a user-named parameter and
+    property, by name and by synonym."""
+    from anodelab.web.plugin import relation_view
+
+    anodelab.open(kb_path).close()  # `anodelab serve` opens the KB before serving it
+    view = relation_view(kb_path, "milling_speed_rpm", "plateau_capacity_x", [])
+    points = sorted((p["x"], p["y"]) for p in view["data"]["points"])
+    assert points == [(300, 180.5), (300, 220.1), (400, 251.3)]
+    assert view["chart"] is not None
+
+
 def test_a_campaign_can_optimise_a_user_property_over_a_user_parameter(
     kb_path: Path, tmp_path: Path
 ) -> None:
