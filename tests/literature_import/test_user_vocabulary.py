@@ -83,6 +83,29 @@ def test_map_terms_are_stored_in_the_kb_and_used_by_relate_and_export(
     assert {r["current_density_mA_per_g"] for r in rows} == {20.0}
 
 
+def test_datasette_relate_page_and_views_show_a_user_parameter(kb_path: Path) -> None:
+    from anodelab.web.plugin import relation_view
+
+    view = relation_view(
+        kb_path, "milling_speed_rpm", "plateau_capacity_x", None
+    )  # the /-/relate page
+    assert sorted((p["x"], p["y"]) for p in view["data"]["points"]) == [
+        (300, 180.5),
+        (300, 220.1),
+        (400, 251.3),
+    ]
+    with sqlite3.connect(kb_path) as conn:  # the tables Datasette browses
+        rows = conn.execute(
+            'SELECT "milling_speed_rpm", value FROM v_relations WHERE property = ?',
+            ["plateau_capacity_x"],
+        ).fetchall()
+        vocab = conn.execute(
+            "SELECT kind, unit_label FROM vocabulary WHERE name = 'milling_speed_rpm'"
+        ).fetchall()
+    assert sorted(rows) == [(300, 180.5), (300, 220.1), (400, 251.3)]
+    assert ("parameter", "rpm") in vocab
+
+
 def test_datasette_relation_page_for_a_user_parameter(kb_path: Path) -> None:
     """The web UI's relation page (the CLI's own code path) knows a user-named parameter and
     property, by name and by synonym."""
