@@ -52,7 +52,7 @@ def read_table(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError("no such file", file=str(path))
+        raise InputError("file not found", file=str(path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from anodelab.ingest.tables.excel import read_excel
