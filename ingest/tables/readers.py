@@ -19,7 +19,13 @@ _TEXT_SUFFIXES = {".txt", ".text", ".pdf.txt"}
 def decode_bytes(data: bytes, file: str | None = None) -> tuple[str, str]:
     """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252/Latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:  # a UTF-8 mark, then a cut or foreign byte
+            raise InputError(
+                f"not readable as UTF-8 (its byte-order mark): byte {exc.start + 3}: {exc.reason}",
+                file=file,
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"

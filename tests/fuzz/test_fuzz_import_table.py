@@ -8,6 +8,7 @@ only sound values.  One KB per test, built once and grown by the cases that succ
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 from pathlib import Path
@@ -91,7 +92,8 @@ def test_layout_tables(kb: Path, tmp_path: Path, entry_point, mutate, data) -> N
     entry_point("import-table", path, "--db", kb, db=kb, names=(name,))
 
 
-def _xlsx(text: str) -> bytes:
+@functools.cache  # openpyxl stamps the save time into the file: one workbook per text, so a
+def _xlsx(text: str) -> bytes:  # case replays with the same bytes (hypothesis checks it does)
     """A workbook whose first sheet holds the comma-separated ``text``."""
     import csv
 
