@@ -143,7 +143,7 @@ def _canonical(db: Path) -> dict[str, object]:
                LEFT JOIN cells c ON c.id = m.cell_id WHERE m.origin = 'recorded'"""
         ).fetchall())  # fmt: skip
         events = sorted(conn.execute(
-            """SELECT p.sample, e.from_status, e.to_status FROM proposal_events e
+            """SELECT p.sample, COALESCE(e.from_status, ''), e.to_status FROM proposal_events e
                JOIN proposals p ON p.id = e.proposal_id"""
         ).fetchall())  # fmt: skip
         checks = sorted(conn.execute(
