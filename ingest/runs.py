@@ -23,6 +23,7 @@ from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.ingest.readers import file_sha256, read_cycler
 from anodelab.kb.db import Database
 from anodelab.kb.query import existing_source_and_sample
+from anodelab.kb.tx import transaction
 from anodelab.kb.write import WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
@@ -412,11 +413,6 @@ def store_run(
             f"file {run.files[0]}: the {kind} analysis found no values to store; nothing was "
             "written" + (f" ({bundle.warnings[0].message})" if bundle.warnings else "")
         )
-    source_known, sample_known = existing_source_and_sample(db, source, sample)
-    if source_known:
-        bundle.sources = []  # keep an existing source (e.g. a paper) as it is
-        if sample_known:
-            bundle.samples = []  # an existing sample keeps its definition (and its recipe)
     content = hashlib.sha256(
         json.dumps(
             {
@@ -432,8 +428,14 @@ def store_run(
         ).encode()  # fmt: skip
     ).hexdigest()
     dataset = f"{source}:{sample}:{kind}:{'+'.join(f.name for f in run.files)}"
-    report = write_bundle(
-        db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]), file_sha256=run.sha256[0],
-        importer=f"anodelab.ingest.runs[{kind}]", importer_version=__version__,
-    )  # fmt: skip
+    with transaction(db):  # decide what exists and write under one write lock (no race)
+        source_known, sample_known = existing_source_and_sample(db, source, sample)
+        if source_known:
+            bundle.sources = []  # keep an existing source (e.g. a paper) as it is
+            if sample_known:
+                bundle.samples = []  # an existing sample keeps its definition (and its recipe)
+        report = write_bundle(
+            db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]), file_sha256=run.sha256[0],
+            importer=f"anodelab.ingest.runs[{kind}]", importer_version=__version__,
+        )  # fmt: skip
     return report
