@@ -21,9 +21,8 @@ import pandas as pd
 
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.ingest.readers import file_sha256, read_cycler
-from anodelab.kb.db import Database
+from anodelab.kb.db import Database, transaction
 from anodelab.kb.query import existing_source_and_sample
-from anodelab.kb.tx import transaction
 from anodelab.kb.write import WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
@@ -428,14 +427,17 @@ def store_run(
         ).encode()  # fmt: skip
     ).hexdigest()
     dataset = f"{source}:{sample}:{kind}:{'+'.join(f.name for f in run.files)}"
-    with transaction(db):  # decide what exists and write under one write lock (no race)
+    # read-decide-write inside the write lock: two runs of a new sample at once must not both
+    # define it (the second would take the first one's sample over)
+    with transaction(db):
         source_known, sample_known = existing_source_and_sample(db, source, sample)
         if source_known:
             bundle.sources = []  # keep an existing source (e.g. a paper) as it is
             if sample_known:
                 bundle.samples = []  # an existing sample keeps its definition (and its recipe)
         report = write_bundle(
-            db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]), file_sha256=run.sha256[0],
-            importer=f"anodelab.ingest.runs[{kind}]", importer_version=__version__,
+            db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]),
+            file_sha256=run.sha256[0], importer=f"anodelab.ingest.runs[{kind}]",
+            importer_version=__version__,
         )  # fmt: skip
     return report

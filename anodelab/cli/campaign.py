@@ -20,6 +20,7 @@ from anodelab.cli.common import (
     print_frame,
     print_json,
     result_line,
+    working,
 )
 from anodelab.export import EXPORT_FORMATS
 from anodelab.schema.units import unit_label
@@ -47,7 +48,8 @@ def campaign_new(
     """Create a campaign from a design-space file (validated against the vocabulary)."""
     from anodelab.api import create_campaign
 
-    c = create_campaign(db_path(db), space, name=name, seed=seed)
+    with working(f"checking {space.name} against the vocabulary and storing the campaign …"):
+        c = create_campaign(db_path(db), space, name=name, seed=seed)
     if as_json:
         print_json({k: c[k] for k in ("id", "name", "size", "parameters")})
         return
@@ -88,11 +90,13 @@ def campaign_show(
         s, table = c.summary(), c.table()
         if plot is not None and len(s["measured"]):
             c.plot(plot)
+        forecasts = _running_forecasts(kb, campaign)
     if output is not None:
         write_export(table, output, _format_of(output))
     if as_json:
         print_json({"campaign": s["campaign"], "status_counts": s["status_counts"], "best": s["best"],
                     "proposals": frame_records(table),
+                    **({"forecasts": frame_records(forecasts[0])} if forecasts else {}),
                     **({"history": frame_records(s["history"])} if history else {})})  # fmt: skip
         return
     console.print(
@@ -105,11 +109,32 @@ def campaign_show(
             f"{' ' + unit_label(b['unit']) if b['unit'] else ''} — {b['sample']}"
         )
     print_frame(_compact(table), title="proposals")
+    if forecasts:
+        fc, info = forecasts
+        cols = [
+            "sample",
+            "cycles_seen",
+            "capacity_mean",
+            "capacity_lower",
+            "capacity_upper",
+            "advice",
+        ]
+        print_frame(
+            fc[cols].round(1),
+            title=f"cells still cycling: forecast at cycle {info['target_cycle']}",
+        )
     if history:
         print_frame(s["history"].drop(columns=["id", "proposal_id"]), title="status changes")
     for label, path in (("plot", plot), ("table", output)):
         if path is not None:
             console.print(f"{label}: {path}")
+
+
+def _running_forecasts(kb, campaign: str):
+    """Forecast and stop advice for the cells still cycling (docs/early-prediction.md), or None."""
+    from anodelab.forecast import campaign_forecasts
+
+    return campaign_forecasts(kb, campaign)
 
 
 def _compact(table: pd.DataFrame) -> pd.DataFrame:
@@ -210,7 +235,7 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record measured values for a proposal (conditions default to the objective's)."""
-    with open_kb(db) as kb:
+    with working(f"recording {len(values)} value(s) for {proposal} …"), open_kb(db) as kb:
         rows = kb.record(
             proposal, *values, at=at, cycles_completed=cycles, cycles_planned=planned, note=note,
             cell=cell,
