@@ -143,7 +143,7 @@ def _canonical(db: Path) -> dict[str, object]:
         ).fetchall(), key=repr)  # fmt: skip
         statuses = sorted(conn.execute("SELECT sample, status FROM proposals").fetchall(), key=repr)
         events = sorted(conn.execute(
-            """SELECT p.sample, e.from_status, e.to_status FROM proposal_events e
+            """SELECT p.sample, COALESCE(e.from_status, ''), e.to_status FROM proposal_events e
                JOIN proposals p ON p.id = e.proposal_id"""
         ).fetchall(), key=repr)  # fmt: skip
         checks = sorted(conn.execute(
