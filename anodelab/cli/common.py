@@ -32,6 +32,7 @@ __all__ = [
     "print_json",
     "frame_records",
     "db_path",
+    "open_kb",
     "working",
 ]
 
@@ -58,6 +59,14 @@ AtOption = Annotated[
 
 def db_path(db: Path | None) -> Path:
     return db if db is not None else Path(os.environ.get("ANODELAB_DB") or "anodelab.db")
+
+
+def open_kb(db: Path | None, *, readonly: bool = False):  # -> anodelab.api.KnowledgeBase
+    """The KB of ``--db`` through ``anodelab.open``: read-only for commands that only read (no
+    migration, no write lock)."""
+    import anodelab
+
+    return anodelab.open(db_path(db), readonly=readonly)
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

