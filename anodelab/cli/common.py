@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,16 +166,24 @@ def result_line(item: dict[str, Any]) -> str:
 
 
 @contextlib.contextmanager
-def working(what: str) -> Iterator[None]:
-    """Say what a slow step is doing: a spinner on a terminal, one line on stderr otherwise
-    (a script or a pipe would see nothing for seconds), and how long it took when it was long."""
+def working(what: str, after_s: float = 2.0) -> Iterator[None]:
+    """Say what a slow step is doing: a spinner on a terminal; otherwise, once the step has run
+    for ``after_s`` seconds, one line on stderr (a script or a pipe would see nothing for seconds)
+    and how long it took.  A quick step — or a quick refusal — prints nothing but its result."""
     if err_console.is_terminal:
         with err_console.status(what):
             yield
         return
     started = time.monotonic()
-    err_console.print(f"{what}", highlight=False, soft_wrap=True)
-    yield
+    timer = threading.Timer(
+        after_s, lambda: err_console.print(what, highlight=False, soft_wrap=True)
+    )
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
     took = time.monotonic() - started
-    if took >= 2:
+    if took >= after_s:
         err_console.print(f"  done in {took:.0f} s", highlight=False)
