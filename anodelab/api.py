@@ -304,6 +304,8 @@ def init(
     db_path = Path(path) if path is not None else default_db_path()
     kb = KnowledgeBase(open_db(db_path, create=True), db_path)
     if literature:
+        # one transaction (each table a savepoint): killed half-way, init leaves the KB as it
+        # was, never with one paper's samples but not its values
         with transaction(kb.db):
             for folder in literature_folders():
                 for report in import_folder(kb.db, folder):

@@ -40,7 +40,7 @@ import pandas as pd
 import yaml
 
 from anodelab.forecast import train_forecaster
-from anodelab.optimize import propose
+from anodelab.optimize.batch import propose
 from anodelab.optimize.objectives import Assembled, objectives_from_dict
 from anodelab.optimize.space import space_from_dict
 from anodelab.optimize.virtual_cells import HOURS_PER_CYCLE, TARGET_CYCLE, VirtualCells

@@ -30,18 +30,37 @@ class CampaignFile:
     terms: tuple[Term, ...] = ()  # user-named parameters/objectives the file declares
 
 
+#: the process step of a parameter a campaign file declares without ``step_type``: a proposal is a
+#: sample whose recipe is written as process steps, so every parameter needs one
+DEFAULT_STEP_TYPE = "other"
+
+
+def _with_step_types(entries: Any) -> Any:
+    """``vocabulary:`` entries with ``step_type: other`` added to parameters that name none."""
+    if not isinstance(entries, list):
+        return entries
+    return [
+        {**e, "step_type": e.get("step_type") or DEFAULT_STEP_TYPE}
+        if isinstance(e, dict) and e.get("kind") == "parameter"
+        else e
+        for e in entries
+    ]
+
+
 def read_campaign_file(path: str | Path, name: str | None = None) -> CampaignFile:
     """Parse and check ``path``; ``name`` overrides the file's ``name`` (default: the stem).
 
     :raises InputError: naming the file (and the key) of the first problem."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))  # worded as every reader words it
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read campaign file: {exc}", file=str(path)) from exc
     check_campaign_file(data, file=str(path))  # unknown keys: refused, naming the closest
     # the file's own parameters and objectives (its `vocabulary:` section) join the KB's terms
-    terms = terms_from_entries(data.get("vocabulary"), str(path))
+    terms = terms_from_entries(_with_step_types(data.get("vocabulary")), str(path))
     with user_terms_in_use((*active_user_terms(), *terms)):
         space = space_from_dict(data, file=str(path), base=path.parent)
         objectives = objectives_from_dict(data, file=str(path))

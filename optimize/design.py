@@ -126,10 +126,11 @@ def space_filling_design(
         pool = space.sample(POOL_PER_POINT * n, seed=int(rng.integers(2**31)))
         what = f"{len(pool)} scrambled-Sobol points"
     old = None
+    away = ""
     if existing is not None and len(existing):
         old = unit_rows(existing, features)
+        away = f", away from {len(existing)} measured or pending recipe(s)"
     picked = maximin_subset(unit_rows(pool, features), n, rng, old)
     table = pool.iloc[np.sort(picked)].reset_index(drop=True)
-    away = f", away from {len(existing)} measured or pending recipe(s)" if old is not None else ""
     sentence = f"maximin design of {n} from {what}{away}"
     return table[space.names], sentence

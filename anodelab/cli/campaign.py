@@ -20,6 +20,7 @@ from anodelab.cli.common import (
     print_frame,
     print_json,
     result_line,
+    working,
 )
 from anodelab.export import EXPORT_FORMATS
 from anodelab.schema.units import unit_label
@@ -47,7 +48,8 @@ def campaign_new(
     """Create a campaign from a design-space file (validated against the vocabulary)."""
     from anodelab.api import create_campaign
 
-    c = create_campaign(db_path(db), space, name=name, seed=seed)
+    with working(f"checking {space.name} against the vocabulary and storing the campaign …"):
+        c = create_campaign(db_path(db), space, name=name, seed=seed)
     if as_json:
         print_json({k: c[k] for k in ("id", "name", "size", "parameters")})
         return
@@ -233,7 +235,7 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record measured values for a proposal (conditions default to the objective's)."""
-    with open_kb(db) as kb:
+    with working(f"recording {len(values)} value(s) for {proposal} …"), open_kb(db) as kb:
         rows = kb.record(
             proposal, *values, at=at, cycles_completed=cycles, cycles_planned=planned, note=note,
             cell=cell,

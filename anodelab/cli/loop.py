@@ -20,9 +20,9 @@ from anodelab.cli.common import (
     DbOption,
     JsonOption,
     console,
-    err_console,
     open_kb,
     print_json,
+    working,
 )
 from anodelab.schema.units import unit_label
 
@@ -43,9 +43,7 @@ def recommend(
 ) -> None:
     """Propose the next batch of recipes, store them as proposals, print them with their reasons."""
     with (
-        err_console.status(
-            f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"
-        ),
+        working(f"fitting surrogates and optimizing the acquisition for {batch} recipe(s) …"),
         open_kb(db) as kb,
     ):
         records, result = kb.campaign(campaign).recommend_with_result(
@@ -133,7 +131,7 @@ def fit(
 
     if model not in ("gp", "forest"):
         raise typer.BadParameter("model must be gp or forest")
-    with err_console.status("cross-validating the surrogate …"), open_kb(db, readonly=True) as kb:
+    with working("cross-validating the surrogate …"), open_kb(db, readonly=True) as kb:
         rep = kb.fit(
             property,
             at,

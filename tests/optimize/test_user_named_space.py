@@ -3,6 +3,7 @@ section, the format of table mapping files), and the whole loop runs from the CL
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from pathlib import Path
@@ -83,8 +84,12 @@ def test_user_named_parameters_and_a_dimensionless_objective_run_the_whole_loop(
     assert {"n", "theta", "r", "t"} <= set(table.columns)
     assert table.filter(like="rel_toughness measured").notna().sum().iloc[0] == 8
     assert table.filter(like="rel_toughness predicted").notna().sum().iloc[0] == 4
-    run("relate", "theta", "rel_toughness")
-    run("export", "--property", "rel_toughness")
+    # the lab's results are KB facts (proposals are samples): relate and export show all 8
+    related = json.loads(run("relate", "theta", "rel_toughness", "--json"))
+    points = related["points"] if isinstance(related, dict) else related
+    assert len(points) == 8
+    exported = pd.read_csv(io.StringIO(run("export", "--property", "rel_toughness")))
+    assert len(exported) == 8 and set(exported["sample"]) == set(table["sample"])
     listed = {(t["kind"], t["name"]) for t in json.loads(run("vocabulary", "--json"))}
     assert {("property", "rel_toughness"), ("parameter", "theta")} <= listed
     with sqlite3.connect(tmp_path / "kb.db") as conn:
