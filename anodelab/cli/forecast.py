@@ -59,7 +59,8 @@ def forecast(
     if as_json:
         print_json({"info": info, "forecasts": frame_records(table)})
         return
-    title = f"{property} at cycle {cycle} — {info['kind']} {target}"
+    label = property.replace("_", " ")
+    title = f"{label} at cycle {cycle} — {info['kind']} {target}"
     out = Table(title=escape(title))
     for col in ("sample", "cycles seen", "now", "forecast", "90 % interval", "fit only", "knee at",
                 "advice"):  # fmt: skip
