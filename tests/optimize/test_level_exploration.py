@@ -188,7 +188,7 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
     """The human-readable ``recommend`` output names the explored level and what EI is over."""
     from typer.testing import CliRunner
 
-    import anodelab.campaign as campaign_module
+    from anodelab.api import KnowledgeBase
     from anodelab.cli import app
     from anodelab.optimize.records import ProposalSet
 
@@ -202,7 +202,12 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
     from anodelab.kb.db import open_db
 
     open_db(tmp_path / "kb.db")  # an empty KB: the CLI opens it before recommending
-    monkeypatch.setattr(campaign_module, "recommend", lambda *a, **k: (records, result))
+
+    class _Campaign:  # the CLI asks the KB for the campaign, then for its next batch
+        def recommend_with_result(self, *args, **kwargs):
+            return records, result
+
+    monkeypatch.setattr(KnowledgeBase, "campaign", lambda self, name: _Campaign())
     monkeypatch.setenv("ANODELAB_DB", str(tmp_path / "kb.db"))
     out = CliRunner().invoke(app, ["recommend", "any", "--batch", "2"])
     assert out.exit_code == 0, out.output
