@@ -22,6 +22,7 @@ from anodelab.kb import query
 from anodelab.kb.db import default_db_path, open_db
 from anodelab.kb.literature_data import literature_folders
 from anodelab.kb.recipes import recipe_vectors
+from anodelab.kb.tx import transaction
 from anodelab.kb.user_terms import add_user_terms, kb_vocabulary, load_user_terms
 from anodelab.kb.write import WriteReport, undo_import
 from anodelab.schema.conditions import ConditionSpec
@@ -297,14 +298,19 @@ def init(
     literature: bool = True,
     progress: Callable[[str, ImportReport], None] | None = None,
 ) -> KnowledgeBase:
-    """Create (or update) a KB holding the shipped literature; re-running it is idempotent."""
+    """Create (or update) a KB holding the shipped literature (``literature=False``: an empty KB,
+    schema and vocabulary only); re-running it is idempotent.  The literature is imported in one
+    transaction: a killed ``init`` leaves the KB as it was."""
     db_path = Path(path) if path is not None else default_db_path()
     kb = KnowledgeBase(open_db(db_path, create=True), db_path)
     if literature:
-        for folder in literature_folders():
-            for report in import_folder(kb.db, folder):
-                if progress is not None:
-                    progress(folder.name, report)
+        # one transaction (each table a savepoint): killed half-way, init leaves the KB as it
+        # was, never with one paper's samples but not its values
+        with transaction(kb.db):
+            for folder in literature_folders():
+                for report in import_folder(kb.db, folder):
+                    if progress is not None:
+                        progress(folder.name, report)
     return kb
 
 
@@ -320,6 +326,8 @@ def create_campaign(
     from anodelab.campaign import new_campaign
     from anodelab.optimize.campaign_file import read_campaign_file
 
-    read_campaign_file(space_file, name)  # refuses a bad file before any file is created
-    with open(path, create=True) as kb:
+    db_path = Path(path) if path is not None else default_db_path()
+    if not db_path.exists():  # refuse a bad file before a KB file is made for it
+        read_campaign_file(space_file, name)  # (an existing KB's own terms count once it is open)
+    with open(db_path, create=True) as kb:
         return new_campaign(kb.db, space_file, name=name, seed=seed)

@@ -9,7 +9,6 @@ completes what an older release left half done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +99,6 @@ def record(
     transaction that begins before the proposal's status is read."""
     given = dict(parse_assignment(a, "condition")[:2] for a in (at or []))
     parsed = [parse_assignment(text) for text in assignments]
-    now = datetime.now(UTC).isoformat(timespec="seconds")
     out = []
     with transaction(db):
         found = store.find_proposal(db, proposal)
@@ -110,7 +108,7 @@ def record(
                 prop, objectives, given, cycles_completed, cycles_planned
             )
             provenance = {"campaign": found["campaign"], "proposal": found["sample"],
-                          "recorded_at": now, "is_final": final,
+                          "is_final": final,
                           "cycles_completed": cycles_completed, "cycles_planned": planned}  # fmt: skip
             _, version = record_value(
                 db, sample_id=found["sample_id"], property=prop, value=float(value), unit=unit,

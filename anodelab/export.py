@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from anodelab.jsontext import frame_records, json_text
 from anodelab.schema.errors import AnodelabError
-from anodelab.schema.units import parse_unit, ureg
-from anodelab.schema.vocabulary import load_vocabulary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and pint load inside the functions: the CLI imports EXPORT_FORMATS for its --help text.
 
 __all__ = ["tidy_frame", "write_export", "export_format", "unit_slug", "EXPORT_FORMATS"]
 
@@ -22,6 +23,8 @@ def unit_slug(unit: str | None) -> str:
     """A column-name-safe unit: ``mA/g`` → ``mA_per_g``, ``cm**2/s`` → ``cm2_per_s``, ``%`` → ``percent``."""
     if not unit:
         return ""
+    from anodelab.schema.units import parse_unit, ureg
+
     parsed = parse_unit(unit)
     if parsed == ureg.dimensionless:
         return ""
@@ -49,6 +52,8 @@ def unit_slug(unit: str | None) -> str:
 
 def tidy_frame(values: pd.DataFrame) -> pd.DataFrame:
     """From ``v_measurements`` rows: keep the useful columns, unit-suffixed condition columns, drop empty ones."""
+    from anodelab.schema.vocabulary import load_vocabulary
+
     vocab = load_vocabulary()
     base = ["sample", "source", "doi", "property", "value", "unit", "value_min", "value_max", "uncertainty",
             "uncertainty_kind", "qualifier", "cell", "cell_type", "basis", "origin", "locator", "raw"]  # fmt: skip
@@ -109,6 +114,8 @@ def write_export(
     if fmt == "csv":
         return frame.to_csv(path, index=False)
     if fmt == "json":
+        from anodelab.jsontext import frame_records, json_text
+
         text = json_text(frame_records(frame))
         if path is None:
             return text

@@ -368,3 +368,28 @@ def stop_advice(
         else:
             advice.append("keep cycling")
     return advice
+
+
+def campaign_forecasts(kb: Any, campaign: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+    """Forecasts and stop advice for a campaign's cells still cycling, or ``None``.
+
+    Uses the campaign's first objective measured at a ``cycle`` (e.g. capacity at cycle 500) and
+    the per-cycle values of each proposal's sample; ``None`` when the campaign has no such
+    objective or no running cell has at least 8 per-cycle values yet.
+    """
+    from anodelab.campaign import proposal_table
+
+    table = proposal_table(kb.db, campaign)
+    for key, meta in table.attrs.get("outcomes", {}).items():
+        if "cycle=" not in key:
+            continue
+        target = int(float(key.split("cycle=")[1].split(",")[0]))
+        try:
+            forecasts, info, _ = forecast_target(
+                kb, campaign, target_cycle=target, capacity=str(meta["property"])
+            )
+        except InputError:
+            return None
+        info["objective"] = key
+        return forecasts, info
+    return None

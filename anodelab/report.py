@@ -132,7 +132,24 @@ def analysis_blocks(
                   "charge_capacity_mAh", "coulombic_efficiency_percent", "average_discharge_voltage_V",
                   "average_charge_voltage_V", "discharge_current_density_mA_per_g"]  # fmt: skip
         cycles = cycles[[c for c in wanted if c in cycles]].dropna(axis=1, how="all")
-        blocks = [Block(f"cycling — {name}", _people_frame(cycles)),
+        if (
+            "discharge_capacity_mAh_per_g" in cycles
+        ):  # per gram known: the absolute mAh is in --json
+            cycles = cycles.drop(
+                columns=[
+                    c for c in ("discharge_capacity_mAh", "charge_capacity_mAh") if c in cycles
+                ]
+            )
+        notes = []
+        density = "discharge_current_density_mA_per_g"
+        if density in cycles and cycles[density].nunique() == 1:
+            notes.append(
+                Block(
+                    text=f"Discharge current density {quantity(cycles[density].iloc[0], 'mA/g')} in every cycle."
+                )
+            )
+            cycles = cycles.drop(columns=[density])
+        blocks = [Block(f"cycling — {name}", _people_frame(cycles)), *notes,
                   Block("summary", _summary_frame(results["summary"]))]  # fmt: skip
         for key, text in results["summary"].get("convention", {}).items():
             blocks.append(Block(text=f"  {words(key)}: {text}"))

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from anodelab.echem.cycling_runs import (
+    CAPACITY_KEYS,
     CycleSums,
     batch_runs,
     quantum,
@@ -71,6 +72,7 @@ __all__ = [
     "cycle_table_from_sums",
     "cycling_result",
     "CyclingOptions",
+    "options_from_file",
     "analyze_cycling",
     "CAPACITY_SOURCES",
     "RETENTION_BASES",
@@ -82,13 +84,7 @@ _AH_TO_MAH = 1000.0
 
 
 def _capacity_columns(frame: pd.DataFrame) -> list[str]:
-    names = (
-        "charge_capacity_ampere_hour",
-        "discharge_capacity_ampere_hour",
-        "net_capacity_ampere_hour",
-        "capacity_ampere_hour",
-    )
-    return [c for c in names if c in frame.columns]
+    return [c for c in CAPACITY_KEYS if c in frame.columns]
 
 
 def cycle_summary(
@@ -426,6 +422,8 @@ def analyze_cycling(
     """
     opts = CyclingOptions.of(options, fields)
     warnings: list[str] = []
+    metadata = frame.attrs.get("file_metadata") or {}
+    opts = options_from_file(opts, metadata, warnings)
     table = cycle_summary(
         frame,
         cell=opts.cell,
@@ -440,7 +438,35 @@ def analyze_cycling(
             _no_cycle_reason(frame, opts.cell, opts.rest_current),
             file=frame.attrs.get("source_file"),
         )
-    return cycling_result(table, warnings, opts, source=frame.attrs.get("source_file"))
+    result = cycling_result(table, warnings, opts, source=frame.attrs.get("source_file"))
+    if metadata:
+        result.options["file_metadata"] = metadata
+    return result
+
+
+#: file facts (see anodelab.ingest.readers.metadata) that stand in for options the user left out
+_FILE_OPTIONS = {"mass_g": ("active_mass_g", 1e3, "mg", "--mass"), "area_cm2": ("area_cm2", 1.0, "cm²", "--area")}  # fmt: skip
+
+
+def options_from_file(
+    options: CyclingOptions, metadata: dict[str, Any], warnings: list[str]
+) -> CyclingOptions:
+    """``options`` with the active mass / electrode area the file records, where none was given.
+
+    ``metadata`` maps fact keys to ``{"value", "unit", "from"}``; each value used is announced in
+    ``warnings`` with where it was read, and an option given by the user always wins.
+    """
+    used: dict[str, Any] = {}
+    for option, (key, scale, unit, flag) in _FILE_OPTIONS.items():
+        item = metadata.get(key)
+        if item is None or getattr(options, option) is not None:
+            continue
+        used[option] = float(item["value"])
+        warnings.append(
+            f"{option.split('_')[0]} {float(item['value']) * scale:.4g} {unit} taken from the file "
+            f"({item['from']}); give {flag} to override"
+        )
+    return dataclasses.replace(options, **used) if used else options
 
 
 def _no_cycle_reason(frame: pd.DataFrame, cell: str, rest_current: float | None) -> str:

@@ -39,6 +39,7 @@ from anodelab.echem.steps import (
 )
 
 __all__ = [
+    "CAPACITY_KEYS",
     "BatchCarry",
     "CycleSums",
     "RunAccumulator",
@@ -51,6 +52,15 @@ __all__ = [
     "sign_evidence_from_runs",
     "sums_from_runs",
 ]
+
+
+#: the capacity counters a canonical cycler frame may hold, in the order they are preferred
+CAPACITY_KEYS = (
+    "charge_capacity_ampere_hour",
+    "discharge_capacity_ampere_hour",
+    "net_capacity_ampere_hour",
+    "capacity_ampere_hour",
+)
 
 
 def column_increments(values: np.ndarray, previous: float | None = None) -> np.ndarray:

@@ -45,7 +45,7 @@ FEATURE_NAMES = (
     "log_reference_capacity",
     "knee_seen",
 )
-CE_FEATURE_NAMES = ("ce_loss_last", "ce_loss_slope")
+CE_FEATURE_NAMES = ("ce_loss_last", "ce_loss_slope", "forecast_ce_split")
 DQV_FEATURE_NAMES = ("dqv_log_var", "dqv_log_min", "dqv_mean")
 
 
@@ -53,6 +53,38 @@ def _slope_per_100(x: np.ndarray, y: np.ndarray) -> float:
     if len(x) < 3 or np.ptp(x) == 0:
         return 0.0
     return float(np.polyfit(x, y, 1)[0] * 100.0)
+
+
+def _ce_split_forecast(
+    n_ce: np.ndarray,
+    inefficiency: np.ndarray,
+    n: np.ndarray,
+    y: np.ndarray,
+    target: float,
+    slope_per_cycle: float,
+) -> float:
+    """Retention at ``target`` from splitting the fade into its lithium (CE) and LAM parts.
+
+    The Coulombic inefficiency of an SEI growing as √t falls as :math:`\\ell_n = \\alpha/\\sqrt n
+    + \\beta` (β: parasitic reactions that do not cost capacity, e.g. a shuttle).  Fitted on the
+    second half of the window, α gives the lithium-loss rate at cycle N, :math:`\\alpha/\\sqrt N`;
+    the rest of the measured fade slope is loss of active material, continued linearly:
+
+    .. math::
+
+       y_T = y_N - 2\\alpha(\\sqrt T - \\sqrt N) - r_{LAM}(T - N), \\quad
+       r_{LAM} = \\max(0, -s_N - \\alpha/\\sqrt N)
+    """
+    half = n_ce >= n_ce[len(n_ce) // 2]
+    if half.sum() < 5:
+        return float("nan")
+    design = np.column_stack([1.0 / np.sqrt(n_ce[half]), np.ones(half.sum())])
+    (alpha, _beta), *_ = np.linalg.lstsq(design, inefficiency[half], rcond=None)
+    alpha = max(float(alpha), 0.0)
+    n_last = float(n[-1])
+    y_now = float(np.median(y[-5:]))
+    lam = max(0.0, -slope_per_cycle - alpha / math.sqrt(n_last))
+    return y_now - 2 * alpha * (math.sqrt(target) - math.sqrt(n_last)) - lam * (target - n_last)
 
 
 def delta_q_v_features(q_early: np.ndarray, q_late: np.ndarray) -> dict[str, float]:
@@ -118,6 +150,9 @@ def early_features(
             half = nc >= nc[len(nc) // 2]
             feats["ce_loss_last"] = float(np.median(loss[-fifth:]))
             feats["ce_loss_slope"] = _slope_per_100(nc[half], loss[half])
+            feats["forecast_ce_split"] = _ce_split_forecast(
+                nc, loss / 100.0, n, y, float(target_cycle), last / 100.0
+            )
     if q_v_pair is not None:
         feats.update(delta_q_v_features(*q_v_pair))
     return feats, fc

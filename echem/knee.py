@@ -60,15 +60,13 @@ def find_knee(
     line = np.column_stack([np.ones(n), x])
     rss_line, _ = _rss(line, y)
     step = max(1, (hi - lo) // 60)
-    best = (np.inf, None, None)
+    rss_knee, xk, coef = np.inf, float("nan"), np.zeros(3)
     for i in range(lo, hi, step):
-        xk = x[i]
-        design = np.column_stack([np.ones(n), x, np.maximum(0.0, x - xk)])
-        rss, coef = _rss(design, y)
-        if rss < best[0]:
-            best = (rss, xk, coef)
-    rss_knee, xk, coef = best
-    if xk is None or coef is None:
+        design = np.column_stack([np.ones(n), x, np.maximum(0.0, x - x[i])])
+        rss, c = _rss(design, y)
+        if rss < rss_knee:
+            rss_knee, xk, coef = rss, float(x[i]), c
+    if not np.isfinite(rss_knee):
         return None
     dof = n - 4
     if rss_knee <= 0 or dof <= 0:

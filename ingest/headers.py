@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from anodelab.ingest.quantity_words import (
     QUANTITIES,
@@ -58,6 +58,8 @@ __all__ = [
 Role = Literal[
     "label",
     "label_part",
+    "cell_attribute",
+    "conditions",
     "source",
     "property",
     "pair",
@@ -142,6 +144,10 @@ class ColumnSpec:
     one_c_mA_per_g: float | None = None
     one_c_raw: str | None = None
     scale_fraction: bool = False  # values are 0–1 fractions of a % quantity (mapping says so)
+    value_map: dict[str, str] = field(default_factory=dict)  # cell text → text (the map's)
+    second: Any = (
+        None  # what a cell's second number is (ingest.two_values.SecondValue), from the map
+    )
     fill_down: bool = False
     suggestions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -312,6 +318,14 @@ def _lookup(name: str, vocab: Vocabulary) -> Term | None:
 def header_name_part(header: str) -> str:
     """The header without its unit and footnote marks (``ICE (%)`` → ``ICE``), for matching."""
     return _extract_unit(_clean(header))[0].strip(" ,;:.")
+
+
+def header_unit_part(header: str, unit_row: str | None = None) -> str | None:
+    """The unit a header (or its unit row) prints: ``Loading (mg cm−2)`` → ``mg cm−2``."""
+    unit = _extract_unit(_clean(header))[1]
+    if unit is None and unit_row and unit_row.strip():
+        unit = _clean(unit_row).strip("()[] ") or None
+    return unit
 
 
 def parse_header(

@@ -48,6 +48,9 @@ _TOP_KEYS = {
     "vocabulary",
 }
 _COLUMN_KEYS = {
+    "value_map",
+    "cell",
+    "second",
     "property",
     "parameter",
     "condition",
@@ -59,7 +62,7 @@ _COLUMN_KEYS = {
     "substance",
     "basis",
 }
-_ROLES = {"label", "source", "ignore", "property_name", "value", "unit"}
+_ROLES = {"label", "source", "ignore", "property_name", "value", "unit", "conditions"}
 # the last column of a rejects file (``import-table --rejects``): ignored when it is re-imported
 REJECTS_COLUMN = "refused because"
 
@@ -69,6 +72,9 @@ class ColumnMapping:
     """What the mapping file says about one column."""
 
     kind: str | None = None  # property / parameter / condition
+    cell: str | None = None  # a cell attribute (electrolyte, binder, loading …)
+    second: dict[str, str] | None = None  # what a cell's second number is (ingest.two_values)
+    value_map: dict[str, str] = field(default_factory=dict)  # rename cell texts (long tables)
     name: str | None = None
     role: str | None = None  # label / source / ignore / property_name / value / unit
     unit: str | None = None
@@ -137,6 +143,25 @@ def _conditions(value: Any, where: str, file: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _value_map(value: Any, where: str, file: str | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: 'value_map' must map a cell text to its replacement", file=file)
+    return {str(k).strip(): "" if v is None else str(v) for k, v in value.items()}
+
+
+def _second(value: Any, where: str, file: str | None) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError(
+            f"{where}: 'second' must be {{condition: NAME}} or {{property: NAME, unit: U}}",
+            file=file,
+        )
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def _terms(value: Any, file: str | None) -> tuple[Term, ...]:
     """The ``vocabulary:`` section: a list of user terms (see ``anodelab vocabulary add``)."""
     return terms_from_entries(value, file)
@@ -183,9 +208,9 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
                 f"{where}: unknown keys {sorted(bad)}; allowed: {sorted(_COLUMN_KEYS)}", file=file
             )
         kinds = [k for k in ("property", "parameter", "condition") if k in spec]
-        if len(kinds) + ("role" in spec) > 1:
+        if len(kinds) + ("role" in spec) + ("cell" in spec) > 1:
             raise InputError(
-                f"{where}: give one of property, parameter, condition or role", file=file
+                f"{where}: give one of property, parameter, condition, cell or role", file=file
             )
         role = spec.get("role")
         if role is not None and role not in _ROLES:
@@ -199,6 +224,9 @@ def mapping_from_dict(data: Any, file: str | None = None) -> TableMapping:
             kind=kinds[0] if kinds else None,
             name=str(spec[kinds[0]]) if kinds else None,
             role=role,
+            cell=None if spec.get("cell") is None else str(spec["cell"]),
+            second=_second(spec.get("second"), where, file),
+            value_map=_value_map(spec.get("value_map"), where, file),
             unit=None if spec.get("unit") is None else str(spec["unit"]),
             conditions=_conditions(spec.get("conditions"), where, file),
             scale=scale if scale == "fraction" else None,

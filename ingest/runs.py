@@ -21,7 +21,7 @@ import pandas as pd
 
 from anodelab.echem.results import AnalysisResult, Metric
 from anodelab.ingest.readers import file_sha256, read_cycler
-from anodelab.kb.db import Database
+from anodelab.kb.db import Database, transaction
 from anodelab.kb.query import existing_source_and_sample
 from anodelab.kb.write import WriteReport, write_bundle
 from anodelab.schema.errors import AnodelabError, InputError
@@ -412,11 +412,6 @@ def store_run(
             f"file {run.files[0]}: the {kind} analysis found no values to store; nothing was "
             "written" + (f" ({bundle.warnings[0].message})" if bundle.warnings else "")
         )
-    source_known, sample_known = existing_source_and_sample(db, source, sample)
-    if source_known:
-        bundle.sources = []  # keep an existing source (e.g. a paper) as it is
-        if sample_known:
-            bundle.samples = []  # an existing sample keeps its definition (and its recipe)
     content = hashlib.sha256(
         json.dumps(
             {
@@ -432,8 +427,17 @@ def store_run(
         ).encode()  # fmt: skip
     ).hexdigest()
     dataset = f"{source}:{sample}:{kind}:{'+'.join(f.name for f in run.files)}"
-    report = write_bundle(
-        db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]), file_sha256=run.sha256[0],
-        importer=f"anodelab.ingest.runs[{kind}]", importer_version=__version__,
-    )  # fmt: skip
+    # read-decide-write inside the write lock: two runs of a new sample at once must not both
+    # define it (the second would take the first one's sample over)
+    with transaction(db):
+        source_known, sample_known = existing_source_and_sample(db, source, sample)
+        if source_known:
+            bundle.sources = []  # keep an existing source (e.g. a paper) as it is
+            if sample_known:
+                bundle.samples = []  # an existing sample keeps its definition (and its recipe)
+        report = write_bundle(
+            db, bundle, dataset=dataset, content_sha256=content, file_path=str(run.files[0]),
+            file_sha256=run.sha256[0], importer=f"anodelab.ingest.runs[{kind}]",
+            importer_version=__version__,
+        )  # fmt: skip
     return report

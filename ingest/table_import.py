@@ -290,7 +290,7 @@ def import_table(
     """
     file = Path(path)
     if not file.exists():
-        raise AnodelabError(f"no such file: {file}")
+        raise InputError("file not found", file=str(file))  # worded as every reader words it
     data = file.read_bytes()
     mapping_text = ""
     if isinstance(mapping, (str, Path)):

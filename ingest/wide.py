@@ -4,12 +4,14 @@ A *wide* table has one row per material (``Material | Reversible capacity (mA h 
 density (A g−1) | Cycles | ICE (%) | Pitch content / wt% | T_carb (°C) | Ref.``): every row
 becomes a sample (its label kept verbatim), property columns become measurements whose
 conditions come from the header and from the condition columns of the same row, parameter
-columns become process-step parameters, and a ``Ref.`` column gives each row its source.
+columns become process-step parameters, cell-attribute columns (electrolyte, binder, loading …)
+a cell the row's electrochemical values point at (:mod:`anodelab.ingest.cell_columns`), and a
+``Ref.`` column gives each row its source.
 A *long* table has one row per value (``Sample | Property | Value | Unit | ...``).
 
 Nothing is dropped silently: each cell either becomes a record or a :class:`Problem` naming
-file, row and column.  The bundle is returned whole; the KB writes it only when it has no
-errors (one transaction), so a table is never imported in part.
+file, row and column.  The bundle is returned whole; ``import_table`` writes its sound rows in
+one transaction and refuses the rows with errors (:mod:`anodelab.ingest.refusals`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from anodelab.ingest.headers import ColumnSpec, condition_from_text, header_name_part, parse_header
+from anodelab.ingest.cell_columns import attach_cell, cell_field, row_cell
+from anodelab.ingest.headers import (
+    ColumnSpec,
+    condition_from_text,
+    header_name_part,
+    header_unit_part,
+    parse_header,
+)
 from anodelab.ingest.mapping import (
     REJECTS_COLUMN,
     ColumnMapping,
@@ -27,11 +36,13 @@ from anodelab.ingest.mapping import (
     mapping_from_dict,
 )
 from anodelab.ingest.tables import RawTable, read_table
-from anodelab.ingest.wide_rows import RowContext, row_measurements, row_steps
+from anodelab.ingest.two_values import second_value_spec
+from anodelab.ingest.wide_rows import ELECTROCHEMICAL, RowContext, row_measurements, row_steps
 from anodelab.kb.write import measurement_key
 from anodelab.schema.errors import AnodelabError, InputError
 from anodelab.schema.records import (
     Bundle,
+    CellRecord,
     ConditionValue,
     Problem,
     SampleRecord,
@@ -120,7 +131,16 @@ def understand_columns(
         if cm is None and name_key(header) == name_key(REJECTS_COLUMN):
             cm = ColumnMapping(role="ignore")  # the reason column of a rejects file
         try:
-            if cm is not None and cm.kind is not None:
+            attribute = cell_field(header, cm.cell if cm is not None else None)
+            if attribute is not None and (cm is None or cm.kind is None and cm.role is None):
+                spec = ColumnSpec(index=j, header=header, role="cell_attribute")
+                spec.name_text = attribute
+                if cm is not None and cm.unit is not None:
+                    spec.unit_text, spec.unit_from = cm.unit, "mapping"
+                else:
+                    spec.unit_text = header_unit_part(header, unit_row)
+                    spec.unit_from = "header" if spec.unit_text else None
+            elif cm is not None and cm.kind is not None:
                 # ingest.mapping types kind/name/role as plain str but fills kind and name together,
                 # from the property/parameter/condition keys, and role from its _ROLES set; the
                 # proper fix is Literal types in ingest/mapping.py
@@ -140,6 +160,12 @@ def understand_columns(
         if cm is not None:
             spec.fill_down = spec.fill_down or cm.fill_down
             spec.scale_fraction = cm.scale == "fraction"
+            spec.value_map = dict(cm.value_map)
+            if cm.second is not None:
+                try:
+                    spec.second = second_value_spec(cm.second, vocab)
+                except AnodelabError as exc:
+                    spec.problems.append(f"second: {exc}")
             if cm.scale == "percent":
                 spec.warnings.append("mapping says the values are percent (no fraction check)")
             for name, text in cm.conditions.items():
@@ -218,10 +244,14 @@ def _row_source(ref: str, table_source: SourceRecord | None) -> SourceRecord:
         value = doi.group(0).rstrip(".")
         return SourceRecord(key=value, kind="paper", doi=value)
     if table_source is not None:
+        # the cited paper has no DOI in the table; its title (when the cell gives one) is kept
+        # as printed and the review it was read from is named, with the review's DOI
+        review = table_source.doi or table_source.key
+        titled = len(ref) > 25 and re.search(r"[A-Za-z]{4,}\s+[A-Za-z]{3,}", ref) is not None
         return SourceRecord(
             key=f"{table_source.key} {ref}",
             kind="paper",
-            title=f"reference {ref} cited in {table_source.key}",
+            title=f"{ref} (cited in {review})" if titled else f"reference {ref} cited in {review}",
         )
     return SourceRecord(key=ref, kind="paper", title=ref)
 
@@ -327,6 +357,7 @@ def bundle_from_table(
     samples: dict[tuple[str, str], SampleRecord] = {}
     recipes: dict[tuple[str, str], dict[tuple[Any, ...], StepParameterRecord]] = {}
     stated: dict[str, int] = {}  # value key → row: one sample's rows must differ in conditions
+    cell_setups: dict[tuple[str, str, tuple[tuple[str, Any], ...]], CellRecord] = {}
     if table_source is not None and ref_col is None:
         sources[table_source.key] = table_source
     for i, row in enumerate(raw.rows):
@@ -340,6 +371,9 @@ def bundle_from_table(
                     cells[spec.index] = fill[spec.index]
         if row_cells is not None:
             row_cells[rownum] = list(cells)
+        for spec in specs:  # the map's value_map renames cell texts (property names, units …)
+            if spec.value_map and cells[spec.index].strip() in spec.value_map:
+                cells[spec.index] = spec.value_map[cells[spec.index].strip()]
         label = _label_text(cells, label_col, specs)
         has_values = any(
             cells[s.index].strip()
@@ -382,6 +416,9 @@ def bundle_from_table(
                 provenance=ctx.provenance(rownum, label_col.header),
             )
         measurements, problems = row_measurements(ctx, cells, rownum, src.key, label)
+        setup, cell_problems = row_cell(specs, cells, row=rownum, source=src.key, sample=label,
+                                        decimal=raw.decimal, provenance=ctx.provenance(rownum, label_col.header))  # fmt: skip
+        problems += cell_problems
         steps, step_problems = row_steps(ctx, cells, rownum, src.key, label)
         recipe = recipes.setdefault(sample_key, {})
         conflict = _recipe_conflict(recipe, steps)
@@ -403,6 +440,11 @@ def bundle_from_table(
                 Problem(message, "error", file, rownum, column) for column, message in repeated
             ]
             continue
+        measurements, new_cell = attach_cell(setup, measurements, ELECTROCHEMICAL, cell_setups,
+                                             source=src.key, sample=label,
+                                             provenance=ctx.provenance(rownum, label_col.header))  # fmt: skip
+        if new_cell is not None:
+            bundle.cells.append(new_cell)
         new_steps = [sp for sp in steps if _parameter_key(sp) not in recipe]
         recipe.update((_parameter_key(sp), sp) for sp in new_steps)
         bundle.measurements += measurements

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from anodelab.ingest.condition_cells import conditions_from_cell
 from anodelab.ingest.headers import ColumnSpec
+from anodelab.ingest.two_values import SecondValue, read_second, split_two
 from anodelab.schema.cells import CellLocation, CellValue, parse_cell
 from anodelab.schema.compositions import composite_capacity_mAh_per_g
 from anodelab.schema.errors import AnodelabError
@@ -124,12 +126,30 @@ def _convert(
     return out
 
 
+def _rate_term(term: Term, cell_unit: str | None, vocab: Any) -> Term:
+    """A current-density column whose cell gives a C-rate (``0.2 C`` among ``0.5 A g−1``, as
+    comparison tables mix them) states that row's C-rate, not a current density."""
+    if term.name != "current_density" or not cell_unit:
+        return term
+    try:
+        is_c_rate = parse_unit(cell_unit).dimensionality == parse_unit("C_rate").dimensionality
+    except AnodelabError:
+        return term
+    return vocab.get("condition", "c_rate") if is_c_rate else term
+
+
 def _row_conditions(
     ctx: RowContext, cells: list[str], row: int
 ) -> tuple[dict[str, ConditionValue], list[Problem]]:
     conditions: dict[str, ConditionValue] = {}
     problems: list[Problem] = []
     for spec in ctx.specs:
+        if spec.role == "conditions" and cells[spec.index].strip():
+            try:  # a cell packing several conditions: {'temperature': '25 °C'} / "at 0.1 C"
+                conditions.update(conditions_from_cell(cells[spec.index], ctx.vocab))
+            except AnodelabError as exc:
+                problems.append(ctx.problem(exc, row, spec.header, cells[spec.index]))
+            continue
         if spec.role != "condition" or spec.term is None or not cells[spec.index].strip():
             continue
         term, text = spec.term, cells[spec.index]
@@ -160,21 +180,40 @@ def _row_conditions(
                     )
                 continue
             unit, _ = _unit_for(spec, cell, term)
+            term = _rate_term(term, cell.unit_text, ctx.vocab)
             conditions[term.name] = ConditionValue(
-                value=term.canonical_value(cell.value, unit), unit=term.unit, raw=text.strip()
+                value=term.canonical_value(
+                    cell.value, unit if term is spec.term else cell.unit_text
+                ),
+                unit=term.unit,
+                raw=text.strip(),
             )
         except AnodelabError as exc:
             problems.append(ctx.problem(exc, row, spec.header, text))
     return conditions, problems
 
 
+# conditions that say how fast a cell was cycled: one column's own rate replaces all of them
+RATE_CONDITIONS = frozenset(
+    {"current_density", "areal_current_density", "c_rate", "charge_c_rate", "discharge_c_rate"}
+)
+
+
 def _conditions_for(
     term: Term, spec: ColumnSpec, ctx: RowContext, row_conditions: dict[str, ConditionValue]
 ) -> dict[str, ConditionValue]:
     merged = dict(ctx.fixed)
+    # A column with its own rate (a rate-capability column: "Capacity at 5 C", or a map's
+    # `conditions: {current_density: 2 A g-1}`) never takes the row's or the table's other rate:
+    # 47.8 mA h g⁻¹ at 5 C is not also "at 20 mA g⁻¹".
+    own_rate = RATE_CONDITIONS & set(spec.conditions)
+    if own_rate:
+        merged = {k: v for k, v in merged.items() if k not in RATE_CONDITIONS}
     if term.name in ELECTROCHEMICAL:
         for name, value in row_conditions.items():
             if name == "cycle" and term.name in FIRST_CYCLE | NOT_AT_ONE_CYCLE:
+                continue
+            if own_rate and name in RATE_CONDITIONS:
                 continue
             merged[name] = value
     merged.update(spec.conditions)
@@ -214,6 +253,16 @@ def _theoretical_limit(ctx: RowContext, cells: list[str]) -> tuple[float, str]:
     return composite_capacity_mAh_per_g({"Si": 1.0}), "pure Si (no composition in the row)"
 
 
+def _second_of(
+    spec: ColumnSpec, text: str | None, decimal: str
+) -> tuple[SecondValue, float, str | None] | None:
+    """The map-declared second number of a cell (``1560 @ 100``), or ``None``."""
+    if spec.second is None or text is None:
+        return None
+    value, unit = read_second(spec.second, text, decimal)
+    return spec.second, value, unit
+
+
 def _read_cell(
     ctx: RowContext,
     text: str,
@@ -245,6 +294,18 @@ def row_measurements(
 ) -> tuple[list[MeasurementRecord], list[Problem]]:
     """Measurements of one row (wide: one per property cell; long: the row's value)."""
     row_conditions, problems = _row_conditions(ctx, cells, row)
+    for spec in ctx.specs:  # a cell's second number that the map makes a condition of the row
+        if spec.second is not None and spec.second.row and not spec.problems:
+            row_term = spec.second.term  # `row: true` is refused without a condition term
+            second_text = split_two(cells[spec.index])[1]
+            try:
+                found = _second_of(spec, second_text, ctx.decimal)
+            except AnodelabError:
+                continue  # reported with the cell itself
+            if found is not None and row_term is not None:
+                row_conditions[row_term.name] = ConditionValue(
+                    value=found[1], unit=row_term.unit, raw=second_text
+                )
     records: list[MeasurementRecord] = []
     limit: tuple[float, str] | None = None
     targets: list[tuple[ColumnSpec, list[Term], str | None]] = []
@@ -273,8 +334,12 @@ def row_measurements(
             elif spec.role == "pair" and not spec.problems:
                 targets.append((spec, list(spec.pair_terms), None))
     for spec, terms, unit_cell in targets:
-        text = cells[spec.index]
+        text = original = cells[spec.index]
+        second_text = None
+        if spec.second is not None:
+            text, second_text = split_two(text)
         try:
+            extra = _second_of(spec, second_text, ctx.decimal)
             cell = _read_cell(ctx, text, row, spec, problems, allow_pair=len(terms) == 2)
             if cell is None:
                 continue
@@ -299,8 +364,24 @@ def row_measurements(
         pairs = [(terms[0], values["value"])] + (
             [(terms[1], values["second"])] if len(terms) == 2 else []
         )
+        if extra is not None and extra[0].kind == "property" and extra[0].term is not None:
+            pairs.append((extra[0].term, extra[1]))
+        if extra is not None and extra[0].kind == "range" and values["value"] is not None:
+            try:
+                other = terms[0].canonical_value(extra[1] * scale, extra[2] or unit)
+            except AnodelabError as exc:
+                problems.append(ctx.problem(exc, row, spec.header, original))
+                continue
+            low, high = sorted((values["value"], other))
+            values = {**values, "value": None, "value_min": low, "value_max": high}
+            pairs = [(terms[0], None)]
         for term, value in pairs:
             conditions = _conditions_for(term, spec, ctx, row_conditions)
+            if extra is not None and extra[0].kind == "condition" and extra[0].term is not None:
+                conditions[extra[0].term.name] = ConditionValue(
+                    value=extra[1], unit=extra[0].term.unit, raw=second_text
+                )
+            first_only = extra is not None and extra[0].kind == "property" and term is extra[0].term
             flags: list[str] = []
             bad = _implausible(term, value, values["value_min"], values["value_max"])
             if bad:
@@ -322,16 +403,16 @@ def row_measurements(
                     property=term.name,
                     value=value,
                     unit=term.unit,
-                    value_min=values["value_min"],
-                    value_max=values["value_max"],
-                    uncertainty=values.get("uncertainty"),
-                    uncertainty_kind=cell.uncertainty_kind,
-                    qualifier=cell.qualifier,
+                    value_min=None if first_only else values["value_min"],
+                    value_max=None if first_only else values["value_max"],
+                    uncertainty=None if first_only else values.get("uncertainty"),
+                    uncertainty_kind=None if first_only else cell.uncertainty_kind,
+                    qualifier="=" if first_only else cell.qualifier,
                     conditions=conditions,
                     origin="stated",
-                    raw_value=text.strip(),
-                    raw_unit=unit,
-                    raw=f"{spec.header}: {text.strip()}",
+                    raw_value=(second_text or "").strip() if first_only else text.strip(),
+                    raw_unit=extra[2] if first_only and extra is not None else unit,
+                    raw=f"{spec.header}: {original.strip()}",
                     note=(
                         "footnote "
                         + ", ".join(unicodedata.normalize("NFKC", f) for f in cell.footnotes)

@@ -1,4 +1,4 @@
-"""Campaign tables: design space + objectives, every proposal, and its (possibly partial) results.
+"""Campaign state: design space + objectives, every proposal, its status and their history.
 
 Tables (schema version 3, ``kb/sql/campaigns_v3.sql``); a proposal's recipe and results are
 facts of the graph (:mod:`anodelab.kb.lab_results`), these tables keep only campaign state:

@@ -63,15 +63,25 @@ CHECKED_PROPERTIES = (
 
 
 def _values(db: sqlite_utils.Database, sample_ids: list[int] | None) -> pd.DataFrame:
-    """The stated values the rules read, of every sample or of ``sample_ids``.
+    """The stated values the rules read, of every sample or of ``sample_ids``, one column per
+    condition (as ``v_measurements`` has them).
 
-    The filter selects measurement ids (the view's GROUP BY column), so SQLite pivots the
-    conditions of those rows only instead of the whole KB."""
+    Read from the tables, not the view: the view pivots the conditions of every value of the
+    KB before a filter applies, which made a 2-row import pay for the whole KB."""
+    pivots = ", ".join(
+        f"MAX(CASE WHEN mc.name = '{name}' THEN {'mc.value' if numeric else 'mc.text_value'} END)"
+        f' AS "{name}"'
+        for name, numeric in condition_columns()
+    )
     props = ", ".join(f"'{p}'" for p in CHECKED_PROPERTIES)
-    scope = "" if sample_ids is None else " AND sample_id IN (SELECT value FROM json_each(?))"
+    scope = "" if sample_ids is None else " AND m.sample_id IN (SELECT value FROM json_each(?))"
     return pd.read_sql_query(
-        "SELECT * FROM v_measurements WHERE measurement_id IN (SELECT id FROM measurements"
-        f" WHERE value IS NOT NULL AND origin != 'computed' AND property IN ({props}){scope})",
+        f"""SELECT m.id AS measurement_id, m.sample_id, m.cell_id, m.source_id, m.property,
+                   m.value, m.raw_value, c.cell_type, {pivots}
+            FROM measurements m LEFT JOIN cells c ON c.id = m.cell_id
+            LEFT JOIN measurement_conditions mc ON mc.measurement_id = m.id
+            WHERE m.value IS NOT NULL AND m.origin != 'computed' AND m.property IN ({props}){scope}
+            GROUP BY m.id""",
         db.conn,
         params=None if sample_ids is None else [json.dumps(sample_ids)],
     )
@@ -95,6 +105,39 @@ def _matching(frame: pd.DataFrame, row: pd.Series, ignore: set[str]) -> pd.DataF
             continue
         keep &= np.array([_same(a, row[name]) for a in frame[name]], dtype=bool)
     return frame[keep]
+
+
+def _norm(value: Any) -> Any:
+    """A cell as a dictionary key: missing → None, text as text, a number to 9 significant
+    digits (the tolerance :func:`_same` allows)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    return float(f"{float(value):.9g}")
+
+
+def _key_columns(frame: pd.DataFrame, ignore: set[str]) -> list[str]:
+    names = [n for n, _ in condition_columns() if n not in ignore and n in frame.columns]
+    return ["sample_id", "cell_id", *names]
+
+
+class _Index:
+    """Rows of a frame by sample, cell and every condition except ``ignore``: what
+    :func:`_matching` finds by scanning, found by one dictionary lookup per row (the checks of
+    an import cost O(rows), not O(rows²))."""
+
+    def __init__(self, frame: pd.DataFrame, ignore: set[str]) -> None:
+        self.frame = frame
+        self.columns = _key_columns(frame, ignore)
+        self.rows: dict[tuple[Any, ...], list[int]] = {}
+        cells = frame[self.columns].to_numpy(dtype=object) if len(frame) else []
+        for position, row in enumerate(cells):
+            self.rows.setdefault(tuple(_norm(v) for v in row), []).append(position)
+
+    def matching(self, row: pd.Series) -> pd.DataFrame:
+        key = tuple(_norm(row.get(c)) for c in self.columns)
+        return self.frame.iloc[self.rows.get(key, [])]
 
 
 def _record(db: sqlite_utils.Database, rule: str, sample_id: int, stated_row: Any, inputs: Iterable[int],
@@ -137,8 +180,12 @@ def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str
     ]
     charges = first[first["property"] == "charge_capacity"]
     stated_ice = values[values["property"] == "initial_coulombic_efficiency"]
+    charges_at, stated_at = (
+        _Index(charges, {"half_cycle"}),
+        _Index(stated_ice, {"cycle", "half_cycle"}),
+    )
     for _, d in first[first["property"] == "discharge_capacity"].iterrows():
-        match = _matching(charges, d, ignore={"half_cycle"})
+        match = charges_at.matching(d)
         if len(match) != 1:
             continue
         c = match.iloc[0]
@@ -150,7 +197,7 @@ def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str
             rounding_half_unit(den["raw_value"], den["value"]),
         )
         tol = 100.0 * (dn / den["value"] + num["value"] * dd / den["value"] ** 2)
-        candidates = _matching(stated_ice, d, ignore={"cycle", "half_cycle"})
+        candidates = stated_at.matching(d)
         if candidates.empty:  # an ICE stated for this sample and cell with fewer conditions
             same_cell = stated_ice[(stated_ice["sample_id"] == d["sample_id"])]
             candidates = same_cell[
@@ -176,9 +223,9 @@ def _check_ice(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str
 
 
 def _check_fade(db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]) -> None:
-    retentions = values[values["property"] == "capacity_retention"]
+    retentions = _Index(values[values["property"] == "capacity_retention"], {"reference_cycle"})
     for _, f in values[values["property"] == "fade_rate"].iterrows():
-        same = _matching(retentions, f, ignore={"reference_cycle"})
+        same = retentions.matching(f)
         if len(same) != 1 or pd.isna(f["cycle"]):
             continue
         r = same.iloc[0]
@@ -201,10 +248,11 @@ def _check_thickness(
     db: sqlite_utils.Database, values: pd.DataFrame, counts: dict[str, int]
 ) -> None:
     thick = values[values["property"] == "electrode_thickness"]
+    thick_at = _Index(thick, {"reference_state"})
     for _, ch in values[values["property"] == "electrode_thickness_change"].iterrows():
         if pd.isna(ch["state"]) or pd.isna(ch["reference_state"]):
             continue
-        at = _matching(thick, ch, ignore={"reference_state"})
+        at = thick_at.matching(ch)
         reference = thick[
             (thick["sample_id"] == ch["sample_id"]) & (thick["state"] == ch["reference_state"])
         ]

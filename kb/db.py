@@ -32,7 +32,7 @@ __all__ = [
 
 Database = sqlite_utils.Database  # the KB handle other layers may name in type hints
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = "anodelab.db"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -99,8 +99,10 @@ def _migrate(db: sqlite_utils.Database, version: int, db_path: Path) -> None:
                 db.execute(statement)
         if version < 2:
             _migrate_to_v2(db)
-        _migrate_user_terms(db)
-        _migrate_ledger_rows(db)
+        if version < 4:
+            # independent of v3's changes, and run before it: v3 reads campaign recipes, which
+            # may name user terms (their table must exist and be active first)
+            _migrate_to_v4(db)
         activate_user_terms(db)  # before v3: a proposal's recipe may use a user-named parameter
         moved = migrate_to_v3(db) if version < 3 else False
         db.execute(
@@ -138,15 +140,15 @@ def _migrate_to_v2(db: sqlite_utils.Database) -> None:
     )
 
 
-def _migrate_user_terms(db: sqlite_utils.Database) -> None:
-    """User vocabulary terms (issue 17): the ``user_terms`` table.  Idempotent, so it runs on every
-    open for writing and needs no version bump of its own; a KB without it has no user terms."""
+def _migrate_to_v4(db: sqlite_utils.Database) -> None:
+    """Version 4 (issue 17): user vocabulary terms (table ``user_terms``) and row-level imports
+    (``imports.rows_taken``, ``rows_refused``, ``refused_json``).  Idempotent."""
     ensure_user_terms_table(db)
+    _migrate_ledger_rows(db)
 
 
 def _migrate_ledger_rows(db: sqlite_utils.Database) -> None:
-    """Row-level imports (issue 17): the ledger records rows taken and refused and why.
-    Idempotent (adds the columns when missing), like :func:`_migrate_user_terms`."""
+    """The ledger records rows taken and refused and why (adds the columns when missing)."""
     have = {row[1] for row in db.execute("PRAGMA table_info(imports)").fetchall()}
     for column, sql_type in (
         ("rows_taken", "INTEGER"),

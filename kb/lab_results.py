@@ -133,7 +133,8 @@ def record_value(
 
     The same (cell, property, conditions) recorded again is a correction or a longer run: its
     measurement takes the new value and counts the version up, keeping the earlier values in
-    ``options_json``.  Another cell is a replicate: a measurement of its own."""
+    ``options_json``; the very same value and note again change nothing (a re-run of a command
+    whose first run may or may not have committed ends in the same state).  Another cell is a replicate: a measurement of its own."""
     if not math.isfinite(float(value)):
         raise InputError(f"{property}: the value must be a finite number, got {value!r}")
     sample, source_id = db.execute(
@@ -141,14 +142,20 @@ def record_value(
     ).fetchone()
     cell_id = _cell_id(db, source_id, sample_id, cell_label(sample, cell)) if cell else None
     candidates = db.execute(
-        "SELECT id, value, options_json FROM measurements WHERE sample_id = ? AND property = ?"
-        " AND origin = 'recorded' AND cell_id IS ?",
+        "SELECT id, value, options_json, note FROM measurements WHERE sample_id = ?"
+        " AND property = ? AND origin = 'recorded' AND cell_id IS ?",
         [sample_id, property, cell_id],
     ).fetchall()
-    for measurement_id, old_value, options_text in candidates:
+    for measurement_id, old_value, options_text, old_note in candidates:
         if not _same_conditions(_conditions_of(db, measurement_id), conditions):
             continue
         options = json.loads(options_text or "{}")
+        if (
+            old_value == float(value)
+            and old_note == note
+            and all(options.get(k) == v for k, v in provenance.items())
+        ):  # the same value recorded again (a re-run): nothing changes
+            return int(measurement_id), int(options.get("version", 1))
         version = int(options.get("version", 1)) + 1
         options |= provenance | {
             "version": version,

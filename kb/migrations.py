@@ -133,7 +133,7 @@ def _move_recorded_results(db: sqlite_utils.Database) -> None:
         (_, sample_id, sample, campaign, prop, conditions, value, unit, cell_name, version,
          note, completed, planned, final, recorded_at) = row  # fmt: skip
         provenance: dict[str, Any] = {
-            "campaign": campaign, "proposal": sample, "recorded_at": recorded_at,
+            "campaign": campaign, "proposal": sample,
             "cycles_completed": completed, "cycles_planned": planned, "is_final": bool(final),
         }  # fmt: skip
         record_value(

@@ -294,12 +294,13 @@ def recipe_steps(parameters: dict[str, Any]) -> list[tuple[str, list[dict[str, A
                 continue
             row: dict[str, Any] = {"quantity": term.name, "text_value": str(value)}
         else:
-            step_type = spec.get("step_type") or term.derivation.get("step")
-            if step_type is None or "quantity" not in spec:
+            if "quantity" not in spec:
                 raise InputError(
-                    f"parameter {term.name!r} does not say which process step holds it"
-                    " (schema/data/parameters.yaml: from.step_type or step)"
+                    f"parameter {term.name!r} does not say which step quantity holds it"
+                    " (schema/data/parameters.yaml: from.quantity)"
                 )
+            # a user term without a step type is read from any step: it goes to an "other" step
+            step_type = spec.get("step_type") or term.derivation.get("step") or "other"
             row = {"quantity": spec["quantity"], "substance": spec.get("substance"),
                    "basis": spec.get("basis")}  # fmt: skip
             if term.is_numeric:

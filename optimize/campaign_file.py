@@ -52,6 +52,8 @@ def read_campaign_file(path: str | Path, name: str | None = None) -> CampaignFil
 
     :raises InputError: naming the file (and the key) of the first problem."""
     path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))  # worded as every reader words it
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

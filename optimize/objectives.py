@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from anodelab.models.features import Feature, inactive_rows
+from anodelab.schema.cells import parse_quantity
 from anodelab.schema.conditions import conditions_label
 from anodelab.schema.errors import InputError, UnknownNameError
 from anodelab.schema.units import to_canonical
@@ -154,19 +155,19 @@ def _fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-_QUANTITY = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
-
-
 def parse_quantity_text(text: Any) -> tuple[float, str | None]:
     """``"1 A/g"`` → ``(1.0, "A/g")``; numbers pass through with no unit."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text), None
     if isinstance(text, Mapping):
         return float(text["value"]), text.get("unit")
-    match = _QUANTITY.match(str(text))
-    if not match:
-        raise InputError(f"cannot read {text!r} as a number with an optional unit (e.g. '1 A/g')")
-    return float(match.group(1)), (match.group(2) or None)
+    try:
+        value, unit = parse_quantity(str(text))  # the one quantity reader (schema.cells)
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as a number with an optional unit (e.g. '1 A/g')"
+        ) from None
+    return value, (unit or None)
 
 
 def _outcome(spec: Mapping[str, Any], *, file: str | None) -> Outcome:

@@ -38,6 +38,7 @@ __all__ = [
     "CellValue",
     "parse_cell",
     "parse_number",
+    "parse_quantity",
     "normalize_cell_text",
     "MISSING_MARKERS",
 ]
@@ -215,6 +216,35 @@ def parse_number(text: str) -> tuple[float, str, str]:
     if printed in ("+", "-", "."):
         raise ValueError(f"no number at the start of {text!r}")
     return float(printed), printed, text[match.end() :]
+
+
+def parse_quantity(text: str, *, decimal: str | None = None) -> tuple[float, str]:
+    """The one reader of "a number with an optional unit": ``(value, unit_text)``.
+
+    Every place that reads a quantity typed by a person — conditions (``--at``, map
+    ``conditions:``, layout ``conditions`` cells), campaign objectives and ``record`` values,
+    analyzer options — goes through here, so ``.5A/g``, ``0.5 A/g``, ``0,5 A/g``, ``5E-1 A g−1``,
+    ``5 × 10⁻¹ A/g`` and ``1 234 mA/g`` (a thin space groups thousands) all read the same:
+
+    >>> parse_quantity(".5A/g"), parse_quantity("0,5 A/g"), parse_quantity("500")
+    ((0.5, 'A/g'), (0.5, 'A/g'), (500.0, ''))
+
+    Typography is folded by :func:`normalize_cell_text` (Unicode minus and dashes, thin spaces,
+    superscripts).  ``decimal`` is the table's decimal mark; by default a comma followed by
+    exactly three digits groups thousands (``1,500``) and any other comma between digits is a
+    decimal comma (``0,5``).  The unit text is returned as written (stripped); converting it is
+    :func:`anodelab.schema.units.to_canonical`'s job.  Raises ``ValueError`` when ``text`` does not
+    start with a number.
+    """
+    raw = str(text)
+    if decimal is None:
+        decimal = "," if re.search(r"\d,(?!\d{3}(?!\d))\d", raw) else "."
+    folded = normalize_cell_text(raw, decimal=decimal)
+    try:
+        value, _, rest = parse_number(folded)
+    except ValueError:
+        raise ValueError(f"{raw.strip()!r} does not start with a number") from None
+    return value, rest.strip()
 
 
 def parse_cell(

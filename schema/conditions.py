@@ -17,13 +17,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from anodelab.schema.cells import parse_quantity
 from anodelab.schema.errors import InputError
 from anodelab.schema.records import ConditionValue
 from anodelab.schema.vocabulary import load_vocabulary
 
 __all__ = ["ConditionSpec", "conditions_label", "parse_conditions", "split_number_unit"]
-
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
 def conditions_label(conditions: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
@@ -48,13 +47,10 @@ def conditions_label(conditions: Mapping[str, Any] | Iterable[tuple[str, Any]]) 
 
 
 def split_number_unit(text: str) -> tuple[float, str]:
-    """``"1 A g−1"`` → ``(1.0, "A g−1")``; ``"500"`` → ``(500.0, "")``.  Raises ``ValueError``."""
-    cleaned = str(text).replace("\u2212", "-").replace("\u2009", " ").replace("\u202f", " ").strip()
-    match = _NUMBER.match(cleaned)
-    if not match:
-        raise ValueError(f"{text!r} does not start with a number")
-    number = match.group(1).replace(",", ".")
-    return float(number), match.group(2)
+    """``"1 A g−1"`` → ``(1.0, "A g−1")``; ``"500"`` → ``(500.0, "")``.  Raises ``ValueError``.
+
+    The same reader as every other quantity: :func:`anodelab.schema.cells.parse_quantity`."""
+    return parse_quantity(text)
 
 
 def _one(

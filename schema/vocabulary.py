@@ -371,6 +371,11 @@ def user_term(
         derivation = {"from": source, "pick": "last"}
     low = None if min is None else float(min)
     high = None if max is None else float(max)
+    for bound, number in (("min", low), ("max", high)):
+        if number is not None and not math.isfinite(number):
+            raise InputError(
+                f"vocabulary term {name!r}: {bound} must be a finite number, got {number}"
+            )
     if low is not None and high is not None and low > high:
         raise InputError(f"vocabulary term {name!r}: min {low:g} is above max {high:g}")
     return Term(

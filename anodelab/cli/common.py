@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from anodelab.format import cell_text
-from anodelab.jsontext import frame_records, json_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and numpy load on first use (print_frame, JSON): `anodelab --help` needs neither.
 
 __all__ = [
     "DbOption",
@@ -25,6 +31,8 @@ __all__ = [
     "print_json",
     "frame_records",
     "db_path",
+    "open_kb",
+    "working",
 ]
 
 console = Console()
@@ -52,9 +60,26 @@ def db_path(db: Path | None) -> Path:
     return db if db is not None else Path(os.environ.get("ANODELAB_DB") or "anodelab.db")
 
 
+def open_kb(db: Path | None, *, readonly: bool = False):  # -> anodelab.api.KnowledgeBase
+    """The KB of ``--db`` through ``anodelab.open``: read-only for commands that only read (no
+    migration, no write lock)."""
+    import anodelab
+
+    return anodelab.open(db_path(db), readonly=readonly)
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records of a frame (:func:`anodelab.jsontext.frame_records`)."""
+    from anodelab.jsontext import frame_records as records
+
+    return records(frame)
+
+
 def print_json(data: Any) -> None:
     """Print standard JSON to stdout (no rich markup, no NaN tokens, so it pipes cleanly to jq);
     the same serialiser as ``anodelab export --format json`` (:func:`anodelab.jsontext.json_text`)."""
+    from anodelab.jsontext import json_text
+
     typer.echo(json_text(data))
 
 
@@ -137,3 +162,19 @@ def result_line(item: dict[str, Any]) -> str:
         + (f" at {conditions_label(item['conditions'])}" if item["conditions"] else "")
         + (f" ({state}, version {item['version']})" if item.get("version") else f" ({state})")
     )
+
+
+@contextlib.contextmanager
+def working(what: str) -> Iterator[None]:
+    """Say what a slow step is doing: a spinner on a terminal, one line on stderr otherwise
+    (a script or a pipe would see nothing for seconds), and how long it took when it was long."""
+    if err_console.is_terminal:
+        with err_console.status(what):
+            yield
+        return
+    started = time.monotonic()
+    err_console.print(f"{what}", highlight=False, soft_wrap=True)
+    yield
+    took = time.monotonic() - started
+    if took >= 2:
+        err_console.print(f"  done in {took:.0f} s", highlight=False)

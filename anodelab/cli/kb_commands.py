@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 
@@ -24,6 +23,9 @@ from anodelab.cli.common import (
 from anodelab.export import EXPORT_FORMATS
 from anodelab.format import axis_label, conditions_text, prose, quantity, words
 from anodelab.schema.vocabulary import KINDS, load_vocabulary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -107,6 +109,8 @@ def measurements(
 def values_display(frame: pd.DataFrame) -> pd.DataFrame:
     """Readable value table: property in words, the value with qualifier, ± and unit, conditions in
     words with units, the cell only where its label says more than the sample's name."""
+    import pandas as pd
+
     vocab = load_vocabulary()
     condition_names = [c for c in vocab.conditions() if c in frame.columns]
     rows = []
@@ -127,7 +131,7 @@ def values_display(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _cell_shown(cell: object, sample: object) -> str:
     """A cell label unless it only repeats the sample (``half-Si/AC`` for sample ``Si/AC``)."""
-    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+    if cell is None or (isinstance(cell, float) and cell != cell):  # None or NaN
         return ""
     text = str(cell)
     return "" if text in (f"half-{sample}", f"full-{sample}", str(sample)) else text
@@ -354,6 +358,8 @@ def vocabulary(
         with anodelab.open(path, readonly=True) as kb:
             frame = kb.vocabulary()
     else:
+        import pandas as pd
+
         frame = pd.DataFrame(load_vocabulary().records())
         frame.insert(2, "origin", "shipped")
     if kind is not None:

@@ -19,21 +19,39 @@ __all__ = ["plot_capacity_ce", "plot_voltage_profiles", "plot_dqdv", "plot_rate_
 
 
 def plot_capacity_ce(result: AnalysisResult) -> Figure:
-    """Charge/discharge capacity (mA h g⁻¹ when a mass was given, else mA h) and CE vs cycle."""
+    """Charge/discharge capacity (mA h g⁻¹ when a mass was given, else mA h) and CE vs cycle.
+
+    Partial cycles (the file starts or ends inside them; ``complete`` is false) are drawn as grey
+    crosses under their own legend entry, and have no CE point: they are not a capacity loss.
+    """
     cycles = pd.DataFrame(result.results["cycles"])
     per_g = "discharge_capacity_mAh_per_g" in cycles.columns
     suffix, label = ("_mAh_per_g", "mA h g⁻¹") if per_g else ("_mAh", "mA h")
-    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
-    ax.plot(cycles["cycle"], cycles["discharge_capacity" + suffix], "o", ms=4, label="discharge")
-    ax.plot(
-        cycles["cycle"], cycles["charge_capacity" + suffix], "s", ms=4, mfc="none", label="charge"
+    complete = (
+        cycles["complete"].astype(bool) if "complete" in cycles else pd.Series(True, cycles.index)
     )
+    whole, partial = cycles[complete], cycles[~complete]
+    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+    ax.plot(whole["cycle"], whole["discharge_capacity" + suffix], "o", ms=4, label="discharge")
+    ax.plot(
+        whole["cycle"], whole["charge_capacity" + suffix], "s", ms=4, mfc="none", label="charge"
+    )
+    if not partial.empty:
+        values = partial[["discharge_capacity" + suffix, "charge_capacity" + suffix]]
+        ax.plot(
+            np.repeat(partial["cycle"].to_numpy(), 2),
+            values.to_numpy().ravel(),
+            "x",
+            ms=5,
+            color="0.55",
+            label="partial cycle (not used)",
+        )
     ax.set_xlabel("cycle")
     ax.set_ylabel(f"capacity ({label})")
     ce_ax = ax.twinx()
     ce_ax.plot(
-        cycles["cycle"],
-        cycles["coulombic_efficiency_percent"],
+        whole["cycle"],
+        whole["coulombic_efficiency_percent"],
         "^",
         ms=3,
         color="tab:green",
@@ -47,7 +65,7 @@ def plot_capacity_ce(result: AnalysisResult) -> Figure:
     )
     handles, labels = ax.get_legend_handles_labels()
     ce_handles, ce_labels = ce_ax.get_legend_handles_labels()
-    fig.legend(handles + ce_handles, labels + ce_labels, loc="outside lower center", ncols=3)
+    fig.legend(handles + ce_handles, labels + ce_labels, loc="outside lower center", ncols=4)
     return fig
 
 

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from anodelab.echem.circuits import parse_circuit  # noqa: E402
 from anodelab.echem.results import AnalysisResult  # noqa: E402
+from anodelab.format import number  # noqa: E402
 
 __all__ = ["plot_nyquist", "plot_gitt_diffusion", "plot_cv"]
 
@@ -32,13 +33,14 @@ def plot_nyquist(result: AnalysisResult, frequency_hz: np.ndarray, z: np.ndarray
     ax.set_aspect("equal", adjustable="datalim")
     kk = res.get("kramers_kronig", {})
     lines = [
-        f"{name} = {p['value']:.3g} ± {p['stderr'] or float('nan'):.2g}"
+        f"{name} = {number(p['value'], 3)} ± {number(p['stderr'], 2) or '?'} Ω"
         for name, p in res["parameters"].items()
         if name.startswith("R")
     ]
     if kk:
         lines.append(
-            f"KK {'valid' if kk['valid'] else 'NOT valid'} (max {kk['max_residual_percent']:.1f} %)"
+            f"Kramers–Kronig {'consistent' if kk['valid'] else 'NOT consistent'} "
+            f"(largest residual {number(kk['max_residual_percent'], 2)} %)"
         )
     ax.text(0.02, 0.98, "\n".join(lines), transform=ax.transAxes, va="top", fontsize=8)
     ax.legend(loc="lower right", fontsize=8)

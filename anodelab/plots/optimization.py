@@ -12,14 +12,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from anodelab.plots.style import objective_label, save  # noqa: E402
+
 __all__ = ["plot_parity", "plot_pareto", "plot_progress", "pareto_mask"]
-
-
-def _save(fig: Figure, path: str | Path | None) -> Figure:
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=150)
-    return fig
 
 
 def plot_parity(
@@ -50,7 +45,7 @@ def plot_parity(
     )
     if done["group"].nunique() <= 8:
         ax.legend(fontsize=7)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def pareto_mask(values: np.ndarray, signs: list[float]) -> np.ndarray:
@@ -78,10 +73,10 @@ def plot_pareto(
         ax.plot(front[x], front[y], "o-", color="C3", label="Pareto front")
         for _, r in front.iterrows():
             ax.annotate(str(r["sample"]), (r[x], r[y]), fontsize=7)
-    ax.set_xlabel(x.replace("_", " "))
-    ax.set_ylabel(y.replace("_", " "))
+    ax.set_xlabel(f"{objective_label(x)} → {goals[0]}")
+    ax.set_ylabel(f"{objective_label(y)} → {goals[1]}")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def plot_progress(
@@ -101,6 +96,6 @@ def plot_progress(
         label="best so far",
     )
     ax.set_xlabel("proposal")
-    ax.set_ylabel(objective.replace("_", " "))
+    ax.set_ylabel(f"{objective_label(objective)} → {goal}")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save(fig, path)

@@ -11,13 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from anodelab.format import number, prose, words  # noqa: E402
+from anodelab.plots.style import label_axes, save  # noqa: E402
+
 __all__ = ["plot_relation"]
-
-
-def _axis_label(entry: dict[str, Any]) -> str:
-    name = str(entry["name"]).replace("_", " ")
-    unit = entry.get("unit")
-    return f"{name} ({unit})" if unit else name
 
 
 def plot_relation(relation: dict[str, Any], path: str | Path | None = None) -> Figure:
@@ -45,17 +42,17 @@ def plot_relation(relation: dict[str, Any], path: str | Path | None = None) -> F
                 xytext=(5, 5),
                 fontsize=8,
             )
-    ax.set_xlabel(_axis_label(relation["parameter"]))
-    ax.set_ylabel(_axis_label(relation["property"]))
+    label_axes(ax, relation["parameter"]["name"], relation["property"]["name"],
+               x_unit=relation["parameter"].get("unit") or "", y_unit=relation["property"].get("unit") or "")  # fmt: skip
     conditions = relation.get("conditions") or {}
     cond_text = ", ".join(
-        f"{k} = {v['value']:g} {'' if v['unit'] == 'cycles' else v['unit']}".strip()
+        f"{words(k)} {number(v['value'])} {'' if v['unit'] == 'cycles' else v['unit']}".strip()
         if isinstance(v, dict)
-        else f"{k} = {v}"
+        else f"{words(k)} {v}"
         for k, v in conditions.items()
     )
     ax.set_title(
-        f"{relation['property']['name']} vs {relation['parameter']['name']}"
+        f"{words(relation['property']['name'])} vs {words(relation['parameter']['name'])}"
         + (f"\nat {cond_text}" if cond_text else ""),
         fontsize=11,
     )
@@ -68,11 +65,9 @@ def plot_relation(relation: dict[str, Any], path: str | Path | None = None) -> F
         def short(text: str, limit: int = 110) -> str:
             return text if len(text) <= limit else text[: limit - 1] + "…"
 
-        shown = "; ".join(f"{e['sample']}: {short(e['reason'])}" for e in excluded[:4])
+        shown = "; ".join(f"{e['sample']}: {short(prose(e['reason']))}" for e in excluded[:4])
         more = f" (+{len(excluded) - 4} more)" if len(excluded) > 4 else ""
         fig.text(0.01, -0.02, f"left out: {shown}{more}", fontsize=7, wrap=True, va="top")
     if not points:
         ax.text(0.5, 0.5, "no values at these conditions", transform=ax.transAxes, ha="center")
-    if path is not None:
-        fig.savefig(path, dpi=150, bbox_inches="tight")
-    return fig
+    return save(fig, path)

@@ -86,7 +86,7 @@ def campaign_chart(
     tooltip = [{"field": "sample", "title": "proposal"}]
     if len(objectives) >= 2:
         second = objectives[1]
-        fields = (first, second)
+        fields: tuple[dict[str, Any], ...] = (first, second)
         encoding = {
             "x": {"field": first["key"], "type": "quantitative", "scale": {"zero": False},
                   "title": f"{axis_label(first['label'], first.get('unit') or '')} → {first['goal']}"},

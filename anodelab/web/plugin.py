@@ -284,8 +284,8 @@ def campaign_view(path: Path, name: str) -> dict[str, Any]:
                 )
             )
             n = int(r.get(f"{key} n") or 0)
-            measured = quantity(r.get(f"{key} measured{unit}"), info["unit"] or None)
-            row.append(f"{measured} ({n} cells)" if measured and n > 1 else measured)
+            shown = quantity(r.get(f"{key} measured{unit}"), info["unit"] or None)
+            row.append(f"{shown} ({n} cells)" if shown and n > 1 else shown)
         rows.append(row)  # fmt: skip
     fields = {o["key"]: f"objective{i}" for i, o in enumerate(objectives)}  # Vega-safe field names
     measured = [

@@ -171,6 +171,9 @@ def _sign_current(
             "current is never negative; its direction was taken from the voltage trend of each vendor step"
         )
         return "detected: unsigned current, direction from the voltage trend of each vendor step"
+    flag_rule = _ox_red_sign(frame, current, tol)
+    if flag_rule is not None:
+        return flag_rule
     evidence = detect_current_sign(
         frame["test_time_second"].to_numpy(),
         frame["voltage_volt"].to_numpy(),
@@ -181,6 +184,32 @@ def _sign_current(
     if evidence.sign < 0:
         frame["current_ampere"] = -current
     return rule
+
+
+def _ox_red_sign(frame: pd.DataFrame, current: np.ndarray, tol: float) -> str | None:
+    """The current sign from EC-Lab's ``ox/red`` flag (1 = the working electrode is oxidised).
+
+    Oxidation of the working electrode raises its potential against the counter electrode
+    (delithiation of an anode, charge of a cathode), so ``ox/red = 1`` rows carry positive current
+    in the canonical sign.  Used when at least 95 % of the active rows agree one way; the current
+    is negated when they agree the other way.  ``None`` without the flag or a clear verdict.
+    """
+    if "ox_red" not in frame.columns:
+        return None
+    flag = pd.to_numeric(frame["ox_red"], errors="coerce").to_numpy()
+    active = (np.abs(current) > tol) & np.isfinite(flag)
+    if active.sum() < 2:
+        return None
+    agree = float(np.mean(np.sign(current[active]) == np.where(flag[active] > 0, 1, -1)))
+    if agree >= 0.95:
+        return f"detected from EC-Lab's ox/red flag ({agree:.1%} of active rows): positive = charge"
+    if agree <= 0.05:
+        frame["current_ampere"] = -current
+        return (
+            f"detected from EC-Lab's ox/red flag ({1 - agree:.1%} of active rows): file used "
+            "positive = discharge, negated"
+        )
+    return None
 
 
 def _run_count(labels: np.ndarray) -> int:
@@ -318,6 +347,7 @@ def read_cycler(
         "reader": reader.name,
         "vendor": meta.pop("vendor", reader.vendor),
         "columns": meta.pop("columns", {}),
+        "file_metadata": meta.pop("file_metadata", {}),
         "format": meta,
         "cell": cell,
         "conventions": conventions,

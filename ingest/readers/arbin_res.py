@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from anodelab.ingest.readers.metadata import fact
 from anodelab.ingest.readers.registry import register_reader
 from anodelab.schema.errors import InputError
 
@@ -131,4 +132,24 @@ def read_arbin_res(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             if field in test.columns and pd.notna(first[field]) and str(first[field]).strip():
                 value = first[field]
                 meta[name] = value.item() if hasattr(value, "item") else value
+        meta["file_metadata"] = _global_facts(first)
     return frame, meta
+
+
+def _global_facts(first: pd.Series) -> dict[str, Any]:
+    """File facts from the ``Global_Table`` row: MASS (g), test name, channel, start time."""
+    where = f"{GLOBAL_TABLE}"
+    facts: dict[str, Any] = {}
+    mass = pd.to_numeric(first.get("MASS"), errors="coerce")
+    if pd.notna(mass) and float(mass) > 0:
+        facts["active_mass_g"] = fact(float(mass), "g", f"{where} MASS = {float(mass):g} g")
+    for field, key in (("Test_Name", "cell_name"), ("Channel_Index", "channel")):
+        if field in first.index and pd.notna(first[field]) and str(first[field]).strip():
+            facts[key] = fact(str(first[field]).strip(), "", f"{where} {field}")
+    start = pd.to_numeric(first.get("Start_DateTime"), errors="coerce")
+    if pd.notna(start):  # OLE automation date: days since 1899-12-30
+        stamp = pd.Timestamp("1899-12-30") + pd.to_timedelta(float(start), unit="D")
+        facts["start_time"] = fact(
+            stamp.isoformat(timespec="seconds"), "", f"{where} Start_DateTime"
+        )
+    return facts

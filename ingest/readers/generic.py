@@ -99,7 +99,13 @@ def sniff_text(path: Path, overrides: dict[str, str] | None = None) -> TextLayou
     if not raw.strip():
         raise InputError("the file is empty", file=str(path))
     if b"\x00" in raw[:4096]:
-        raise InputError("the file is binary, not a delimited text export", file=str(path))
+        kind = "gzip-compressed" if raw[:2] == b"\x1f\x8b" else "binary"
+        raise InputError(
+            f"the file is {kind}, not a delimited text export (looked for a header line; found "
+            f"bytes {raw[:16]!r}); decompress it first, or give a binary cycler file its own "
+            "extension (.res Arbin, .nda/.ndax Neware, .mpr BioLogic) or choose it with --preset",
+            file=str(path),
+        )
     text, encoding = _decode(raw)
     lines = text.splitlines()
     if len(raw) == _SNIFF_BYTES and lines:
@@ -275,6 +281,9 @@ class ExcelTableInfo(TypedDict):
     sheet: str
     header_line: int
     columns: dict[str, ColumnMatch]
+    info_lines: list[
+        str
+    ]  # "key: value" lines from the other sheets (Arbin Global_Info), for metadata
 
 
 def read_excel_table(
@@ -302,13 +311,41 @@ def read_excel_table(
             parts.append(_excel_part(path, later, more[0], headers, found))
             used.append(str(later))
         data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        return data, {"sheet": ", ".join(used), "header_line": index, "columns": found}
+        info = [
+            line for name in names if name not in used for line in _info_lines(sheets[name], name)
+        ]
+        info += _info_lines(sheets[sheet].iloc[:index], str(sheet))  # rows above the header
+        return data, {
+            "sheet": ", ".join(used),
+            "header_line": index,
+            "columns": found,
+            "info_lines": info,
+        }
     raise InputError(
         "no sheet has a header with a voltage column and a current or time column "
         f"(sheets: {names}); headers are recognised from a quantity word and a unit such as "
         "'Voltage (V)', 'I/mA' (see docs/readers.md), or choose a vendor preset with --preset",
         file=str(path),
     )
+
+
+def _info_lines(head: pd.DataFrame, sheet: object) -> list[str]:
+    """``key: value`` lines from a sheet laid out as label rows over value rows (Arbin
+    ``Global_Info``) or label/value pairs side by side, for :mod:`anodelab.ingest.readers.metadata`."""
+    cells = head.astype(object).where(head.notna(), None).values.tolist()
+    lines: list[str] = []
+    for r, row in enumerate(cells):
+        below = cells[r + 1] if r + 1 < len(cells) else [None] * len(row)
+        texts = [v for v in row if v is not None]
+        label_row = len(texts) > 2 and all(isinstance(v, str) for v in texts)
+        for c, label in enumerate(row):
+            if not isinstance(label, str) or not label.strip():
+                continue
+            right = row[c + 1] if c + 1 < len(row) and not label_row else None
+            for value in (right, below[c] if label_row else None):
+                if value is not None and not (isinstance(value, str) and not value.strip()):
+                    lines.append(f"{label.strip()}: {value}")
+    return lines
 
 
 def _excel_header(
@@ -398,9 +435,19 @@ def frame_from_columns(
             )
         out["test_time_second"] = (stamps - stamps.dropna().iloc[0]).dt.total_seconds().to_numpy()
     else:
-        raise InputError(f"no time column; columns are {listed}", file=file)
+        raise InputError(
+            f"no time column (a test time such as 'Test_Time(s)', 'time/s', 'Time (h)' or a "
+            f"date-time column) among the columns {listed}; rename it or choose a vendor preset "
+            "with --preset",
+            file=file,
+        )
     if "current_ampere" not in raw.columns:
-        raise InputError(f"no current column; columns are {listed}", file=file)
+        raise InputError(
+            f"no current column (such as 'Current(A)', 'I/mA', 'current_A') and no charge counter "
+            f"to derive it from among the columns {listed}; rename it or choose a vendor preset "
+            "with --preset",
+            file=file,
+        )
     for key in _NUMERIC_KEYS[1:]:
         if key in raw.columns:
             values = pd.to_numeric(raw[key], errors="coerce").to_numpy(dtype=float)

@@ -41,8 +41,10 @@ from anodelab.echem.cycling import (
     analyze_cycling,
     cycle_table_from_sums,
     cycling_result,
+    options_from_file,
 )
 from anodelab.echem.cycling_runs import (
+    CAPACITY_KEYS,
     BatchCarry,
     CycleSums,
     RunAccumulator,
@@ -57,6 +59,7 @@ from anodelab.echem.cycling_runs import (
 from anodelab.echem.results import AnalysisResult
 from anodelab.echem.steps import describe_sign, given_sign
 from anodelab.ingest.readers.generic import NULL_TEXTS, csv_options, sniff_text
+from anodelab.ingest.readers.metadata import facts_from_preamble
 from anodelab.ingest.readers.neware_levels import sniff_levels
 from anodelab.schema.errors import InputError
 
@@ -64,12 +67,6 @@ Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
 __all__ = ["summarize_cycler_file", "FALLBACK_REASONS"]
 
-_CAPACITY_KEYS = (
-    "charge_capacity_ampere_hour",
-    "discharge_capacity_ampere_hour",
-    "net_capacity_ampere_hour",
-    "capacity_ampere_hour",
-)
 _BLOCK_BYTES = 8 << 20
 _BRACKET = 16.0  # lo = tol0 / 16, hi = tol0 * 16 around the first batch's threshold
 _QUANTUM_SAMPLE = 20000
@@ -122,7 +119,7 @@ def _stream(
     path: Path, layout: Any, lo: float, hi: float, keep: int, progress: Progress | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """One pass over the file: per-run sums and per-file facts (``progress(bytes_read, total)``)."""
-    needed = {"test_time_second", "voltage_volt", "current_ampere", "step_id", *_CAPACITY_KEYS}
+    needed = {"test_time_second", "voltage_volt", "current_ampere", "step_id", *CAPACITY_KEYS}
     wanted = {m.header: key for key, m in layout.columns.items() if key in needed}
     keys = set(wanted.values())
     read_options, parse_options, skipped = csv_options(layout, block_size=_BLOCK_BYTES)
@@ -134,7 +131,7 @@ def _stream(
         strings_can_be_null=True,
     )
     factor = {key: layout.columns[key].factor for key in keys}
-    caps = [k for k in _CAPACITY_KEYS if k in keys]
+    caps = [k for k in CAPACITY_KEYS if k in keys]
     hasher = _FileHasher(path)
     hasher.start()
     runs = RunAccumulator()
@@ -300,6 +297,9 @@ def _summarize_streaming(
     if sniff_levels(path) is not None:
         raise _Fallback("multi-level export")
     layout = sniff_text(path, _ARBIN if name == "arbin" else None)
+    metadata, notes = facts_from_preamble(layout.preamble)
+    meta_warnings = list(notes)
+    options = options_from_file(options, metadata, meta_warnings)
     keys = set(layout.columns)
     if "mode" in keys:
         raise _Fallback("vendor mode column")
@@ -339,7 +339,9 @@ def _summarize_streaming(
         source=str(path),
     )
     result = cycling_result(table, warnings, options, source=str(path))
-    result.warnings[:0] = read_warnings
+    result.warnings[:0] = read_warnings + meta_warnings
+    if metadata:
+        result.options["file_metadata"] = metadata
     info = {
         "reader_path": "streaming",
         "sha256": facts["sha256"],

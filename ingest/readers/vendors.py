@@ -34,6 +34,7 @@ from anodelab.ingest.readers.generic import (
     read_excel_table,
     sniff_text,
 )
+from anodelab.ingest.readers.metadata import facts_from_preamble
 from anodelab.ingest.readers.neware_levels import read_neware_levels, sniff_levels
 from anodelab.ingest.readers.registry import register_reader
 from anodelab.schema.errors import InputError
@@ -56,6 +57,8 @@ def _text_or_excel(
             "sheet": excel["sheet"],
             "header_line": excel["header_line"],
         }
+        meta["file_metadata"], notes = facts_from_preamble(excel["info_lines"], "workbook")
+        meta["reader_warnings"] = notes
     elif vendor in ("generic", "neware") and (levels := sniff_levels(path)) is not None:
         return read_neware_levels(path, levels)  # Neware cycle/step/record rows in one CSV
     else:
@@ -74,6 +77,8 @@ def _text_or_excel(
         }
         if vendor == "generic":
             meta["vendor"] = _guess_vendor("\n".join(layout.preamble[:40]), layout.headers)
+        meta["file_metadata"], notes = facts_from_preamble(layout.preamble)
+        meta.setdefault("reader_warnings", []).extend(notes)
     meta["columns"] = {
         key: {"header": m.header, "unit": m.unit, "factor": m.factor} for key, m in columns.items()
     }

@@ -21,7 +21,12 @@ def decode_bytes(data: bytes, file: str | None = None) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:  # a UTF-16 mark, then an odd byte count or a lone half
+            raise InputError(
+                f"not readable as UTF-16 (its byte-order mark): {exc.reason}", file=file
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -47,7 +52,7 @@ def read_table(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError("no such file", file=str(path))
+        raise InputError("file not found", file=str(path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from anodelab.ingest.tables.excel import read_excel

@@ -241,3 +241,32 @@ def test_refusal_names_the_file_the_most_header_like_line_and_what_would_help(
     assert "voltage column" in message
     assert "'Time (s),Current (mA),Temp'" in message
     assert "--preset" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("log.csv.gz", b"\x1f\x8b\x08\x00" + b"\x00" * 200, ["gzip-compressed", "decompress"]),
+        (
+            "rows.csv",
+            "Time (s),Voltage (V),Temp\n0,3.1,25\n1,3.2,25\n",
+            ["no current column", "--preset"],
+        ),
+        (
+            "rows2.csv",
+            "Step,Voltage (V),Current (A)\n1,3.1,0.1\n1,3.2,0.1\n",
+            ["no time column", "--preset"],
+        ),
+    ],
+)
+def test_refusals_are_one_sentence_naming_file_found_and_remedy(
+    tmp_path: Path, name: str, content: bytes | str, words: list[str]
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(InputError) as err:
+        read_cycler(path, preset="generic")
+    message = str(err.value)
+    assert name in message and "\n" not in message
+    for word in words:
+        assert word in message

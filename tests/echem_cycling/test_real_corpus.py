@@ -21,6 +21,7 @@ import pytest
 
 from anodelab.echem.cycling import analyze_cycling, cycle_summary
 from anodelab.ingest.readers import read_cycler
+from anodelab.ingest.readers.streaming import summarize_cycler_file
 from anodelab.schema.errors import InputError
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -105,3 +106,21 @@ def test_real_file_matches_the_vendor_capacities_cycle_by_cycle(entry: dict[str,
             assert item["coulombic_efficiency_percent"] == pytest.approx(
                 100.0 * q2 / q1, abs=CE_POINTS
             ), item["cycle"]
+
+
+@pytest.mark.parametrize("entry", CASES, ids=[e["file"] for e in CASES])
+def test_the_cli_route_gives_the_same_cycles(entry: dict[str, Any]) -> None:
+    """``anodelab analyze`` goes through the streaming summary (or its full-reader fallback)."""
+    missing = _available(entry)
+    if missing or entry.get("expect") == "refusal":
+        pytest.skip(missing or "refused file")
+    path = REAL / entry["file"]
+    cell = entry["cell"]
+    full = analyze_cycling(read_cycler(path, cell=cell), cell=cell).results["cycles"]
+    streamed = summarize_cycler_file(path, cell=cell).results["cycles"]
+    assert [c["cycle"] for c in streamed] == [c["cycle"] for c in full]
+    for key in ("charge_capacity_mAh", "discharge_capacity_mAh"):
+        np.testing.assert_allclose(
+            [c[key] for c in streamed], [c[key] for c in full], rtol=1e-9, atol=1e-12
+        )
+    assert [c["complete"] for c in streamed] == [c["complete"] for c in full]

@@ -100,3 +100,14 @@ def test_early_features_read_the_ce_trend():
     assert feats["ce_loss_last"] == pytest.approx(0.5 / np.sqrt(90), rel=0.1)
     assert feats["ce_loss_slope"] < 0
     assert feats["slope_first"] < feats["slope_last"] < 0  # decelerating fade
+
+
+def test_ce_split_forecast_separates_lithium_loss_from_lost_active_material():
+    """Retention = 1 − 2α(√n − 1) − r·(n − 1); CE inefficiency = α/√n + 0.1 %: exact forecast."""
+    alpha, r = 0.004, 3e-4
+    n = np.arange(1, 101, dtype=float)
+    y = 1 - 2 * alpha * (np.sqrt(n) - 1) - r * (n - 1)
+    ce = 100 * (1 - alpha / np.sqrt(n) - 0.001)
+    feats, _ = early_features(n, 1000 * y, 500, ce_percent=ce)
+    truth = 1 - 2 * alpha * (np.sqrt(500) - 1) - r * 499
+    assert feats["forecast_ce_split"] == pytest.approx(truth, abs=0.01)

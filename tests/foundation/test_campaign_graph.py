@@ -168,7 +168,7 @@ def test_a_kb_of_the_previous_release_migrates_with_its_results(tmp_path: Path) 
     with pytest.raises(AnodelabError, match="open it once for writing"):
         anodelab.open(path, readonly=True)  # read-only commands do not migrate
     with anodelab.open(path) as kb:
-        assert kb.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert kb.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert "proposal_results" not in kb.db.table_names()
         props = store.proposals(kb.db).set_index("sample")
         assert list(props.index) == ["demo-p1", "demo-p2", "pitch1-p3", "pitch1-p4", "pitch1-p5"]

@@ -82,3 +82,35 @@ def test_readme_commands_run_as_written_and_lab_results_join_the_literature(
         assert [(o, round(v, 1)) for o, v, _ in view] == [("analyzer", 75.0), ("recorded", 84.0)]
         assert all(p == pytest.approx(proposed) for _, _, p in view)
     assert (tmp_path / "pitch1.xlsx").stat().st_size > 0
+
+
+def doc_block(path: Path, heading: str) -> list[list[str]]:
+    """The `anodelab …` lines of the first shell block after ``heading`` in a docs page."""
+    text = path.read_text(encoding="utf-8").split(heading, 1)[1]
+    block = text.split("```sh", 1)[1].split("```", 1)[0]
+    return [shlex.split(line, comments=True) for line in block.splitlines()
+            if line.startswith("anodelab ")]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_loop_in_optimization_md_runs_as_written(
+    shipped_kb, tmp_path: Path, monkeypatch
+) -> None:
+    db = tmp_path / "anodelab.db"
+    with sqlite3.connect(shipped_kb.path) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANODELAB_DB", raising=False)
+    commands = doc_block(ROOT / "docs" / "optimization.md", "## The loop from the shell")
+    assert len(commands) == 8
+    for args in commands:
+        args = [a for a in args if a != "--json"] if args[1] == "recommend" else args
+        assert main([*args[1:], *(["--fast"] if args[1] == "recommend" else [])]) == 0, args
+    with anodelab.open(db) as kb:
+        props = store.proposals(kb.db).set_index("sample")
+        assert (
+            props.loc["pitch1-p1", "status"] == "done"
+            and props.loc["pitch1-p3", "status"] == "abandoned"
+        )
+        assert len(props) == 8 and props.loc["pitch1-p2", "status"] == "running"

@@ -207,3 +207,23 @@ def test_serve_refuses_a_file_that_is_not_a_kb_and_never_writes_it(tmp_path: Pat
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "other.db" in done.stderr
     assert path.read_bytes() == before
+
+
+def test_password_is_off_by_default_and_asked_for_when_set(kb_copy: Path, monkeypatch) -> None:
+    import base64
+
+    from anodelab.web.plugin import PASSWORD_ENV
+
+    ds = datasette_app(kb_copy)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    assert _get(ds, "/").status_code == 200
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    assert _get(ds, "/").status_code == 401
+
+    async def with_auth(password: str) -> int:
+        token = base64.b64encode(f"me:{password}".encode()).decode()
+        response = await ds.client.get("/", headers={"authorization": f"Basic {token}"})
+        return response.status_code
+
+    assert asyncio.run(with_auth("wrong")) == 401
+    assert asyncio.run(with_auth("s3cret")) == 200

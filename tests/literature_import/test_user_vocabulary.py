@@ -12,7 +12,6 @@ import pytest
 import anodelab
 from anodelab.campaign import new_campaign, training_data
 from anodelab.cli import main
-from anodelab.datasette_config import metadata
 from anodelab.kb.db import open_db
 from anodelab.schema.errors import InputError
 from anodelab.schema.vocabulary import load_vocabulary, use_user_terms, user_term
@@ -84,14 +83,16 @@ def test_map_terms_are_stored_in_the_kb_and_used_by_relate_and_export(
     assert {r["current_density_mA_per_g"] for r in rows} == {20.0}
 
 
-def test_datasette_canned_query_for_a_user_parameter_runs(kb_path: Path) -> None:
-    anodelab.open(kb_path).close()  # `anodelab serve` opens the KB before writing the metadata
-    query = metadata("kb")["databases"]["kb"]["queries"]["relate_milling_speed_rpm"]["sql"]
-    with sqlite3.connect(kb_path) as conn:
-        rows = conn.execute(
-            query, {"property": "plateau_capacity_x", "cycle": "", "current_density_mA_per_g": ""}
-        ).fetchall()
-    assert sorted((r[2], r[3]) for r in rows) == [(300, 180.5), (300, 220.1), (400, 251.3)]
+def test_datasette_relation_page_for_a_user_parameter(kb_path: Path) -> None:
+    """The web UI's relation page (the CLI's own code path) knows a user-named parameter and
+    property, by name and by synonym."""
+    from anodelab.web.plugin import relation_view
+
+    anodelab.open(kb_path).close()  # `anodelab serve` opens the KB before serving it
+    view = relation_view(kb_path, "milling_speed_rpm", "plateau_capacity_x", [])
+    points = sorted((p["x"], p["y"]) for p in view["data"]["points"])
+    assert points == [(300, 180.5), (300, 220.1), (400, 251.3)]
+    assert view["chart"] is not None
 
 
 def test_a_campaign_can_optimise_a_user_property_over_a_user_parameter(

@@ -175,7 +175,7 @@ def test_campaign_file_chooses_model_and_acquisition(tmp_path, monkeypatch):
     """``model:``, ``acquisition:`` and ``explore_levels:`` in the campaign file reach propose."""
     import importlib
 
-    # the module, not the function the package re-exports under the same name
+    # the module recommend imports propose from (optimize/batch.py since propose.py was split)
     propose_module = importlib.import_module("anodelab.optimize.batch")
 
     (tmp_path / "s.yaml").write_text(

@@ -188,7 +188,7 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
     """The human-readable ``recommend`` output names the explored level and what EI is over."""
     from typer.testing import CliRunner
 
-    from anodelab.api import KnowledgeBase
+    import anodelab.api as api_module
     from anodelab.cli import app
     from anodelab.optimize.records import ProposalSet
 
@@ -203,11 +203,11 @@ def test_recommend_prints_why_a_proposal_explores(tmp_path, monkeypatch):
 
     open_db(tmp_path / "kb.db")  # an empty KB: the CLI opens it before recommending
 
-    class _Campaign:  # the CLI asks the KB for the campaign, then for its next batch
-        def recommend_with_result(self, *args, **kwargs):
+    class _Stub:  # the CLI asks the KB for the campaign, then for its recommendation
+        def recommend_with_result(self, *a, **k):
             return records, result
 
-    monkeypatch.setattr(KnowledgeBase, "campaign", lambda self, name: _Campaign())
+    monkeypatch.setattr(api_module.KnowledgeBase, "campaign", lambda self, name: _Stub())
     monkeypatch.setenv("ANODELAB_DB", str(tmp_path / "kb.db"))
     out = CliRunner().invoke(app, ["recommend", "any", "--batch", "2"])
     assert out.exit_code == 0, out.output

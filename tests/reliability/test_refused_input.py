@@ -38,13 +38,18 @@ def kb(tmp_path: Path, capsys) -> Path:
 
 
 def refused(capsys, kb_checks, db: Path, path: Path, *options: str) -> str:
-    """Import ``path``; assert it was refused with one error naming the file and nothing changed."""
+    """Import ``path`` all-or-nothing (``--strict``): refused with one error naming the file and
+    nothing changed.  Then row by row (the default): the unsound row is named and not stored."""
     before = kb_checks.state(db)
-    code, _, err = run(capsys, "import-table", path, "--db", db, *options)
+    code, _, err = run(capsys, "import-table", path, "--db", db, "--strict", *options)
     assert code == 1, err
-    assert "Traceback" not in err and "error:" in err
+    assert "Traceback" not in err and err.lstrip().startswith("error:")
     assert f"file {path.name}" in err or f"file {path}" in err
     assert kb_checks.state(db) == before
+    code, out, err2 = run(capsys, "import-table", path, "--db", db, *options)
+    assert code in (1, 3), err2
+    assert path.name in out + err2 and "Traceback" not in err2
+    assert kb_checks.unsound(db) == []
     return " ".join(err.split())  # rich wraps long lines
 
 
