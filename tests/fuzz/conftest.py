@@ -9,10 +9,14 @@ byte flips, line-ending and encoding changes, a cell replaced by a hostile token
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
+
+import anodelab
 
 HOSTILE_TOKENS = [
     "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e400", "-1e400", "1e-400", "1e308",
@@ -79,3 +83,19 @@ def _mutated(draw: st.DrawFn, base: bytes) -> bytes:
 def mutate() -> Callable[[bytes], st.SearchStrategy[bytes]]:
     """``mutate(base)``: a strategy of mutated copies of ``base``."""
     return _mutated
+
+
+@pytest.fixture(scope="module")
+def base_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty KB made once per module (modules that need data override this fixture)."""
+    db = tmp_path_factory.mktemp("fuzz") / "base.db"
+    anodelab.open(db, create=True).close()
+    return db
+
+
+@pytest.fixture()
+def kb(base_kb: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the module's base KB for each test (a refusal is checked against it)."""
+    db = tmp_path / "kb.db"
+    shutil.copy(base_kb, db)
+    return db

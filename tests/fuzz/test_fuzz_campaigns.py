@@ -5,7 +5,6 @@ and within their property's range."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -68,13 +67,6 @@ def base_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store.add_proposals(db, campaign["id"], rows)
     db.close()
     return folder / "base.db"
-
-
-@pytest.fixture()
-def kb(base_kb: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "kb.db"
-    shutil.copy(base_kb, db)
-    return db
 
 
 @FUZZ

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -72,13 +71,6 @@ def base_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = folder / "base.db"
     with anodelab.open(db, create=True) as kb:
         kb.import_folder(folder)
-    return db
-
-
-@pytest.fixture()
-def kb(base_kb: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "kb.db"
-    shutil.copy(base_kb, db)
     return db
 
 

@@ -8,14 +8,10 @@ refuses, and stores only sound values when it succeeds.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import anodelab
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYOUTS = ROOT / "tests" / "echem_cycling" / "data" / "layouts"
@@ -53,20 +49,6 @@ HOSTILE_OPTIONS = [
     ["--preset", "'; DROP TABLE x;--"], ["--circuit", "R0-p(R1,CPE1)"], ["--circuit", "R0-p("],
     ["--keep-inductive"],
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def base_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("runs") / "base.db"
-    anodelab.open(db, create=True).close()
-    return db
-
-
-@pytest.fixture()
-def kb(base_kb: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "kb.db"
-    shutil.copy(base_kb, db)
-    return db
 
 
 @st.composite

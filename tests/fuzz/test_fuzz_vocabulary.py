@@ -5,15 +5,11 @@ that was added has a finite range with min ≤ max."""
 from __future__ import annotations
 
 import math
-import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import anodelab
 
 FUZZ = settings.get_profile("fuzz")
 
@@ -23,20 +19,6 @@ UNITS = ["mA h g-1", "mAh/g", "g/cm3", "nm", "%", "1", "wt%", "°C", "kelvin", "
          "mA h g−1", "m**2/g", "1/0", "nan"]  # fmt: skip
 BOUNDS = ["0", "-1", "100", "1e400", "nan", "inf", "-inf", "5", "1e308"]
 SYNONYMS = ["ICE", "capacity", "plateau", "x", "", "T", "'; --"]
-
-
-@pytest.fixture(scope="module")
-def base_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("vocab") / "base.db"
-    anodelab.open(db, create=True).close()
-    return db
-
-
-@pytest.fixture()
-def kb(base_kb: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "kb.db"
-    shutil.copy(base_kb, db)
-    return db
 
 
 @FUZZ
