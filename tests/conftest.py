@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -261,3 +265,38 @@ class EntryPoint:
 @pytest.fixture()
 def entry_point(capsys: pytest.CaptureFixture[str]) -> EntryPoint:
     return EntryPoint(capsys)
+
+
+class LocalServe:
+    """Start ``anodelab serve`` on a free loopback port and wait until it listens (the web UI
+    and serve tests share it)."""
+
+    @staticmethod
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    @staticmethod
+    def port_open(port: int) -> bool:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    def start(self, path: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "anodelab"), "serve", "--db", str(path), "--port", str(port)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not self.port_open(port):
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "anodelab serve did not start"
+            time.sleep(0.3)
+        return proc
+
+
+@pytest.fixture(scope="session")
+def local_serve() -> LocalServe:
+    """See :class:`LocalServe`."""
+    return LocalServe()

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,20 +19,10 @@ import anodelab
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="module")
-def served(shipped_kb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def served(
+    shipped_kb, local_serve, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
     """`anodelab serve` on a copy of the shipped KB with one campaign and one recorded result."""
     from anodelab.campaign import new_campaign, record
     from anodelab.kb import campaigns as store
@@ -53,16 +39,8 @@ def served(shipped_kb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
         ])  # fmt: skip
         record(kb.db, "pitch-loop-p1", ["ICE=74.5%", "discharge_capacity=1050mAh/g"])
         record(kb.db, "pitch-loop-p2", ["ICE=71%", "discharge_capacity=1210mAh/g"])
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "anodelab"), "serve", "--db", str(path), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not _port_open(port):
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "anodelab serve did not start"
-        time.sleep(0.3)
+    port = local_serve.free_port()
+    proc = local_serve.start(path, port)
     yield f"http://127.0.0.1:{port}", path
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)

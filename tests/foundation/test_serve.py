@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -120,32 +119,6 @@ def test_campaign_page_shows_proposals_status_and_best(kb_copy: Path, tmp_path: 
 # -- the real command: live reads while importing, clean shutdown ------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _start(path: Path, port: int, tmpdir: Path) -> subprocess.Popen:
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "anodelab"), "serve", "--db", str(path), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not _port_open(port):
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "Datasette did not start"
-        time.sleep(0.3)
-    return proc
-
-
 def _count(port: int, name: str) -> int:
     url = f"http://127.0.0.1:{port}/{name}/measurements.json?_size=0"
     with urllib.request.urlopen(url, timeout=60) as response:
@@ -153,15 +126,15 @@ def _count(port: int, name: str) -> int:
 
 
 def test_serve_reads_live_while_importing_and_sigterm_leaves_nothing(
-    kb_copy: Path, tmp_path: Path
+    kb_copy: Path, tmp_path: Path, local_serve
 ) -> None:
     path = tmp_path / "kb.db"
     with sqlite3.connect(kb_copy) as source, sqlite3.connect(path) as copy:
         source.backup(copy)
     temp = tmp_path / "tmp"
     temp.mkdir()
-    port = _free_port()
-    proc = _start(path, port, temp)
+    port = local_serve.free_port()
+    proc = local_serve.start(path, port, env={**os.environ, "TMPDIR": str(temp)})
     try:
         assert list(temp.iterdir())  # the metadata folder exists while serving
         stale = reads = 0
@@ -188,20 +161,22 @@ def test_serve_reads_live_while_importing_and_sigterm_leaves_nothing(
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     deadline = time.monotonic() + 20
-    while _port_open(port) and time.monotonic() < deadline:
+    while local_serve.port_open(port) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _port_open(port), "Datasette still listens after SIGTERM"
+    assert not local_serve.port_open(port), "Datasette still listens after SIGTERM"
     assert proc.returncode == 0
     assert not list(temp.iterdir()), "temporary files left behind"
 
 
-def test_serve_refuses_a_file_that_is_not_a_kb_and_never_writes_it(tmp_path: Path) -> None:
+def test_serve_refuses_a_file_that_is_not_a_kb_and_never_writes_it(
+    tmp_path: Path, local_serve
+) -> None:
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE t (x)")
     before = path.read_bytes()
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "anodelab"), "serve", "--db", str(path), "--port", str(_free_port())],
+        [str(Path(sys.executable).parent / "anodelab"), "serve", "--db", str(path), "--port", str(local_serve.free_port())],
         capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": tempfile.gettempdir()},
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
